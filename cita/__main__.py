@@ -1,0 +1,5 @@
+import sys
+
+from cita.cli import main
+
+sys.exit(main())

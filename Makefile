@@ -1,5 +1,6 @@
 # cita — the two commands are `make demo` and `make test`; `make help` lists the rest.
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -17,8 +18,8 @@ help: ## list the targets
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --upgrade pip 2>&1 | { grep -v ' is ignored: it is neither' || true; }
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]' 2>&1 | { grep -vE ' is ignored: it is neither|BuildBackendWarning|^ +' || true; }
 	@rm -f $(VENV)/.deps-*
 	@touch $@
 

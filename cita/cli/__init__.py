@@ -15,7 +15,11 @@ from cita.cli.base import CommandError
 
 # Order is the order `cita --help` lists them in.
 GROUPS = (
-    "cita.cli.draw",
+    "cita.cli.demo",
+    "cita.cli.serve",
+    "cita.cli.worker",
+    "cita.cli.manage",
+    "cita.cli.audit",
 )
 
 

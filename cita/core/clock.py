@@ -1,0 +1,60 @@
+"""The clock, behind a small protocol so that tests can run a whole day with a controlled time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> dt.datetime:
+        """The current time, timezone-aware (UTC)."""
+        ...
+
+
+class SystemClock:
+    def now(self) -> dt.datetime:
+        """The real time."""
+        return dt.datetime.now(dt.UTC)
+
+
+class FrozenClock:
+    """A clock that only moves when told to (tests, replays)."""
+
+    def __init__(self, at: dt.datetime) -> None:
+        if at.tzinfo is None:
+            raise ValueError("FrozenClock needs an aware datetime")
+        self._at = at
+        self._lock = threading.Lock()
+
+    def now(self) -> dt.datetime:
+        """The frozen time."""
+        with self._lock:
+            return self._at
+
+    def set(self, at: dt.datetime) -> None:
+        """Move the clock to `at`."""
+        with self._lock:
+            self._at = at
+
+    def advance(self, **delta: float) -> dt.datetime:
+        """Move the clock forward by `timedelta(**delta)` and return the new time."""
+        with self._lock:
+            self._at += dt.timedelta(**delta)
+            return self._at
+
+
+_clock: Clock = SystemClock()
+
+
+def now() -> dt.datetime:
+    """The current time from the installed clock."""
+    return _clock.now()
+
+
+def install(clock: Clock) -> Clock:
+    """Install `clock` for the whole process; returns the previous one so a test can put it back."""
+    global _clock
+    previous, _clock = _clock, clock
+    return previous

@@ -1,0 +1,126 @@
+"""Request id and JSON access log, the actor of each request, and the language it is served in."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+
+from cita.core import logging as cita_logging
+from cita.core.actors import PUBLIC, Actor, Role
+
+access_log = logging.getLogger("cita.access")
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+SESSION_APPLICANT = "cita.applicant"
+SESSION_EPOCH = "cita.applicant_epoch"
+SESSION_ACTING_FOR = "cita.acting_for"
+LANGUAGE_CODES = frozenset(code for code, _ in settings.LANGUAGES)
+
+
+class RequestIdMiddleware:
+    """Gives each request an id (or keeps a sane incoming `X-Request-ID`) and logs one line when it ends."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-ID", "")
+        rid = incoming if _VALID_REQUEST_ID.match(incoming) else secrets.token_hex(8)
+        token = cita_logging.request_id.set(rid)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            response["X-Request-ID"] = rid
+            access_log.info(
+                "request",
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "ms": round((time.perf_counter() - started) * 1000, 1),
+                    "actor": getattr(getattr(request, "actor", None), "label", "-"),
+                },
+            )
+            return response
+        finally:
+            cita_logging.request_id.reset(token)
+
+
+class ActorMiddleware:
+    """Sets `request.actor`: a staff member (MFA verified or pending), an applicant, or the public."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.actor = actor_for_request(request)  # type: ignore[attr-defined]
+        return self.get_response(request)
+
+
+def actor_for_request(request: HttpRequest) -> Actor:
+    """Work out who is asking, from the staff login or the applicant session."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        role = Role(user.role)
+        verified = bool(getattr(user, "is_verified", lambda: False)())
+        acting_for = request.session.get(SESSION_ACTING_FOR) if role is Role.NGO and verified else None
+        return Actor(
+            role=role,
+            user_id=user.pk,
+            port_id=user.port_id,
+            shelter_id=user.shelter_id,
+            applicant_id=acting_for,
+            mfa_pending=not verified,
+            name=user.get_username(),
+        )
+    applicant_id = request.session.get(SESSION_APPLICANT)
+    if applicant_id is not None:
+        from cita.registrations.selectors import applicant_session_language
+
+        language = applicant_session_language(
+            applicant_id=applicant_id, epoch=request.session.get(SESSION_EPOCH)
+        )
+        if language is not None:
+            return Actor(role=Role.APPLICANT, applicant_id=applicant_id, language=language)
+        # Signed out everywhere (or the account is gone): this session is over.
+        request.session.flush()
+    return PUBLIC
+
+
+class LanguageMiddleware:
+    """Serves each request in the caller's language: the applicant's profile, then the cookie, then the
+    browser's Accept-Language, then English."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = self.language_for(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        try:
+            response = self.get_response(request)
+        finally:
+            translation.deactivate()
+        patch_vary_headers(response, ("Accept-Language", "Cookie"))
+        response.headers.setdefault("Content-Language", language)
+        return response
+
+    @staticmethod
+    def language_for(request: HttpRequest) -> str:
+        """The language to serve `request` in."""
+        actor = getattr(request, "actor", PUBLIC)
+        if actor.language in LANGUAGE_CODES:
+            return str(actor.language)
+        cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if cookie in LANGUAGE_CODES:
+            return str(cookie)
+        return translation.get_language_from_request(request, check_path=False)

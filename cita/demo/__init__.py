@@ -1,0 +1,1 @@
+"""Synthetic demo data: ports, capacity, shelters, staff of every role. No real people."""

@@ -1,0 +1,1 @@
+"""Notifications: the transactional outbox, channels (SMTP email, SMS adapter, in-app), templates."""

@@ -1,0 +1,1 @@
+"""Ports of entry, their hourly slots and the capacity calendar."""

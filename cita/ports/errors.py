@@ -1,0 +1,21 @@
+"""Errors of the ports domain."""
+
+from cita.core.errors import CitaError, Conflict
+
+
+class CapacityBelowBooked(Conflict):
+    """Seats cannot be set below what is already booked in a slot."""
+
+    code = "capacity_below_booked"
+
+
+class NoSeatsLeft(Conflict):
+    """The slot has fewer seats left than the group needs."""
+
+    code = "no_seats_left"
+
+
+class InvalidCapacity(CitaError):
+    """A capacity value is not a whole number of seats, or a slot is malformed."""
+
+    code = "invalid_capacity"

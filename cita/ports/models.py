@@ -1,0 +1,94 @@
+"""Ports of entry and seats per port, day and slot."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+
+
+def validate_time_zone(value: str) -> None:
+    """Refuse names that are not IANA time zones."""
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(f"{value!r} is not an IANA time zone") from exc
+
+
+class Port(models.Model):
+    """A port of entry that receives appointments."""
+
+    code = models.CharField(
+        max_length=3, unique=True, validators=[RegexValidator(r"^[A-Z]{3}$", "Three capital letters.")]
+    )
+    name = models.CharField(max_length=100)
+    city = models.CharField(max_length=100)
+    address = models.TextField(help_text="Where applicants go on the appointment day, printed on the pass.")
+    time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
+    active = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order in lists.")
+
+    class Meta:
+        ordering = ["position", "code"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(code__regex=r"^[A-Z]{3}$"), name="port_code_form")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        """The port's time zone."""
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class WeeklySlot(models.Model):
+    """The weekly template: seats in one slot of one weekday (0 = Monday) at a port."""
+
+    port = models.ForeignKey(Port, on_delete=models.CASCADE, related_name="weekly_slots")
+    weekday = models.PositiveSmallIntegerField()
+    slot = models.TimeField()
+    seats = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["port", "weekday", "slot"]
+        constraints = [
+            models.UniqueConstraint(fields=["port", "weekday", "slot"], name="weekly_slot_unique"),
+            models.CheckConstraint(condition=models.Q(weekday__lte=6), name="weekly_slot_weekday"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.port.code} weekday {self.weekday} {self.slot:%H:%M}: {self.seats}"
+
+
+class SlotCapacity(models.Model):
+    """Seats at one port, on one day, in one slot. `left` falls as seats are booked and never below 0."""
+
+    port = models.ForeignKey(Port, on_delete=models.PROTECT, related_name="capacity")
+    day = models.DateField()
+    slot = models.TimeField()
+    seats = models.PositiveIntegerField()
+    left = models.IntegerField()
+
+    class Meta:
+        ordering = ["day", "port", "slot"]
+        verbose_name_plural = "slot capacities"
+        constraints = [
+            models.UniqueConstraint(fields=["port", "day", "slot"], name="slot_capacity_unique"),
+            models.CheckConstraint(condition=models.Q(left__gte=0), name="slot_left_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(left__lte=models.F("seats")), name="slot_left_within_seats"
+            ),
+        ]
+        indexes = [models.Index(fields=["day", "port"])]
+
+    def __str__(self) -> str:
+        return f"{self.port.code} {self.day} {self.slot:%H:%M}: {self.left}/{self.seats}"
+
+    @property
+    def booked(self) -> int:
+        """Seats already taken."""
+        return self.seats - self.left

@@ -1,0 +1,47 @@
+"""Admin views of registrations: the only place personal data is shown decrypted to staff."""
+
+from django.contrib import admin
+
+from cita.registrations.models import Applicant, Consent, Member, Shelter
+from cita.staff.admin_site import admin_site
+
+
+class MemberInline(admin.StackedInline):
+    model = Member
+    extra = 0
+    fields = (
+        "relationship",
+        "given_names",
+        "family_names",
+        "date_of_birth",
+        "nationality",
+        "document_type",
+        "document_number",
+    )
+    readonly_fields = fields
+    can_delete = False
+
+
+class ConsentInline(admin.TabularInline):
+    model = Consent
+    extra = 0
+    readonly_fields = ("text_version", "language", "recorded_by", "at")
+    can_delete = False
+
+
+@admin.register(Applicant, site=admin_site)
+class ApplicantAdmin(admin.ModelAdmin):
+    list_display = ("id", "language", "shelter", "created_at")
+    list_filter = ("language", "shelter")
+    fields = ("language", "phone", "email", "shelter", "created_at")
+    readonly_fields = ("phone", "email", "created_at")
+    inlines = [MemberInline, ConsentInline]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+
+@admin.register(Shelter, site=admin_site)
+class ShelterAdmin(admin.ModelAdmin):
+    list_display = ("name", "city", "capacity", "occupancy", "occupancy_updated_at")
+    list_filter = ("city",)

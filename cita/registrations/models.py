@@ -1,0 +1,137 @@
+"""Applicants (the principal of a travel group), the group's members, consent, and shelters."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from cita.core.fields import EncryptedDateField, EncryptedTextField
+
+
+class Language(models.TextChoices):
+    EN = "en", "English"
+    ES = "es", "Español"
+    HT = "ht", "Kreyòl ayisyen"
+    FR = "fr", "Français"
+    PT = "pt", "Português"
+
+
+class Shelter(models.Model):
+    """A shelter or camp where applicants wait; NGO workers are bound to one."""
+
+    name = models.CharField(max_length=120)
+    city = models.CharField(max_length=80)
+    capacity = models.PositiveIntegerField()
+    occupancy = models.PositiveIntegerField(default=0)
+    occupancy_updated_at = models.DateTimeField(null=True, blank=True)
+    phone = models.CharField(
+        max_length=32, blank=True, help_text="Public contact number, shown on the help page."
+    )
+
+    class Meta:
+        ordering = ["city", "name"]
+        constraints = [models.UniqueConstraint(fields=["name", "city"], name="shelter_unique_name_city")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.city})"
+
+
+class Applicant(models.Model):
+    """The account of a travel group's principal: contact, language, and the session epoch.
+
+    Phone and email are sealed; their keyed hashes find an account at sign-in without decrypting anything.
+    """
+
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.ES)
+    phone = EncryptedTextField(null=True, blank=True)
+    phone_index = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    email = EncryptedTextField(null=True, blank=True)
+    email_index = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    shelter = models.ForeignKey(
+        Shelter, null=True, blank=True, on_delete=models.SET_NULL, related_name="residents"
+    )
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(phone_index__isnull=False) | Q(email_index__isnull=False),
+                name="applicant_has_contact",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Applicant {self.pk}"
+
+
+class Relationship(models.TextChoices):
+    SELF = "self", "Principal"
+    PARTNER = "partner", "Spouse or partner"
+    CHILD = "child", "Child"
+    PARENT = "parent", "Parent"
+    SIBLING = "sibling", "Brother or sister"
+    RELATIVE = "relative", "Other relative"
+    OTHER = "other", "Other"
+
+
+class DocumentType(models.TextChoices):
+    PASSPORT = "passport", "Passport"
+    NATIONAL_ID = "national_id", "National identity card"
+    BIRTH_CERTIFICATE = "birth_certificate", "Birth certificate"
+    OTHER = "other", "Other document"
+
+
+class Member(models.Model):
+    """A person of a travel group. Names, date of birth and document number are sealed at rest."""
+
+    applicant = models.ForeignKey(Applicant, on_delete=models.CASCADE, related_name="members")
+    relationship = models.CharField(max_length=16, choices=Relationship.choices)
+    given_names = EncryptedTextField()
+    family_names = EncryptedTextField()
+    date_of_birth = EncryptedDateField()
+    nationality = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2")
+    document_type = models.CharField(max_length=20, choices=DocumentType.choices, blank=True)
+    document_number = EncryptedTextField(null=True, blank=True)
+    # Keyed hash of the normalised document number: one person, one registration, across all groups.
+    document_index = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["applicant", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["applicant"], condition=Q(relationship="self"), name="member_one_principal_per_group"
+            ),
+            models.CheckConstraint(
+                condition=Q(nationality__regex=r"^[A-Z]{2}$"), name="member_nationality_form"
+            ),
+            models.CheckConstraint(
+                condition=Q(document_index__isnull=True) | ~Q(document_type=""),
+                name="member_document_has_type",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Member {self.pk} of applicant {self.applicant_id}"
+
+    @property
+    def full_name(self) -> str:
+        """Given and family names."""
+        return f"{self.given_names} {self.family_names}"
+
+
+class Consent(models.Model):
+    """Who agreed to which text, when, in which language, and who recorded it (the applicant or an NGO)."""
+
+    applicant = models.ForeignKey(Applicant, on_delete=models.CASCADE, related_name="consents")
+    text_version = models.CharField(max_length=20)
+    language = models.CharField(max_length=2, choices=Language.choices)
+    recorded_by = models.CharField(max_length=80, help_text="Actor label: applicant:12 or ngo:7")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["applicant", "-at"]
+
+    def __str__(self) -> str:
+        return f"Consent {self.text_version} by applicant {self.applicant_id}"

@@ -1,0 +1,61 @@
+"""Reading registrations, always scoped to the caller."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import Case, QuerySet, When
+
+from cita.core.actors import Actor, Role
+from cita.core.errors import NotFound
+from cita.registrations.models import Applicant, Member, Relationship, Shelter
+
+
+def group_size_limit() -> int:
+    """The most people one travel group may have."""
+    return int(settings.CITA_GROUP_SIZE_LIMIT)
+
+
+def applicant_session_language(*, applicant_id: int, epoch: int | None) -> str | None:
+    """The language of a signed-in applicant, or None when the session is no longer valid."""
+    row = Applicant.objects.filter(pk=applicant_id).values_list("session_epoch", "language").first()
+    if row is None or row[0] != epoch:
+        return None
+    return row[1]
+
+
+def applicant_get_for_actor(*, actor: Actor) -> Applicant:
+    """The applicant the actor works on: themselves, or the resident an NGO worker is helping."""
+    if actor.applicant_id is None:
+        raise NotFound("no applicant")
+    applicants = Applicant.objects.all()
+    if actor.role is Role.NGO:
+        if actor.shelter_id is None:
+            raise NotFound("no applicant")
+        applicants = applicants.filter(shelter_id=actor.shelter_id)
+    elif actor.role is not Role.APPLICANT:
+        raise NotFound("no applicant")
+    applicant = applicants.filter(pk=actor.applicant_id).first()
+    if applicant is None:
+        raise NotFound("no applicant")
+    return applicant
+
+
+def member_list_for_actor(*, actor: Actor) -> QuerySet[Member]:
+    """The members of the actor's travel group, principal first."""
+    applicant = applicant_get_for_actor(actor=actor)
+    principal_first = Case(When(relationship=Relationship.SELF, then=0), default=1)
+    return applicant.members.annotate(principal_first=principal_first).order_by("principal_first", "id")
+
+
+def member_get_for_actor(*, actor: Actor, member_id: int) -> Member:
+    """One member of the actor's own travel group."""
+    applicant = applicant_get_for_actor(actor=actor)
+    member = applicant.members.filter(pk=member_id).first()
+    if member is None:
+        raise NotFound("no such member")
+    return member
+
+
+def shelter_list() -> QuerySet[Shelter]:
+    """Every shelter, by city and name."""
+    return Shelter.objects.all()

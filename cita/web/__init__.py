@@ -1,0 +1,1 @@
+"""The applicant's web pages: layout, language choice, static assets, and the applicant journey."""

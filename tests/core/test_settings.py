@@ -1,0 +1,72 @@
+"""Start-up configuration, migrations in sync, and the deployment checklist under production settings."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from cita.core.crypto import new_key_ring_entry
+
+
+def run_cita(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cita", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def production_env(home: str) -> dict[str, str]:
+    """Production settings: DEBUG off, every secret set, https base URL, this test database."""
+    db = connection.settings_dict
+    host = db["HOST"]
+    url = (
+        f"postgresql://{db['USER']}@/{db['NAME']}?host={host}"
+        if host.startswith("/")
+        else (f"postgresql://{db['USER']}@{host}:{db['PORT'] or 5432}/{db['NAME']}")
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CITA_")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="cita.settings",
+        DATABASE_URL=url,
+        CITA_SECRET_KEY="p" * 20 + "Q8x!vZ2#kL9@mN4$rT7^wY1&" * 2,
+        CITA_DATA_KEY=new_key_ring_entry("p1"),
+        CITA_INDEX_KEY=new_key_ring_entry("pi1"),
+        CITA_SIGNING_KEY=new_key_ring_entry("ps1"),
+        CITA_BASE_URL="https://cita.example.org",
+        # An empty home: no development secrets file to fall back on.
+        CITA_HOME=home,
+    )
+    return env
+
+
+def test_a_missing_secret_stops_start_up_with_one_clear_line(tmp_path):
+    env = production_env(str(tmp_path))
+    del env["CITA_DATA_KEY"]
+    del env["CITA_SIGNING_KEY"]
+    result = run_cita("manage", "check", env=env)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "CITA_DATA_KEY" in lines[0]
+    assert "CITA_SIGNING_KEY" in lines[0]
+
+
+@pytest.mark.django_db
+def test_the_deployment_checklist_is_clean_under_production_settings(tmp_path):
+    result = run_cita(
+        "manage", "check", "--deploy", "--fail-level", "WARNING", env=production_env(str(tmp_path))
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.django_db
+def test_models_and_migrations_are_in_sync():
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)

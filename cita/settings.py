@@ -73,6 +73,9 @@ INSTALLED_APPS = [
     "cita.registrations",
     "cita.staff",
     "cita.notifications",
+    "cita.draws",
+    "cita.appointments",
+    "cita.transparency",
     "cita.web",
 ]
 
@@ -201,8 +204,15 @@ CITA_SMS_URL = os.environ.get("CITA_SMS_URL", "")
 CITA_SMS_TOKEN = os.environ.get("CITA_SMS_TOKEN", "")
 CITA_SMS_SENDER = os.environ.get("CITA_SMS_SENDER", "cita")
 
-# Randomness beacon (drand-style HTTP endpoint); none by default.
+# Randomness beacon (drand-style HTTP endpoint); none by default. The class (a cita.draws.beacon.Beacon)
+# talks to it; timeout and attempts bound each fetch (a draw waits, alerting, until it gets the value).
 CITA_BEACON_URL = os.environ.get("CITA_BEACON_URL", "")
+CITA_BEACON_CLASS = os.environ.get("CITA_BEACON_CLASS", "cita.draws.beacon.DrandBeacon")
+CITA_BEACON_TIMEOUT = float(os.environ.get("CITA_BEACON_TIMEOUT", "5"))
+CITA_BEACON_ATTEMPTS = int(os.environ.get("CITA_BEACON_ATTEMPTS", "3"))
+
+# Draw windows are wall-clock times in this one time zone (one draw covers every port).
+CITA_DRAW_TIME_ZONE = os.environ.get("CITA_DRAW_TIME_ZONE", "America/Tijuana")
 
 # Keys: "kid:base64,kid2:base64"; the first is current, the others stay readable (rotation).
 CITA_DATA_KEY = os.environ.get("CITA_DATA_KEY", "")

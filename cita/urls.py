@@ -12,5 +12,8 @@ urlpatterns = [
     path("readyz", core_views.readyz, name="readyz"),
     path("staff/", include("cita.staff.urls")),
     path("admin/", admin_site.urls),
+    path("", include("cita.draws.urls")),
+    path("", include("cita.appointments.urls")),
+    path("", include("cita.transparency.urls")),
     path("", include("cita.web.urls")),
 ]

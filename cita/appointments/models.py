@@ -1,0 +1,108 @@
+"""Appointments and their signed passes.
+
+State machine (shared/DESIGN.md): scheduled → checked_in → completed; scheduled → cancelled | rebooked |
+no_show. Services move a row with a guarded UPDATE (`… WHERE state = <expected>`); the table refuses rows
+whose state contradicts their timestamps.
+"""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models import Q
+
+from cita.draws.models import iff
+
+
+class AppointmentState(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    CHECKED_IN = "checked_in", "Checked in"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+    REBOOKED = "rebooked", "Rebooked"
+    NO_SHOW = "no_show", "No-show"
+
+
+# Which state may follow which (shared/DESIGN.md); every service checks against this table.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    AppointmentState.SCHEDULED: frozenset(
+        {
+            AppointmentState.CHECKED_IN,
+            AppointmentState.CANCELLED,
+            AppointmentState.REBOOKED,
+            AppointmentState.NO_SHOW,
+        }
+    ),
+    AppointmentState.CHECKED_IN: frozenset({AppointmentState.COMPLETED}),
+    AppointmentState.COMPLETED: frozenset(),
+    AppointmentState.CANCELLED: frozenset(),
+    AppointmentState.REBOOKED: frozenset(),
+    AppointmentState.NO_SHOW: frozenset(),
+}
+# States in which a group holds its seats and its people are "in an appointment".
+ACTIVE = (AppointmentState.SCHEDULED, AppointmentState.CHECKED_IN)
+ENDED = (
+    AppointmentState.COMPLETED,
+    AppointmentState.CANCELLED,
+    AppointmentState.REBOOKED,
+    AppointmentState.NO_SHOW,
+)
+
+
+class Appointment(models.Model):
+    """A travel group's appointment at a port, day and slot, with the pass that proves it."""
+
+    offer = models.OneToOneField(
+        "draws.Offer", null=True, blank=True, on_delete=models.PROTECT, related_name="appointment"
+    )
+    applicant = models.ForeignKey(
+        "registrations.Applicant", on_delete=models.PROTECT, related_name="appointments"
+    )
+    port = models.ForeignKey("ports.Port", on_delete=models.PROTECT, related_name="appointments")
+    day = models.DateField()
+    slot = models.TimeField()
+    group_size = models.PositiveSmallIntegerField()
+    members = ArrayField(models.BigIntegerField())
+    document_indexes = ArrayField(models.CharField(max_length=64), default=list, blank=True)
+    state = models.CharField(max_length=12, choices=AppointmentState.choices, default=AppointmentState.SCHEDULED)
+    created_at = models.DateTimeField()
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    checked_in_by = models.CharField(max_length=80, blank=True, help_text="Actor label of the officer.")
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_reason = models.CharField(max_length=40, blank=True)
+    # The pass: the signed payload printed as a QR code (cita.appointments.passes).
+    pass_payload = models.TextField()
+    pass_kid = models.CharField(max_length=16)
+    pass_issued_at = models.DateTimeField()
+    day_before_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["day", "slot", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=[s.value for s in AppointmentState]), name="appointment_state_known"
+            ),
+            models.CheckConstraint(condition=Q(group_size__gte=1), name="appointment_group_size_positive"),
+            models.CheckConstraint(
+                condition=iff(Q(state__in=["checked_in", "completed"]), Q(checked_in_at__isnull=False)),
+                name="appointment_checked_in_at",
+            ),
+            models.CheckConstraint(
+                condition=iff(Q(checked_in_at__isnull=True), Q(checked_in_by="")),
+                name="appointment_checked_in_by",
+            ),
+            models.CheckConstraint(
+                condition=iff(Q(state__in=[s.value for s in ENDED]), Q(ended_at__isnull=False)),
+                name="appointment_ended_at",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["port", "day", "slot"], name="appointment_manifest"),
+            models.Index(fields=["applicant", "-day"], name="appointment_applicant"),
+            models.Index(fields=["day"], condition=Q(state="scheduled"), name="appointment_scheduled_day"),
+            GinIndex(fields=["document_indexes"], name="appointment_documents"),
+        ]
+
+    def __str__(self) -> str:
+        return f"appointment {self.pk} ({self.state})"

@@ -1,0 +1,69 @@
+"""Bulk paths of the draw job: entries.csv straight out of PostgreSQL with COPY.
+
+A day can hold a million requests; building them as Python objects would cost more than the whole draw.
+The database writes each entries.csv line itself, already in draw-v1's canonical order (by ticket, byte
+order), and `cita.lottery` reads and checks the bytes exactly as a verifier would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from django.db import connection
+
+# draw-v1 §Bundle layout: the header line of entries.csv.
+ENTRIES_HEADER = "ticket,group_size,tier,waiting_since,ports"
+
+# Tier 0 while the group has an active urgent flag or a displaced flag with draws left; tier 1 otherwise.
+_PRIORITY = """
+    SELECT DISTINCT applicant_id FROM draws_priorityflag
+    WHERE ended_at IS NULL AND (kind = 'urgent' OR draws_remaining > 0)
+"""
+
+# A group that holds people elsewhere: another live request, an open offer, or an appointment.
+_BUSY = """
+    EXISTS (
+        SELECT 1 FROM draws_request o LEFT JOIN draws_offer fo ON fo.request_id = o.id
+        WHERE o.applicant_id = r.applicant_id AND o.id <> r.id
+          AND (o.state IN ('submitted', 'entered') OR (o.state = 'selected' AND fo.state = 'open'))
+    ) OR EXISTS (
+        SELECT 1 FROM appointments_appointment a
+        WHERE a.applicant_id = r.applicant_id AND a.state IN ('scheduled', 'checked_in')
+    )
+"""
+
+
+def copy_out(sql: str, params: dict[str, object]) -> bytes:
+    """The bytes a `COPY (…) TO STDOUT` statement writes."""
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(sql, params) as copy:  # the psycopg cursor under Django's wrapper
+            return b"".join(bytes(chunk) for chunk in copy)
+
+
+def entries_export(*, draw_pk: int, state: str, missing_ports: Collection[str], second_chance: bool) -> bytes:
+    """entries.csv of the requests of draw `draw_pk` in `state` (draw-v1 §Bundle layout, sorted by ticket).
+
+    Ports without capacity that day (`missing_ports`) are left out of each ranking, and requests that rank
+    nothing else are left out of the draw. A second chance also leaves out groups that hold people
+    elsewhere by now (they asked again in a later draw, or hold an appointment).
+    """
+    missing = sorted(missing_ports)
+    if missing:
+        ports = """CASE WHEN r.ports && %(missing)s::varchar[] THEN ARRAY(
+            SELECT u.p FROM unnest(r.ports) WITH ORDINALITY AS u(p, i)
+            WHERE u.p <> ALL(%(missing)s::varchar[]) ORDER BY u.i) ELSE r.ports END"""
+        keep = "AND NOT (r.ports <@ %(missing)s::varchar[])"
+    else:
+        ports, keep = "r.ports", ""
+    busy = f"AND NOT ({_BUSY})" if second_chance else ""
+    sql = f"""
+        COPY (
+            SELECT r.ticket || ',' || r.group_size || ',' || CASE WHEN p.applicant_id IS NULL THEN '1' ELSE '0' END
+                   || ',' || to_char(r.waiting_since, 'YYYY-MM-DD') || ',' || array_to_string({ports}, '|')
+            FROM draws_request r LEFT JOIN ({_PRIORITY}) p ON p.applicant_id = r.applicant_id
+            WHERE r.draw_id = %(draw)s AND r.state = %(state)s {keep} {busy}
+            ORDER BY r.ticket COLLATE "C"
+        ) TO STDOUT
+    """  # noqa: S608 - only fixed SQL fragments are formatted in; values are bound parameters
+    body = copy_out(sql, {"draw": draw_pk, "state": state, "missing": missing})
+    return (ENTRIES_HEADER + "\n").encode("ascii") + body

@@ -1,0 +1,182 @@
+"""Reading draws, policies, requests and offers; what an applicant sees is scoped to their own group."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+from cita.core import clock
+from cita.core.actors import Actor
+from cita.core.errors import NotFound
+from cita.draws.models import (
+    Draw,
+    DrawFile,
+    DrawPolicy,
+    DrawStatus,
+    Offer,
+    OfferState,
+    PriorityFlag,
+    Request,
+    RequestState,
+)
+from cita.registrations.models import Applicant
+from cita.registrations.selectors import applicant_get_for_actor
+
+# Requests that still hold their people (a request not selected, or withdrawn, holds nobody).
+ACTIVE_REQUEST = Q(state__in=[RequestState.SUBMITTED, RequestState.ENTERED]) | Q(
+    state=RequestState.SELECTED, offer__state=OfferState.OPEN
+)
+
+
+@dataclass(frozen=True)
+class PolicyValues:
+    """The values a draw opened at a given moment uses (a stored policy, or the defaults)."""
+
+    window_opens: dt.time
+    window_closes: dt.time
+    horizon_days: int
+    reserve_percent: int
+    confirm_hours: int
+    group_size_limit: int
+    policy: DrawPolicy | None = None
+
+    def window(self, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+        """When the window of the draw opened on `day` (reference time zone) opens and closes, in UTC."""
+        tz = reference_time_zone()
+        opens = dt.datetime.combine(day, self.window_opens, tzinfo=tz)
+        closes_day = day if self.window_closes > self.window_opens else day + dt.timedelta(days=1)
+        closes = dt.datetime.combine(closes_day, self.window_closes, tzinfo=tz)
+        return opens.astimezone(dt.UTC), closes.astimezone(dt.UTC)
+
+
+def reference_time_zone() -> zoneinfo.ZoneInfo:
+    """The one time zone draw windows are defined in (`CITA_DRAW_TIME_ZONE`), since a draw covers all ports."""
+    return zoneinfo.ZoneInfo(settings.CITA_DRAW_TIME_ZONE)
+
+
+def policy_defaults() -> PolicyValues:
+    """The values used while no planner has stored a policy."""
+    return PolicyValues(
+        window_opens=dt.time(12, 0),
+        window_closes=dt.time(11, 0),
+        horizon_days=14,
+        reserve_percent=10,
+        confirm_hours=23,
+        group_size_limit=int(settings.CITA_GROUP_SIZE_LIMIT),
+    )
+
+
+def policy_current(*, at: dt.datetime | None = None) -> PolicyValues:
+    """The policy in force at `at` (now by default): the latest stored one effective by then."""
+    at = at or clock.now()
+    row = DrawPolicy.objects.filter(effective_from__lte=at).order_by("-effective_from").first()
+    if row is None:
+        return policy_defaults()
+    return PolicyValues(
+        window_opens=row.window_opens,
+        window_closes=row.window_closes,
+        horizon_days=row.horizon_days,
+        reserve_percent=row.reserve_percent,
+        confirm_hours=row.confirm_hours,
+        group_size_limit=row.group_size_limit,
+        policy=row,
+    )
+
+
+def policy_list() -> QuerySet[DrawPolicy]:
+    """Every stored policy, newest first."""
+    return DrawPolicy.objects.all()
+
+
+def draw_open_now(*, now: dt.datetime | None = None) -> Draw | None:
+    """The round-1 draw whose request window is open now, if any."""
+    now = now or clock.now()
+    return (
+        Draw.objects.filter(round=1, status=DrawStatus.OPEN, opens_at__lte=now, closes_at__gt=now)
+        .order_by("opens_at")
+        .first()
+    )
+
+
+def draw_get(*, draw_id: str) -> Draw:
+    """A draw by its public id (draws are public)."""
+    draw = Draw.objects.filter(draw_id=draw_id).first()
+    if draw is None:
+        raise NotFound("no such draw")
+    return draw
+
+
+def draw_list_public() -> QuerySet[Draw]:
+    """Every draw, newest first, as the transparency pages list them."""
+    return Draw.objects.order_by("-opens_at", "-round")
+
+
+def draw_file_get(*, draw_id: str, name: str) -> DrawFile:
+    """One published file of a draw (published files are public)."""
+    row = DrawFile.objects.filter(draw__draw_id=draw_id, name=name).select_related("draw").first()
+    if row is None:
+        raise NotFound("no such file")
+    return row
+
+
+def draw_file_names(*, draw: Draw) -> list[str]:
+    """The names of the files a draw has published so far."""
+    return list(DrawFile.objects.filter(draw=draw).values_list("name", flat=True))
+
+
+def request_current_for_actor(*, actor: Actor, draw: Draw) -> Request | None:
+    """The actor's group's live request in `draw`, if any."""
+    applicant = applicant_get_for_actor(actor=actor)
+    return Request.objects.filter(draw=draw, applicant=applicant, withdrawn_at__isnull=True).first()
+
+
+def request_get_for_actor(*, actor: Actor, request_id: int) -> Request:
+    """One request of the actor's own group."""
+    applicant = applicant_get_for_actor(actor=actor)
+    row = Request.objects.filter(pk=request_id, applicant=applicant).select_related("draw").first()
+    if row is None:
+        raise NotFound("no such request")
+    return row
+
+
+def request_list_for_actor(*, actor: Actor, limit: int = 10) -> list[Request]:
+    """The actor's group's latest requests, newest first."""
+    applicant = applicant_get_for_actor(actor=actor)
+    return list(Request.objects.filter(applicant=applicant).select_related("draw").order_by("-created_at")[:limit])
+
+
+def offer_get_for_actor(*, actor: Actor, offer_id: int) -> Offer:
+    """One offer made to the actor's own group."""
+    applicant = applicant_get_for_actor(actor=actor)
+    row = Offer.objects.filter(pk=offer_id, applicant=applicant).select_related("port", "draw", "request").first()
+    if row is None:
+        raise NotFound("no such offer")
+    return row
+
+
+def offer_list_for_actor(*, actor: Actor, limit: int = 10) -> list[Offer]:
+    """The offers made to the actor's group, newest first."""
+    applicant = applicant_get_for_actor(actor=actor)
+    return list(
+        Offer.objects.filter(applicant=applicant).select_related("port", "draw").order_by("-created_at")[:limit]
+    )
+
+
+def applicant_has_active_request(*, applicant: Applicant, exclude_draw: Draw | None = None) -> bool:
+    """True when the group has a request that still holds its people."""
+    rows = Request.objects.filter(ACTIVE_REQUEST, applicant=applicant)
+    if exclude_draw is not None:
+        rows = rows.exclude(draw=exclude_draw)
+    return rows.exists()
+
+
+def priority_tier(*, applicant: Applicant) -> int:
+    """The tier the group would have if a draw froze now: 0 with an active priority flag, else 1."""
+    active = PriorityFlag.objects.filter(applicant=applicant, ended_at__isnull=True).filter(
+        Q(kind="urgent") | Q(draws_remaining__gt=0)
+    )
+    return 0 if active.exists() else 1

@@ -1,0 +1,35 @@
+"""Every write of the draws domain (a package: requests, the draw itself, offers, notices, policy)."""
+
+from cita.draws.services.cycle import draw_close, draw_open, draw_open_due, draws_close_due
+from cita.draws.services.notices import draw_notify, draws_notify_due
+from cita.draws.services.offers import offer_confirm, offer_decline, offers_expire_due, offers_remind_due
+from cita.draws.services.policy import policy_set
+from cita.draws.services.requests import (
+    priority_flag,
+    priority_grant_displaced,
+    priority_revoke,
+    request_submit,
+    request_withdraw,
+)
+from cita.draws.services.run import cycle_run_due, draw_run
+
+__all__ = [
+    "cycle_run_due",
+    "draw_close",
+    "draw_notify",
+    "draw_open",
+    "draw_open_due",
+    "draw_run",
+    "draws_close_due",
+    "draws_notify_due",
+    "offer_confirm",
+    "offer_decline",
+    "offers_expire_due",
+    "offers_remind_due",
+    "policy_set",
+    "priority_flag",
+    "priority_grant_displaced",
+    "priority_revoke",
+    "request_submit",
+    "request_withdraw",
+]

@@ -1,0 +1,644 @@
+"""The draw itself: open (commit), freeze, reveal, compute, publish, second chances, result notices.
+
+Every step is idempotent and runs under a transaction-level advisory lock on the draw, so running a job
+twice, or again after a crash, changes nothing more (docs/daily-cycle.md). The allocation is always
+`cita.lottery`'s: this module only gathers its inputs from the database and applies its results.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import replace
+
+from django.db import transaction
+from django.db.models import F
+
+from cita.audit.services import Event, audit_record, audit_record_many
+from cita.core import clock
+from cita.core.actors import Actor
+from cita.core.crypto import seal, unseal
+from cita.draws.beacon import Beacon, ChainInfo, beacon_from_settings
+from cita.draws.bulk import entries_export
+from cita.draws.errors import BeaconUnavailable, DrawNotDue, DrawStateError
+from cita.draws.locks import advisory_lock, crash_point
+from cita.draws.models import (
+    Draw,
+    DrawApplicant,
+    DrawFile,
+    DrawStatus,
+    Offer,
+    OfferState,
+    PriorityFlag,
+    PriorityKind,
+    Request,
+    RequestState,
+)
+from cita.draws.services.offers import offers_expire_due
+from cita.draws.selectors import PolicyValues, policy_current, reference_time_zone
+from cita.lottery import (
+    Beacon as LotteryBeacon,
+)
+from cita.lottery import (
+    Capacity,
+    Manifest,
+    commitment_compute,
+    draw_allocate,
+    entries_from_bytes,
+    manifest_from_bytes,
+    manifest_to_bytes,
+    results_to_bytes,
+    seed_new,
+)
+from cita.ports.models import Port, SlotCapacity
+from cita.ports.services import capacity_release, capacity_take
+
+log = logging.getLogger(__name__)
+
+SEED_CONTEXT = "draws.draw.seed"
+MANIFEST, ENTRIES, RESULTS = "manifest.json", "entries.csv", "results.csv"
+# A beacon round is usually published seconds after its time; only a longer silence is an alert.
+BEACON_GRACE = dt.timedelta(minutes=2)
+
+
+# --- open: commit to a seed before any request exists -----------------------------------------------
+
+
+def _beacon_fields(*, freeze_at: dt.datetime, known: Draw | None = None) -> dict[str, object]:
+    """The beacon source and round a draw freezing at `freeze_at` mixes in ({} with no beacon).
+
+    The chain's genesis and period come from the beacon, or, when it cannot be reached, from the last
+    draw that recorded them for the same source (they never change for a chain).
+    """
+    beacon = beacon_from_settings()
+    if beacon is None:
+        return {}
+    info: ChainInfo | None = None
+    if known is not None and known.beacon_source == beacon.source and known.beacon_genesis is not None:
+        info = ChainInfo(genesis_time=known.beacon_genesis, period=int(known.beacon_period or 0))
+    if info is None:
+        try:
+            info = beacon.info()
+        except BeaconUnavailable:
+            earlier = (
+                Draw.objects.filter(beacon_source=beacon.source, beacon_genesis__isnull=False)
+                .order_by("-opens_at")
+                .first()
+            )
+            if earlier is None:
+                raise
+            info = ChainInfo(genesis_time=int(earlier.beacon_genesis or 0), period=int(earlier.beacon_period or 0))
+    return {
+        "beacon_source": beacon.source,
+        "beacon_round": info.round_at(freeze_at),
+        "beacon_genesis": info.genesis_time,
+        "beacon_period": info.period,
+    }
+
+
+def draw_open(*, day: dt.date, actor: Actor) -> Draw:
+    """Open the request window of `day` (reference time zone): a fresh sealed seed, its commitment
+    published and audited, the beacon round fixed. Returns the existing draw when it is open already."""
+    existing = Draw.objects.filter(draw_id=day.isoformat()).first()
+    if existing is not None:
+        return existing
+    now = clock.now()
+    values = policy_current(at=now)
+    opens_at, closes_at = values.window(day)
+    if not opens_at <= now < closes_at:
+        raise DrawNotDue(f"the window of {day} runs from {opens_at:%Y-%m-%d %H:%M} to {closes_at:%Y-%m-%d %H:%M} UTC")
+    beacon = _beacon_fields(freeze_at=closes_at)
+    return _draw_commit(
+        draw_id=day.isoformat(),
+        appointment_date=day + dt.timedelta(days=values.horizon_days),
+        values=values,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        beacon=beacon,
+        first=None,
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def _draw_commit(
+    *,
+    draw_id: str,
+    appointment_date: dt.date,
+    values: PolicyValues,
+    opens_at: dt.datetime,
+    closes_at: dt.datetime,
+    beacon: dict[str, object],
+    first: Draw | None,
+    round_number: int = 1,
+    actor: Actor,
+) -> Draw:
+    advisory_lock("draws.open", draw_id)
+    existing = Draw.objects.filter(draw_id=draw_id).first()
+    if existing is not None:
+        return existing
+    server_seed, commitment = seed_new()
+    draw = Draw.objects.create(
+        draw_id=draw_id,
+        first=first,
+        round=round_number,
+        appointment_date=appointment_date,
+        policy=values.policy,
+        reserve_percent=values.reserve_percent,
+        confirm_hours=values.confirm_hours,
+        group_size_limit=values.group_size_limit,
+        time_zone=str(reference_time_zone()),
+        opens_at=opens_at,
+        closes_at=closes_at,
+        commitment=commitment,
+        seed_sealed=seal(server_seed, context=SEED_CONTEXT),
+        created_at=clock.now(),
+        **beacon,
+    )
+    del server_seed  # from here on only the sealed copy exists, until the reveal
+    audit_record(
+        actor=actor,
+        action="draw.opened",
+        object_type="draw",
+        object_id=draw.draw_id,
+        data={
+            "round": draw.round,
+            "appointment_date": appointment_date,
+            "commitment": commitment,
+            "opens_at": opens_at,
+            "closes_at": closes_at,
+            "beacon_source": draw.beacon_source,
+            "beacon_round": draw.beacon_round,
+            "reserve_percent": draw.reserve_percent,
+            "confirm_hours": draw.confirm_hours,
+            "group_size_limit": draw.group_size_limit,
+            "policy": values.policy.pk if values.policy else None,
+        },
+    )
+    return draw
+
+
+def draw_open_due(*, actor: Actor, now: dt.datetime | None = None) -> list[Draw]:
+    """Open every request window that should be open now and is not (the job `draws.open_due`)."""
+    now = now or clock.now()
+    local = now.astimezone(reference_time_zone()).date()
+    values = policy_current(at=now)
+    opened = []
+    for day in (local - dt.timedelta(days=1), local):
+        opens_at, closes_at = values.window(day)
+        if opens_at <= now < closes_at and not Draw.objects.filter(draw_id=day.isoformat()).exists():
+            try:
+                opened.append(draw_open(day=day, actor=actor))
+            except BeaconUnavailable as exc:
+                log.error("draw window cannot open: beacon unreachable", extra={"day": str(day), "error": str(exc)})
+    return opened
+
+
+# --- close: freeze, reveal, compute, publish ------------------------------------------------------------
+
+
+def draw_close(*, draw: Draw, actor: Actor) -> Draw:
+    """Run the due steps of a draw whose window has closed: freeze its entries, and, once the beacon value
+    is known (or without a beacon), reveal the seed, compute with `cita.lottery`, apply and publish.
+
+    Idempotent: a published draw is returned unchanged; a crash anywhere leaves the last committed step.
+    """
+    if draw.status in (DrawStatus.PUBLISHED, DrawStatus.SKIPPED):
+        return draw
+    now = clock.now()
+    if now < draw.closes_at:
+        raise DrawNotDue(f"draw {draw.draw_id} closes at {draw.closes_at:%Y-%m-%d %H:%M} UTC")
+    if draw.round > 1:
+        # The previous round's offers end at this draw's close; their released seats are what it draws.
+        offers_expire_due(actor=actor, now=now)
+    beacon_value, beacon_error = None, ""
+    if draw.beacon_round is not None and draw.beacon_value is None:
+        # Fetched before the transaction: retries must not hold the draw's locks.
+        beacon_value, beacon_error = _beacon_fetch(draw)
+    published = _draw_close_locked(draw_pk=draw.pk, actor=actor, beacon_value=beacon_value, beacon_error=beacon_error)
+    return published
+
+
+def _beacon_fetch(draw: Draw) -> tuple[str | None, str]:
+    beacon: Beacon | None = beacon_from_settings()
+    if beacon is None or beacon.source != draw.beacon_source:
+        return None, f"the configured beacon is not {draw.beacon_source!r}, the one this draw committed to"
+    try:
+        return beacon.value(int(draw.beacon_round or 0)), ""
+    except BeaconUnavailable as exc:
+        return None, str(exc)
+
+
+@transaction.atomic
+def _draw_close_locked(*, draw_pk: int, actor: Actor, beacon_value: str | None, beacon_error: str) -> Draw:
+    draw = Draw.objects.select_for_update().get(pk=draw_pk)
+    advisory_lock("draws.close", draw.draw_id)
+    if draw.status in (DrawStatus.PUBLISHED, DrawStatus.SKIPPED):
+        return draw
+    now = clock.now()
+    if draw.beacon_value is None and beacon_value is not None:
+        draw.beacon_value = beacon_value
+    ready = draw.beacon_round is None or draw.beacon_value is not None
+    fused = draw.status == DrawStatus.OPEN
+    if fused:
+        manifest, entries = _freeze(draw=draw, now=now, mark_entered=not ready, actor=actor)
+        crash_point("draws.close.after_freeze")
+        if manifest is None:
+            return _skip(draw=draw, now=now, actor=actor)
+    else:
+        manifest = manifest_from_bytes(_file(draw, MANIFEST))
+        entries = _file(draw, ENTRIES)
+    if not ready:
+        _beacon_wait(draw=draw, now=now, error=beacon_error, actor=actor)
+        return draw
+    _publish(draw=draw, manifest=manifest, entries_csv=entries, now=now, fused=fused, actor=actor)
+    crash_point("draws.close.before_commit")
+    transaction.on_commit(lambda: _notify_soon(draw.draw_id))
+    return draw
+
+
+def _capacity_round_one(draw: Draw) -> tuple[list[SlotCapacity], list[int]]:
+    """The day's slots of active ports (port order, then time) and the seats each gives this draw."""
+    rows = list(
+        SlotCapacity.objects.select_for_update()
+        .filter(day=draw.appointment_date, port__active=True)
+        .select_related("port")
+        .order_by("port__position", "port__code", "slot")
+    )
+    return rows, [row.left for row in rows]
+
+
+def _capacity_next_round(draw: Draw) -> tuple[list[SlotCapacity], list[int]]:
+    """The round-1 slot list, each with the seats the previous round's offers gave back (at most what is
+    still free in the slot)."""
+    first = draw.first
+    assert first is not None
+    previous = Draw.objects.get(first=first, round=draw.round - 1) if draw.round > 2 else first
+    released: Counter[tuple[int, dt.time]] = Counter()
+    for port_id, slot, size in Offer.objects.filter(
+        draw=previous, state__in=(OfferState.DECLINED, OfferState.EXPIRED)
+    ).values_list("port_id", "slot", "group_size"):
+        released[(port_id, slot)] += size
+    listed = manifest_from_bytes(_file(first, MANIFEST)).capacity
+    ports = {p.code: p for p in Port.objects.filter(code__in={c.port for c in listed})}
+    rows_by_key = {
+        (row.port_id, row.slot): row
+        for row in SlotCapacity.objects.select_for_update()
+        .filter(day=draw.appointment_date, port__code__in=list(ports))
+        .select_related("port")
+    }
+    rows, seats = [], []
+    for slot in listed:
+        key = (ports[slot.port].pk, dt.time.fromisoformat(slot.slot))
+        row = rows_by_key.get(key)
+        if row is None:  # the slot was removed since round 1: nothing to give
+            row = SlotCapacity(port=ports[slot.port], day=draw.appointment_date, slot=key[1], seats=0, left=0)
+        rows.append(row)
+        seats.append(min(released[key], row.left))
+    return rows, seats
+
+
+def _freeze(
+    *, draw: Draw, now: dt.datetime, mark_entered: bool, actor: Actor
+) -> tuple[Manifest | None, bytes]:
+    """Fix the draw's capacity (holding its seats) and entries; store and audit entries.csv and the
+    unrevealed manifest. Returns (None, b"") for a second chance with no seats to draw."""
+    first = draw.first or draw
+    rows, seats = _capacity_round_one(draw) if draw.round == 1 else _capacity_next_round(draw)
+    if draw.round > 1 and sum(seats) == 0:
+        return None, b""
+    capacity = tuple(
+        Capacity(port=row.port.code, slot=f"{row.slot:%H:%M}", seats=n) for row, n in zip(rows, seats, strict=True)
+    )
+    # Hold the seats: they are this draw's until its results are applied (then unallocated ones go back).
+    for row, n in zip(rows, seats, strict=True):
+        if n > 0 and not capacity_take(port_id=row.port_id, day=row.day, slot=row.slot, seats=n):
+            raise DrawStateError(f"seats of {row} changed while the draw held its lock")
+    in_capacity = {c.port for c in capacity}
+    missing = set(Port.objects.values_list("code", flat=True)) - in_capacity
+    entries = entries_export(
+        draw_pk=first.pk,
+        state=RequestState.SUBMITTED if draw.round == 1 else RequestState.NOT_SELECTED,
+        missing_ports=missing,
+        second_chance=draw.round > 1,
+    )
+    entries_sha256 = hashlib.sha256(entries).hexdigest()
+    manifest = Manifest(
+        draw_id=draw.draw_id,
+        appointment_date=draw.appointment_date,
+        commitment=draw.commitment,
+        server_seed=None,
+        beacon=None,
+        reserve_percent=draw.reserve_percent,
+        capacity=capacity,
+        entries_sha256=entries_sha256,
+    )
+    entry_count = entries.count(b"\n") - 1
+    if draw.round == 1:
+        if mark_entered:
+            # When the reveal follows in this same transaction the state goes straight from submitted to
+            # its result (one write per request instead of two); nobody can see the difference.
+            Request.objects.filter(draw=draw, state=RequestState.SUBMITTED).update(state=RequestState.ENTERED)
+        _displaced_count_down(draw=draw, now=now)
+    _file_put(draw, ENTRIES, entries, now)
+    _file_put(draw, MANIFEST, manifest_to_bytes(manifest), now)
+    draw.status = DrawStatus.FROZEN
+    draw.entries_sha256 = entries_sha256
+    draw.entries_count = entry_count
+    draw.seats = sum(seats)
+    draw.frozen_at = now
+    draw.save(update_fields=["status", "entries_sha256", "entries_count", "seats", "frozen_at", "beacon_value"])
+    audit_record(
+        actor=actor,
+        action="draw.frozen",
+        object_type="draw",
+        object_id=draw.draw_id,
+        data={"entries_sha256": entries_sha256, "entries": entry_count, "seats": draw.seats, "round": draw.round},
+    )
+    return manifest, entries
+
+
+def _displaced_count_down(*, draw: Draw, now: dt.datetime) -> None:
+    """A displaced group entered in this draw has one draw of priority less."""
+    entered = Request.objects.filter(draw=draw, withdrawn_at__isnull=True).values("applicant_id")
+    flags = PriorityFlag.objects.filter(
+        kind=PriorityKind.DISPLACED, ended_at__isnull=True, draws_remaining__gt=0, applicant_id__in=entered
+    )
+    flags.update(draws_remaining=F("draws_remaining") - 1)
+    PriorityFlag.objects.filter(kind=PriorityKind.DISPLACED, ended_at__isnull=True, draws_remaining=0).update(
+        ended_at=now, ended_reason="used"
+    )
+
+
+def _beacon_wait(*, draw: Draw, now: dt.datetime, error: str, actor: Actor) -> None:
+    """The beacon value is not there yet: wait (never draw without it); past the grace time, alert."""
+    draw.beacon_attempts += 1
+    draw.beacon_error = error[:300]
+    due = ChainInfo(genesis_time=int(draw.beacon_genesis or 0), period=int(draw.beacon_period or 1)).time_of(
+        int(draw.beacon_round or 0)
+    )
+    alert = now >= due + BEACON_GRACE + 2 * dt.timedelta(seconds=int(draw.beacon_period or 0))
+    fields = ["beacon_attempts", "beacon_error", "status"]
+    if alert and draw.status != DrawStatus.BEACON_WAIT:
+        draw.status = DrawStatus.BEACON_WAIT
+        audit_record(
+            actor=actor,
+            action="draw.beacon_unavailable",
+            object_type="draw",
+            object_id=draw.draw_id,
+            data={"beacon_source": draw.beacon_source, "beacon_round": draw.beacon_round, "error": error[:300]},
+        )
+    draw.save(update_fields=fields)
+    if alert:
+        log.error(
+            "draw waits for the beacon",
+            extra={"draw": draw.draw_id, "beacon_round": draw.beacon_round, "attempts": draw.beacon_attempts, "error": error},
+        )
+
+
+def _reveal(draw: Draw) -> str:
+    """The server seed, unsealed, checked against the commitment published at opening."""
+    server_seed = unseal(draw.seed_sealed, context=SEED_CONTEXT)
+    if commitment_compute(server_seed) != draw.commitment:
+        raise DrawStateError(f"draw {draw.draw_id}: the sealed seed does not match its commitment")
+    return server_seed
+
+
+def _skip(*, draw: Draw, now: dt.datetime, actor: Actor) -> Draw:
+    """A second chance with no seats to draw: reveal its seed (so its commitment can be checked) and stop."""
+    draw.server_seed = _reveal(draw)
+    draw.status = DrawStatus.SKIPPED
+    draw.seats = 0
+    draw.published_at = now
+    draw.save(update_fields=["server_seed", "status", "seats", "published_at", "beacon_value"])
+    audit_record(
+        actor=actor,
+        action="draw.skipped",
+        object_type="draw",
+        object_id=draw.draw_id,
+        data={"reason": "no seats released", "server_seed": draw.server_seed},
+    )
+    return draw
+
+
+def _publish(
+    *, draw: Draw, manifest: Manifest, entries_csv: bytes, now: dt.datetime, fused: bool, actor: Actor
+) -> None:
+    """Reveal, compute with `cita.lottery`, make the offers, set every request's result, publish."""
+    first = draw.first or draw
+    server_seed = _reveal(draw)
+    beacon = None
+    if draw.beacon_round is not None:
+        beacon = LotteryBeacon(source=draw.beacon_source, round=int(draw.beacon_round), value=str(draw.beacon_value))
+    manifest = replace(manifest, server_seed=server_seed, beacon=beacon)
+    entries = entries_from_bytes(entries_csv, ports={slot.port for slot in manifest.capacity})
+    allocation = draw_allocate(manifest=manifest, entries=entries)
+    results_csv = results_to_bytes(allocation.results)
+    results_sha256 = hashlib.sha256(results_csv).hexdigest()
+    manifest = replace(manifest, results_sha256=results_sha256)
+    crash_point("draws.close.after_compute")
+
+    deadline = now + dt.timedelta(hours=draw.confirm_hours)
+    tickets = [result.ticket for result in allocation.results]
+    requests = {
+        row[0]: row
+        for row in Request.objects.filter(draw=first, ticket__in=tickets).values_list(
+            "ticket", "id", "applicant_id", "group_size"
+        )
+    }
+    ports = {port.code: port.pk for port in Port.objects.filter(code__in={r.port for r in allocation.results})}
+    offers = Offer.objects.bulk_create(
+        Offer(
+            request_id=requests[result.ticket][1],
+            draw=draw,
+            applicant_id=requests[result.ticket][2],
+            port_id=ports[result.port],
+            day=draw.appointment_date,
+            slot=dt.time.fromisoformat(result.slot),
+            group_size=requests[result.ticket][3],
+            phase=result.phase,
+            order=result.order,
+            deadline=deadline,
+            created_at=now,
+        )
+        for result in allocation.results
+    )
+    if draw.round == 1:
+        expected = RequestState.SUBMITTED if fused else RequestState.ENTERED
+    else:
+        expected = RequestState.NOT_SELECTED
+    selected_ids = [requests[t][1] for t in tickets]
+    moved = Request.objects.filter(pk__in=selected_ids, state=expected).update(
+        state=RequestState.SELECTED, decided_at=now
+    )
+    if moved != len(selected_ids):
+        raise DrawStateError(f"draw {draw.draw_id}: {len(selected_ids) - moved} selected requests changed state")
+    if draw.round == 1:
+        Request.objects.filter(draw=draw, state=expected).update(state=RequestState.NOT_SELECTED, decided_at=now)
+    # Seats the allocation left unused go back to the slots; the offers keep theirs.
+    used: Counter[tuple[str, str]] = Counter()
+    for result, offer in zip(allocation.results, offers, strict=True):
+        used[(result.port, result.slot)] += offer.group_size
+    slot_ports = {port.code: port.pk for port in Port.objects.filter(code__in={c.port for c in manifest.capacity})}
+    for slot in manifest.capacity:
+        unused = slot.seats - used[(slot.port, slot.slot)]
+        if unused > 0:
+            capacity_release(
+                port_id=slot_ports[slot.port],
+                day=draw.appointment_date,
+                slot=dt.time.fromisoformat(slot.slot),
+                seats=unused,
+            )
+    crash_point("draws.close.after_apply")
+    if draw.round > 1:
+        _decline_conflicts(draw=draw, offers=offers, now=now, actor=actor)
+    _file_put(draw, RESULTS, results_csv, now)
+    _file_put(draw, MANIFEST, manifest_to_bytes(manifest), now)
+    draw.server_seed = server_seed
+    draw.results_sha256 = results_sha256
+    draw.entries_sha256 = manifest.entries_sha256
+    draw.entries_count = allocation.entries
+    draw.seats = allocation.seats
+    draw.selected_count = len(allocation.results)
+    draw.published_at = now
+    draw.deadline = deadline
+    draw.status = DrawStatus.PUBLISHED
+    draw.save()
+    # One event covers every request's result: the hashes pin entries.csv and results.csv, which name
+    # each ticket's outcome (docs/decisions/0002-audit-granularity-of-draws.md).
+    audit_record(
+        actor=actor,
+        action="draw.published",
+        object_type="draw",
+        object_id=draw.draw_id,
+        data={
+            "round": draw.round,
+            "server_seed": server_seed,
+            "beacon_round": draw.beacon_round,
+            "beacon_value": draw.beacon_value,
+            "entries_sha256": manifest.entries_sha256,
+            "results_sha256": results_sha256,
+            "entries": allocation.entries,
+            "selected": len(allocation.results),
+            "seats": allocation.seats,
+            "reserve_used": allocation.reserve_used,
+            "lottery_used": allocation.lottery_used,
+            "deadline": deadline,
+        },
+    )
+    if allocation.results:
+        _next_round_commit(draw=draw, actor=actor)
+
+
+def _decline_conflicts(*, draw: Draw, offers: Iterable[Offer], now: dt.datetime, actor: Actor) -> None:
+    """A second chance may pick a group that has since asked again or got an appointment: its offer is
+    declined on its behalf at once and the seats go to the next round (one person, one booking)."""
+    from cita.draws.services.requests import _people_busy
+
+    events = []
+    for offer in offers:
+        DrawApplicant.objects.select_for_update().filter(applicant_id=offer.applicant_id).first()
+        request = Request.objects.get(pk=offer.request_id)
+        if not _people_busy(applicant=request.applicant, documents=list(request.document_indexes), draw=request.draw):
+            continue
+        Offer.objects.filter(pk=offer.pk, state=OfferState.OPEN).update(
+            state=OfferState.DECLINED, settled_at=now, settled_reason="holds another booking"
+        )
+        offer.state = OfferState.DECLINED
+        capacity_release(port_id=offer.port_id, day=offer.day, slot=offer.slot, seats=offer.group_size)
+        events.append(
+            Event("offer.declined", "offer", str(offer.pk), {"draw": draw.draw_id, "reason": "holds another booking"})
+        )
+    if events:
+        audit_record_many(actor=actor, events=events)
+
+
+def _next_round_commit(*, draw: Draw, actor: Actor) -> Draw | None:
+    """Commit to the seed of the next second chance now, before anyone knows which offers will lapse.
+
+    It runs at this round's deadline over the seats its offers give back. There is no next round when its
+    own offers could not be confirmed before the appointment day begins (reference time zone).
+    """
+    first = draw.first or draw
+    assert draw.deadline is not None
+    closes_at = draw.deadline
+    day_start = dt.datetime.combine(first.appointment_date, dt.time(0), tzinfo=reference_time_zone())
+    if closes_at + dt.timedelta(hours=draw.confirm_hours) > day_start:
+        return None
+    try:
+        beacon = _beacon_fields(freeze_at=closes_at, known=draw)
+    except BeaconUnavailable as exc:
+        log.error("second chance not committed: beacon unreachable", extra={"draw": draw.draw_id, "error": str(exc)})
+        return None
+    values = PolicyValues(
+        window_opens=dt.time(0),
+        window_closes=dt.time(0),
+        horizon_days=0,
+        reserve_percent=first.reserve_percent,
+        confirm_hours=first.confirm_hours,
+        group_size_limit=first.group_size_limit,
+        policy=first.policy,
+    )
+    return _draw_commit(
+        draw_id=f"{first.draw_id}-{draw.round + 1}",
+        appointment_date=first.appointment_date,
+        values=values,
+        opens_at=clock.now(),
+        closes_at=closes_at,
+        beacon=beacon,
+        first=first,
+        round_number=draw.round + 1,
+        actor=actor,
+    )
+
+
+def _file(draw: Draw, name: str) -> bytes:
+    row = DrawFile.objects.filter(draw=draw, name=name).values_list("content", flat=True).first()
+    if row is None:
+        raise DrawStateError(f"draw {draw.draw_id} has no {name}")
+    return bytes(row)
+
+
+def _file_put(draw: Draw, name: str, content: bytes, now: dt.datetime) -> None:
+    DrawFile.objects.update_or_create(
+        draw=draw,
+        name=name,
+        defaults={
+            "content": content,
+            "sha256": hashlib.sha256(content).hexdigest(),
+            "size": len(content),
+            "updated_at": now,
+        },
+    )
+
+
+def draws_close_due(*, actor: Actor, now: dt.datetime | None = None) -> list[Draw]:
+    """Run `draw_close` for every draw whose window has closed and that is not published yet."""
+    now = now or clock.now()
+    due = list(
+        Draw.objects.filter(
+            status__in=(DrawStatus.OPEN, DrawStatus.FROZEN, DrawStatus.BEACON_WAIT), closes_at__lte=now
+        ).order_by("closes_at", "round")
+    )
+    done = []
+    for draw in due:
+        try:
+            done.append(draw_close(draw=draw, actor=actor))
+        except Exception:
+            log.exception("draw step failed", extra={"draw": draw.draw_id})
+            raise
+    return done
+
+
+def _notify_soon(draw_id: str) -> None:
+    """Ask the worker to write the result notices of a draw just published (the periodic job is the net)."""
+    from cita.draws.tasks import notify
+
+    try:
+        notify.defer(draw_id=draw_id)
+    except Exception:  # the worker's queue is down: the periodic `draws.notify_due` will do it
+        log.warning("could not queue draws.notify", extra={"draw": draw_id}, exc_info=True)
+

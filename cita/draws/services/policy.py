@@ -1,0 +1,81 @@
+"""The planner's draw policy: windows, horizon, reserve, confirmation deadline, group size limit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+
+from cita.audit.services import audit_record
+from cita.core import clock
+from cita.core.actors import Actor, Role
+from cita.core.errors import PermissionDenied
+from cita.draws.errors import InvalidPolicy
+from cita.draws.models import DrawPolicy
+
+PLANNERS = (Role.PLANNER, Role.ADMIN, Role.SYSTEM)
+
+
+@transaction.atomic
+def policy_set(
+    *,
+    effective_from: dt.datetime,
+    window_opens: dt.time,
+    window_closes: dt.time,
+    horizon_days: int,
+    reserve_percent: int,
+    confirm_hours: int,
+    group_size_limit: int,
+    actor: Actor,
+) -> DrawPolicy:
+    """Store the policy for draws opened from `effective_from` on (never in the past: open draws keep
+    the values they opened with)."""
+    if actor.role not in PLANNERS or actor.mfa_pending:
+        raise PermissionDenied("Only planners and admins change the draw policy.")
+    if effective_from.tzinfo is None:
+        raise InvalidPolicy("The start of a policy needs a time zone.", field="effective_from")
+    if effective_from < clock.now():
+        raise InvalidPolicy("A policy can only take effect from now on.", field="effective_from")
+    checks = (
+        ("horizon_days", horizon_days, 1, 90),
+        ("reserve_percent", reserve_percent, 0, 100),
+        ("confirm_hours", confirm_hours, 1, 168),
+        ("group_size_limit", group_size_limit, 1, 30),
+    )
+    for field, value, low, high in checks:
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise InvalidPolicy(f"{field} must be a whole number from {low} to {high}.", field=field)
+    for field, value in (("window_opens", window_opens), ("window_closes", window_closes)):
+        if value.second or value.microsecond or value.tzinfo is not None:
+            raise InvalidPolicy(f"{field} must be a wall-clock time on a whole minute.", field=field)
+    if horizon_days * 24 <= confirm_hours + 24:
+        raise InvalidPolicy(
+            "The appointment day must come well after the confirmation deadline.", field="horizon_days"
+        )
+    row = DrawPolicy.objects.create(
+        effective_from=effective_from,
+        window_opens=window_opens,
+        window_closes=window_closes,
+        horizon_days=horizon_days,
+        reserve_percent=reserve_percent,
+        confirm_hours=confirm_hours,
+        group_size_limit=group_size_limit,
+        created_at=clock.now(),
+        created_by=actor.label,
+    )
+    audit_record(
+        actor=actor,
+        action="draw_policy.set",
+        object_type="draw_policy",
+        object_id=row.pk,
+        data={
+            "effective_from": effective_from,
+            "window_opens": f"{window_opens:%H:%M}",
+            "window_closes": f"{window_closes:%H:%M}",
+            "horizon_days": horizon_days,
+            "reserve_percent": reserve_percent,
+            "confirm_hours": confirm_hours,
+            "group_size_limit": group_size_limit,
+        },
+    )
+    return row

@@ -1,0 +1,352 @@
+"""Requests (submit, withdraw) and priority flags (urgent, displaced)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Sequence
+
+from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext as _
+
+from cita.appointments.models import ACTIVE as ACTIVE_APPOINTMENT
+from cita.appointments.models import Appointment
+from cita.audit.services import audit_record
+from cita.core import clock
+from cita.core.actors import Actor, Role
+from cita.core.errors import PermissionDenied
+from cita.draws.errors import (
+    AlreadyRequested,
+    GroupNotRegistered,
+    GroupTooLarge,
+    InvalidPorts,
+    InvalidPriority,
+    MemberBusy,
+    RequestNotWithdrawable,
+    WindowClosed,
+)
+from cita.draws.locks import advisory_lock
+from cita.draws.models import (
+    Draw,
+    DrawApplicant,
+    DrawStatus,
+    PriorityFlag,
+    PriorityKind,
+    Request,
+    RequestState,
+)
+from cita.draws.selectors import ACTIVE_REQUEST, draw_open_now, reference_time_zone
+from cita.notifications.models import NoticeKind
+from cita.notifications.services import notice_enqueue
+from cita.ports.models import Port
+from cita.registrations.models import Applicant
+
+TICKET_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+TICKET_LENGTH = 10
+MAX_REASON = 500
+FLAGGERS = (Role.OFFICER, Role.NGO, Role.PLANNER, Role.ADMIN)
+
+
+def ticket_new() -> str:
+    """A fresh public ticket: 10 characters of A-Z and 0-9 from `secrets` (about 52 bits)."""
+    return "".join(secrets.choice(TICKET_ALPHABET) for _ in range(TICKET_LENGTH))
+
+
+def _window_closed() -> WindowClosed:
+    return WindowClosed(
+        _("Requests are closed now. You can ask when the next request window opens."), field="ports"
+    )
+
+
+def _lock_draw_shared(draw: Draw, now: dt.datetime) -> None:
+    """Hold the draw row FOR SHARE: many requests at once, but never while it freezes (FOR UPDATE)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT status, closes_at, opens_at FROM draws_draw WHERE id = %s FOR SHARE", [draw.pk])
+        row = cursor.fetchone()
+    if row is None or row[0] != DrawStatus.OPEN or not row[2] <= now < row[1]:
+        raise _window_closed()
+
+
+def _acting_for(actor: Actor, applicant: Applicant) -> None:
+    """Only the group itself (or an NGO worker helping it, or the system) acts on its requests."""
+    if actor.role is Role.SYSTEM or actor.role is Role.ADMIN:
+        return
+    if actor.applicant_id != applicant.pk or actor.role not in (Role.APPLICANT, Role.NGO):
+        raise PermissionDenied(_("You cannot act for this group."))
+
+
+def _ports_clean(codes: Sequence[str]) -> list[str]:
+    ranked = [code.strip().upper() for code in codes if code and code.strip()]
+    if not ranked:
+        raise InvalidPorts(_("Choose at least one port."), field="ports")
+    if len(set(ranked)) != len(ranked):
+        raise InvalidPorts(_("Choose each port only once."), field="ports")
+    active = set(Port.objects.filter(active=True).values_list("code", flat=True))
+    if not set(ranked) <= active:
+        raise InvalidPorts(_("Choose ports from the list."), field="ports")
+    return ranked
+
+
+def _people_busy(*, applicant: Applicant, documents: list[str], draw: Draw) -> bool:
+    """True when the group, or any of its people (by document), holds another active request or
+    appointment. People without documents are matched within their group only (the group check)."""
+    own_requests = Request.objects.filter(ACTIVE_REQUEST, applicant=applicant).exclude(draw=draw)
+    own_appointments = Appointment.objects.filter(applicant=applicant, state__in=ACTIVE_APPOINTMENT)
+    if own_requests.exists() or own_appointments.exists():
+        return True
+    if not documents:
+        return False
+    others = Request.objects.filter(ACTIVE_REQUEST, document_indexes__overlap=documents).exclude(
+        applicant=applicant
+    )
+    other_appointments = Appointment.objects.filter(
+        state__in=ACTIVE_APPOINTMENT, document_indexes__overlap=documents
+    ).exclude(applicant=applicant)
+    return others.exists() or other_appointments.exists()
+
+
+@transaction.atomic
+def request_submit(
+    *, applicant: Applicant, ports: Sequence[str], actor: Actor, draw: Draw | None = None
+) -> Request:
+    """Enter the travel group in the open draw with its ranked ports; gives the group its ticket."""
+    _acting_for(actor, applicant)
+    now = clock.now()
+    draw = draw or draw_open_now(now=now)
+    if draw is None or draw.round != 1:
+        raise _window_closed()
+    _lock_draw_shared(draw, now)
+    today = now.astimezone(reference_time_zone()).date()
+    record = DrawApplicant.objects.select_for_update().filter(applicant=applicant).first()
+    if record is None:
+        try:
+            with transaction.atomic():
+                record = DrawApplicant.objects.create(applicant=applicant, waiting_since=today, first_request_at=now)
+        except IntegrityError:
+            # The group's first request racing with another: the other created the row; queue behind it.
+            record = DrawApplicant.objects.select_for_update().get(applicant=applicant)
+    members = list(applicant.members.order_by("id").values_list("id", "document_index"))
+    if not members:
+        raise GroupNotRegistered(_("Register your group before you ask for an appointment."), field="ports")
+    if len(members) > draw.group_size_limit:
+        raise GroupTooLarge(
+            _("A travel group can have at most %(limit)d people. Remove people from the group first.")
+            % {"limit": draw.group_size_limit},
+            field="ports",
+        )
+    ranked = _ports_clean(ports)
+    if Request.objects.filter(draw=draw, applicant=applicant, withdrawn_at__isnull=True).exists():
+        raise AlreadyRequested(_("Your group already asked in this draw."), field="ports")
+    documents = sorted({doc for _id, doc in members if doc})
+    for document in documents:
+        # One person can be in one group only, but a person moved between groups keeps their old group's
+        # request; the lock makes two groups asking for the same person at once queue up.
+        advisory_lock("draws.person", document)
+    if _people_busy(applicant=applicant, documents=documents, draw=draw):
+        raise MemberBusy(
+            _(
+                "Someone in your group already has a request or an appointment. "
+                "One person can be in only one request or appointment at a time."
+            ),
+            field="ports",
+        )
+    request = _request_create(
+        draw=draw,
+        applicant=applicant,
+        ports=ranked,
+        members=[member_id for member_id, _doc in members],
+        documents=documents,
+        waiting_since=record.waiting_since,
+        now=now,
+        actor=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="request.submitted",
+        object_type="request",
+        object_id=request.pk,
+        data={"draw": draw.draw_id, "applicant": applicant.pk, "group_size": request.group_size, "ports": ranked},
+    )
+    notice_enqueue(
+        kind=NoticeKind.REQUEST_RECEIVED,
+        dedup_key=f"draw:{draw.draw_id}:request:{request.pk}:request_received",
+        applicant=applicant,
+        context={
+            "ticket": request.ticket,
+            "draw_id": draw.draw_id,
+            "appointment_date": draw.appointment_date.isoformat(),
+        },
+    )
+    return request
+
+
+def _request_create(
+    *,
+    draw: Draw,
+    applicant: Applicant,
+    ports: list[str],
+    members: list[int],
+    documents: list[str],
+    waiting_since: dt.date,
+    now: dt.datetime,
+    actor: Actor,
+) -> Request:
+    """Insert the request with a fresh ticket, trying another ticket in the (rare) case of a clash."""
+    for _attempt in range(8):
+        try:
+            with transaction.atomic():
+                return Request.objects.create(
+                    draw=draw,
+                    applicant=applicant,
+                    ticket=ticket_new(),
+                    ports=ports,
+                    group_size=len(members),
+                    members=members,
+                    document_indexes=documents,
+                    waiting_since=waiting_since,
+                    created_at=now,
+                    created_by=actor.label,
+                )
+        except IntegrityError as exc:
+            if "request_one_per_draw" in str(exc):
+                raise AlreadyRequested(_("Your group already asked in this draw."), field="ports") from exc
+            if "ticket" not in str(exc):
+                raise
+    raise RuntimeError("no free ticket after 8 tries")  # pragma: no cover - 36^10 tickets
+
+
+@transaction.atomic
+def request_withdraw(*, request: Request, actor: Actor) -> Request:
+    """Take the group's request out of the draw while its window is still open."""
+    _acting_for(actor, request.applicant)
+    now = clock.now()
+    _lock_draw_shared(request.draw, now)
+    updated = Request.objects.filter(pk=request.pk, state=RequestState.SUBMITTED).update(
+        state=RequestState.WITHDRAWN, withdrawn_at=now
+    )
+    if updated != 1:
+        raise RequestNotWithdrawable(_("This request can no longer be withdrawn."))
+    request.refresh_from_db()
+    audit_record(
+        actor=actor,
+        action="request.withdrawn",
+        object_type="request",
+        object_id=request.pk,
+        data={"draw": request.draw.draw_id, "applicant": request.applicant_id},
+    )
+    return request
+
+
+def _may_flag(actor: Actor, applicant: Applicant) -> None:
+    if actor.role is Role.SYSTEM:
+        return
+    if actor.role not in FLAGGERS or actor.mfa_pending:
+        raise PermissionDenied("Only officers, NGO workers, planners and admins flag urgent cases.")
+    if actor.role is Role.NGO and (actor.shelter_id is None or applicant.shelter_id != actor.shelter_id):
+        raise PermissionDenied("NGO workers flag residents of their own shelter only.")
+
+
+@transaction.atomic
+def priority_flag(
+    *, applicant: Applicant, reason: str, actor: Actor, kind: PriorityKind = PriorityKind.URGENT
+) -> PriorityFlag:
+    """Put a group in tier 0 (served first in the lottery phase) for an urgent humanitarian reason."""
+    if kind != PriorityKind.URGENT:
+        raise InvalidPriority("Use priority_grant_displaced for groups displaced by a closure.")
+    _may_flag(actor, applicant)
+    reason = reason.strip()
+    if not reason:
+        raise InvalidPriority("Write why this group is urgent.", field="reason")
+    if len(reason) > MAX_REASON:
+        raise InvalidPriority(f"The reason can have at most {MAX_REASON} characters.", field="reason")
+    existing = PriorityFlag.objects.filter(
+        applicant=applicant, kind=PriorityKind.URGENT, ended_at__isnull=True
+    ).first()
+    if existing is not None:
+        return existing
+    flag = PriorityFlag.objects.create(
+        applicant=applicant, kind=PriorityKind.URGENT, reason=reason, created_at=clock.now(), created_by=actor.label
+    )
+    # The reason may describe a person's situation: it stays sealed in the flag, out of the audit log.
+    audit_record(
+        actor=actor,
+        action="priority.flagged",
+        object_type="applicant",
+        object_id=applicant.pk,
+        data={"flag": flag.pk, "kind": flag.kind},
+    )
+    return flag
+
+
+@transaction.atomic
+def priority_grant_displaced(
+    *, applicant: Applicant, actor: Actor, draws: int = 3, reason: str = "Displaced by a port closure"
+) -> PriorityFlag:
+    """Serve a group displaced by a port closure first in its next `draws` draws (rebooking calls this)."""
+    if actor.role not in (Role.SYSTEM, Role.PLANNER, Role.ADMIN):
+        raise PermissionDenied("Only the rebooking job, planners and admins grant displaced priority.")
+    if not 1 <= draws <= 30:
+        raise InvalidPriority("A displaced group gets priority for 1 to 30 draws.", field="draws")
+    flag = PriorityFlag.objects.create(
+        applicant=applicant,
+        kind=PriorityKind.DISPLACED,
+        reason=reason.strip() or "Displaced by a port closure",
+        draws_remaining=draws,
+        created_at=clock.now(),
+        created_by=actor.label,
+    )
+    audit_record(
+        actor=actor,
+        action="priority.displaced_granted",
+        object_type="applicant",
+        object_id=applicant.pk,
+        data={"flag": flag.pk, "draws": draws},
+    )
+    return flag
+
+
+@transaction.atomic
+def priority_revoke(*, flag: PriorityFlag, actor: Actor) -> PriorityFlag:
+    """End a priority flag before it would end by itself."""
+    _may_flag(actor, flag.applicant)
+    updated = PriorityFlag.objects.filter(pk=flag.pk, ended_at__isnull=True).update(
+        ended_at=clock.now(), ended_reason="revoked"
+    )
+    flag.refresh_from_db()
+    if updated:
+        audit_record(
+            actor=actor,
+            action="priority.revoked",
+            object_type="applicant",
+            object_id=flag.applicant_id,
+            data={"flag": flag.pk, "kind": flag.kind},
+        )
+    return flag
+
+
+def priority_end_served(*, applicant: Applicant, actor: Actor) -> int:
+    """End the group's flags once it has an appointment (inside the caller's transaction)."""
+    flags = list(
+        PriorityFlag.objects.filter(applicant=applicant, ended_at__isnull=True).values_list("pk", flat=True)
+    )
+    if flags:
+        PriorityFlag.objects.filter(pk__in=flags).update(ended_at=clock.now(), ended_reason="served")
+        audit_record(
+            actor=actor,
+            action="priority.served",
+            object_type="applicant",
+            object_id=applicant.pk,
+            data={"flags": flags},
+        )
+    return len(flags)
+
+
+__all__ = [
+    "priority_end_served",
+    "priority_flag",
+    "priority_grant_displaced",
+    "priority_revoke",
+    "request_submit",
+    "request_withdraw",
+    "ticket_new",
+]

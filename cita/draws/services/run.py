@@ -1,0 +1,72 @@
+"""The daily cycle's due steps, as the periodic jobs and `cita draw run` run them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from cita.appointments.services import appointments_mark_no_shows, appointments_remind_day_before
+from cita.core import clock
+from cita.core.actors import Actor
+from cita.core.errors import NotFound
+from cita.draws.models import Draw, DrawStatus
+from cita.draws.selectors import policy_current
+from cita.draws.services.cycle import draw_close, draw_open, draws_close_due, draw_open_due
+from cita.draws.services.notices import draw_notify, draws_notify_due
+from cita.draws.services.offers import offers_expire_due, offers_remind_due
+
+
+def cycle_run_due(*, actor: Actor, now: dt.datetime | None = None) -> list[str]:
+    """Run every step of the cycle that is due now; returns one line per step that did something."""
+    now = now or clock.now()
+    lines = [f"opened {d.draw_id}" for d in draw_open_due(actor=actor, now=now)]
+    expired = offers_expire_due(actor=actor, now=now)
+    if expired:
+        lines.append(f"expired {expired} offers")
+    lines += [f"{d.draw_id}: {d.status}" for d in draws_close_due(actor=actor, now=now)]
+    notified = draws_notify_due(actor=actor)
+    if notified:
+        lines.append(f"wrote the result notices of {notified} draws")
+    for label, count in (
+        ("deadline reminders", offers_remind_due(actor=actor, now=now)),
+        ("no-shows", appointments_mark_no_shows(actor=actor, now=now)),
+        ("day-before reminders", appointments_remind_day_before(actor=actor, now=now)),
+    ):
+        if count:
+            lines.append(f"{count} {label}")
+    return lines
+
+
+def draw_run(*, day: dt.date, actor: Actor) -> list[str]:
+    """Run whatever steps are due for the draw opened on `day` (and its second chances), by hand."""
+    now = clock.now()
+    draw = Draw.objects.filter(draw_id=day.isoformat()).first()
+    lines = []
+    if draw is None:
+        opens_at, closes_at = policy_current(at=now).window(day)
+        if not opens_at <= now < closes_at:
+            raise NotFound(f"there is no draw {day.isoformat()} and its window is not open now")
+        draw = draw_open(day=day, actor=actor)
+        lines.append(f"opened {draw.draw_id}: commitment {draw.commitment}")
+    expired = offers_expire_due(actor=actor, now=now)
+    if expired:
+        lines.append(f"expired {expired} offers")
+    for row in [draw, *Draw.objects.filter(first=draw).order_by("round")]:
+        if row.status in (DrawStatus.OPEN, DrawStatus.FROZEN, DrawStatus.BEACON_WAIT) and row.closes_at <= now:
+            row = draw_close(draw=row, actor=actor)
+        if row.status == DrawStatus.PUBLISHED and not row.notices_done:
+            draw_notify(draw=row, actor=actor)
+        lines.append(_describe(row))
+    return lines
+
+
+def _describe(draw: Draw) -> str:
+    if draw.status == DrawStatus.OPEN:
+        return f"{draw.draw_id}: open until {draw.closes_at:%Y-%m-%d %H:%M} UTC, commitment {draw.commitment}"
+    if draw.status == DrawStatus.PUBLISHED:
+        return (
+            f"{draw.draw_id}: published, {draw.entries_count} entries, {draw.selected_count} selected, "
+            f"{draw.seats} seats, results_sha256 {draw.results_sha256}"
+        )
+    if draw.status == DrawStatus.BEACON_WAIT:
+        return f"{draw.draw_id}: WAITING for beacon round {draw.beacon_round}: {draw.beacon_error}"
+    return f"{draw.draw_id}: {draw.status}"

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from cita.transparency import views
+
+app_name = "transparency"
+urlpatterns = [
+    path("transparency/", views.home, name="home"),
+    path("transparency/draws.json", views.draws_json, name="draws_json"),
+    path("transparency/draws/<str:draw_id>/<str:name>", views.draw_file, name="draw_file"),
+]

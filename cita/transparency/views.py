@@ -1,0 +1,68 @@
+"""Public transparency pages: every draw with its commitment, status and bundle files, and how to check it.
+
+Bundle files are served byte for byte as stored, so their SHA-256 is the one published in the manifest.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.http import quote_etag
+from django.views.decorators.http import require_GET
+
+from cita.core import clock
+from cita.core.access import allow
+from cita.core.actors import Role
+from cita.core.errors import NotFound
+from cita.draws.models import DrawStatus
+from cita.draws.selectors import draw_file_get
+from cita.transparency.selectors import FILES, draws_public
+
+CONTENT_TYPES = {
+    "manifest.json": "application/json",
+    "entries.csv": "text/csv; charset=utf-8",
+    "results.csv": "text/csv; charset=utf-8",
+}
+
+
+@allow(Role.PUBLIC)
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """The list of draws and how anyone can check them."""
+    response = render(request, "transparency/home.html", {"draws": draws_public(limit=60)})
+    response["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+@allow(Role.PUBLIC)
+@require_GET
+def draws_json(request: HttpRequest) -> JsonResponse:
+    """Every draw: id, appointment date, status, commitment, seed once revealed, file URLs."""
+    response = JsonResponse(
+        {"format": "cita-draws-v1", "generated_at": clock.now().isoformat(), "draws": draws_public()},
+        json_dumps_params={"indent": 1},
+    )
+    response["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+@allow(Role.PUBLIC)
+@require_GET
+def draw_file(request: HttpRequest, draw_id: str, name: str) -> HttpResponse:
+    """One file of a draw bundle, exactly the bytes whose hash was published."""
+    if name not in FILES:
+        raise Http404
+    try:
+        row = draw_file_get(draw_id=draw_id, name=name)
+    except NotFound as exc:
+        raise Http404 from exc
+    etag = quote_etag(row.sha256)
+    if request.headers.get("If-None-Match") == etag:
+        return HttpResponse(status=304, headers={"ETag": etag})
+    response = HttpResponse(bytes(row.content), content_type=CONTENT_TYPES[name])
+    response["ETag"] = etag
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    # Files of a published draw never change; a frozen draw's manifest changes once, at the reveal.
+    final = row.draw.status in (DrawStatus.PUBLISHED, DrawStatus.SKIPPED)
+    response["Cache-Control"] = "public, max-age=31536000, immutable" if final else "public, max-age=30"
+    return response

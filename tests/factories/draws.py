@@ -1,0 +1,44 @@
+"""Builders for the daily cycle: ports with seats on a day, an open draw, requests through the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from cita.core import clock
+from cita.core.actors import system
+from cita.draws.models import Draw, Request
+from cita.draws.services import draw_open, request_submit
+from cita.ports.models import Port, SlotCapacity
+from tests.factories.ports import PortFactory
+from tests.factories.registrations import actor_for, registered_group
+
+JOB = system("test")
+# 2026-12-01 12:00 in Tijuana (UTC-8 in December): the default policy opens draw 2026-12-01 then,
+# for appointments on 2026-12-15, and closes it on 2026-12-02 at 11:00 (19:00 UTC).
+WINDOW_OPENS = dt.datetime(2026, 12, 1, 20, 0, tzinfo=dt.UTC)
+WINDOW_CLOSES = dt.datetime(2026, 12, 2, 19, 0, tzinfo=dt.UTC)
+DRAW_DAY = dt.date(2026, 12, 1)
+APPOINTMENT_DAY = dt.date(2026, 12, 15)
+
+
+def port_with_slots(
+    code: str, *, slots: Sequence[tuple[str, int]], day: dt.date = APPOINTMENT_DAY, position: int = 0, **extra: object
+) -> Port:
+    """A port with the given (HH:MM, seats) slots on `day`."""
+    port = PortFactory.create(code=code, position=position, **extra)
+    for slot, seats in slots:
+        SlotCapacity.objects.create(port=port, day=day, slot=dt.time.fromisoformat(slot), seats=seats, left=seats)
+    return port
+
+
+def open_draw(frozen_clock: clock.FrozenClock, *, day: dt.date = DRAW_DAY) -> Draw:
+    """Move the clock to the window's opening and open it."""
+    frozen_clock.set(WINDOW_OPENS + dt.timedelta(days=(day - DRAW_DAY).days))
+    return draw_open(day=day, actor=JOB)
+
+
+def submitted(*, ports: Sequence[str], size: int = 1, language: str = "es", draw: Draw | None = None) -> Request:
+    """A newly registered group of `size` people asking in the open draw."""
+    applicant = registered_group(size=size, language=language)
+    return request_submit(applicant=applicant, ports=list(ports), actor=actor_for(applicant), draw=draw)

@@ -10,21 +10,24 @@ walking everything.
 
 from __future__ import annotations
 
-import gc
 from collections import Counter
-from collections.abc import Callable, Container, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from heapq import heapify, heappop
+from itertools import compress, count
 from typing import TypeVar, cast
 
 from cita.lottery.entries import entries_from_bytes, entries_to_bytes
 from cita.lottery.errors import BundleError
 from cita.lottery.keys import draw_keys_compute, key_derive
 from cita.lottery.manifest import manifest_check
-from cita.lottery.model import ENTRIES_FILE, MANIFEST_FILE, Entries, Entry, Manifest, Phase, Result
+from cita.lottery.model import ENTRIES_FILE, MANIFEST_FILE, Column, Entries, Entry, Manifest, Phase, Result
+from cita.lottery.pause import collector_paused
 
 P = TypeVar("P", str, int)  # what a phase orders by first: waiting_since or tier
 
+# Groups found by scanning the whole column before grouping it all at once (one Python loop over it).
+_SCANS = 2
 # Below this many entries taken from one heap, popping is cheaper than sorting what is left; beyond it
 # (a walk that goes deep, e.g. when one slot has a seat that only rare groups could take) the rest is sorted.
 _HEAP_POPS_MIN = 64
@@ -70,15 +73,8 @@ def draw_allocate(*, manifest: Manifest, entries: Sequence[Entry]) -> Allocation
             f"{manifest.entries_sha256}",
             file=ENTRIES_FILE,
         )
-    # Nothing below builds reference cycles; pausing the cycle collector spares it from rescanning the
-    # million tuples and lists made here again and again (about a third of the running time otherwise).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         return _allocate(manifest=manifest, server_seed=manifest.server_seed, entries=entries)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _allocate(*, manifest: Manifest, server_seed: str, entries: Entries) -> Allocation:
@@ -95,14 +91,15 @@ def _allocate(*, manifest: Manifest, server_seed: str, entries: Entries) -> Allo
     port_slots: dict[str, list[int]] = {}
     for number, slot in enumerate(capacity):
         port_slots.setdefault(slot.port, []).append(number)
-    walks: dict[tuple[str, ...], tuple[int, ...]] = {}
+    walks: dict[bytes, tuple[int, ...]] = {}
+    ports = entries.ports
 
     def walk_of(index: int) -> tuple[int, ...]:
         """The slots entry `index` may take, in the order it must try them."""
-        ranked = entries.ports[index]
-        walk = walks.get(ranked)
+        raw = ports.raw[index]
+        walk = walks.get(raw)
         if walk is None:
-            walk = walks[ranked] = tuple(number for port in ranked for number in port_slots[port])
+            walk = walks[raw] = tuple(number for port in ports.value_of[raw] for number in port_slots[port])
         return walk
 
     # draw-v1 §Algorithm 2–3: K once; each draw key at most once, when its entry's group is first reached.
@@ -117,7 +114,9 @@ def _allocate(*, manifest: Manifest, server_seed: str, entries: Entries) -> Allo
             keys[index] = draw_key
         return cast(list[bytes], [keys[index] for index in members])
 
-    counts = Counter(sizes)
+    counts: Counter[int] = Counter()
+    for raw, lines in Counter(sizes.raw).items():
+        counts[sizes.value_of[raw]] += lines
     # draw-v1 §Algorithm 5: the reserve phase, by (waiting_since, draw key), on the reserve share only.
     reserved = _phase(
         order=_ordered(primary=entries.waiting_since, tickets=tickets, keys_of=keys_of, skip=()),
@@ -168,7 +167,7 @@ def _allocate(*, manifest: Manifest, server_seed: str, entries: Entries) -> Allo
 def _phase(
     *,
     order: Iterator[int],
-    sizes: Sequence[int],
+    sizes: Column[int],
     walk_of: Callable[[int], tuple[int, ...]],
     fits: list[int],
     takes: tuple[list[int], ...],
@@ -184,9 +183,11 @@ def _phase(
     low = 0  # smallest[low] is the smallest group still to walk
     most = max(fits, default=0)
     # Early stop (draw-v1 §Algorithm, last paragraph): once the smallest group still to walk is larger than
-    # the roomiest slot, no later entry can be placed, so stopping gives the same result as walking on.
-    while low < len(smallest) and smallest[low] <= most:
-        index = next(order)
+    # the roomiest slot, no later entry can be placed, so stopping gives the same result as walking on. The
+    # test comes before the next entry is drawn from `order`, which may otherwise hash a whole new group.
+    if not smallest or smallest[0] > most:
+        return taken
+    for index in order:
         size = sizes[index]
         remaining[size] -= 1
         while low < len(smallest) and remaining[smallest[low]] == 0:
@@ -198,30 +199,36 @@ def _phase(
                 taken.append((index, number))
                 most = max(fits)
                 break
+        if low < len(smallest) and smallest[low] > most:
+            break
     return taken
 
 
 def _ordered(
     *,
-    primary: Sequence[P],
+    primary: Column[P],
     tickets: Sequence[bytes],
     keys_of: Callable[[list[int]], list[bytes]],
-    skip: Container[int],
+    skip: Collection[int],
 ) -> Iterator[int]:
     """Entry numbers by (primary, draw key) ascending, leaving out `skip`, ordered one group at a time.
 
     Equal draw keys (never seen: HMAC-SHA256 outputs) would be ordered by ticket, so the order depends on
     the entries' content only, never on their order in entries.csv.
     """
-    groups: dict[P, list[int]] = {}
-    for index, value in enumerate(primary):
-        members = groups.get(value)
-        if members is None:
-            groups[value] = [index]
+    # Distinct raw fields have distinct values (entries.csv allows one spelling of each date and number).
+    values = sorted(primary.value_of, key=primary.value_of.__getitem__)
+    groups: dict[bytes, list[int]] = {}
+    for visited, value in enumerate(values):
+        if visited < _SCANS:
+            # The first groups are found by a scan in C: a walk rarely goes further.
+            members = list(compress(count(), map(value.__eq__, primary.raw)))
         else:
-            members.append(index)
-    for value in sorted(groups):
-        members = [index for index in groups.pop(value) if index not in skip]
+            if not groups:
+                groups = _groups(primary.raw)
+            members = groups[value]
+        if skip:
+            members = [index for index in members if index not in skip]
         heap = list(zip(keys_of(members), [tickets[index] for index in members], members, strict=True))
         heapify(heap)
         pops = max(_HEAP_POPS_MIN, len(heap) >> 4)
@@ -231,3 +238,15 @@ def _ordered(
         heap.sort()
         for item in heap:
             yield item[2]
+
+
+def _groups(raw: Sequence[bytes]) -> dict[bytes, list[int]]:
+    """Line numbers by field value."""
+    groups: dict[bytes, list[int]] = {}
+    for index, value in enumerate(raw):
+        members = groups.get(value)
+        if members is None:
+            groups[value] = [index]
+        else:
+            members.append(index)
+    return groups

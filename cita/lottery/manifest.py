@@ -54,6 +54,14 @@ def manifest_from_bytes(data: bytes) -> Manifest:
 
 def manifest_check(manifest: Manifest) -> None:
     """Raise `BundleError` unless an in-memory manifest is one draw-v1 allows."""
+    # The value types first; the JSON it would be written as then goes through the reader's checks.
+    if not isinstance(manifest.appointment_date, datetime.date):
+        _fail("appointment_date", f"expected a datetime.date, got {manifest.appointment_date!r}")
+    if manifest.beacon is not None and not isinstance(manifest.beacon, Beacon):
+        _fail("beacon", f"expected a Beacon or None, got {manifest.beacon!r}")
+    for number, slot in enumerate(manifest.capacity):
+        if not isinstance(slot, Capacity):
+            _fail(f"capacity[{number}]", f"expected a Capacity, got {slot!r}")
     _manifest_from_json(_manifest_to_json(manifest))
 
 
@@ -77,12 +85,11 @@ def _dump(value: object) -> str:
 
 
 def _manifest_to_json(manifest: Manifest) -> dict[str, object]:
-    """The manifest as JSON values in the spec's key order; ill-typed fields pass through to be refused."""
-    date = manifest.appointment_date
+    """The manifest as JSON values, in the spec's key order."""
     value: dict[str, object] = {
         "format": FORMAT,
         "draw_id": manifest.draw_id,
-        "appointment_date": date.isoformat() if isinstance(date, datetime.date) else date,
+        "appointment_date": manifest.appointment_date.isoformat(),
         "commitment": manifest.commitment,
         "server_seed": manifest.server_seed,
         "beacon": _beacon_to_json(manifest.beacon),
@@ -97,16 +104,14 @@ def _manifest_to_json(manifest: Manifest) -> dict[str, object]:
 
 def _beacon_to_json(beacon: Beacon | None) -> object:
     """A beacon as a JSON object (null stays null)."""
-    if isinstance(beacon, Beacon):
-        return {"source": beacon.source, "round": beacon.round, "value": beacon.value}
-    return beacon
+    if beacon is None:
+        return None
+    return {"source": beacon.source, "round": beacon.round, "value": beacon.value}
 
 
 def _capacity_to_json(slot: Capacity) -> object:
     """A capacity slot as a JSON object."""
-    if isinstance(slot, Capacity):
-        return {"port": slot.port, "slot": slot.slot, "seats": slot.seats}
-    return slot
+    return {"port": slot.port, "slot": slot.slot, "seats": slot.seats}
 
 
 def _object_unique(pairs: list[tuple[str, object]]) -> dict[str, object]:

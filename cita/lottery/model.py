@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, overload
+from typing import Generic, Literal, TypeVar, overload
 
 FORMAT = "cita-draw-v1"
 MANIFEST_FILE = "manifest.json"
@@ -15,6 +15,7 @@ ENTRIES_HEADER = "ticket,group_size,tier,waiting_since,ports"
 RESULTS_HEADER = "ticket,port,slot,phase,order"
 
 Phase = Literal["reserve", "lottery"]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,13 +73,30 @@ class Result:
     order: int
 
 
+class Column(Generic[T]):
+    """A column of entries.csv with few distinct values: raw field per line, each distinct field parsed.
+
+    A million lines hold a few dozen dates, group sizes, tiers and port lists; parsing each distinct field
+    once and keeping the raw bytes per line is much cheaper than one Python value per line.
+    """
+
+    __slots__ = ("raw", "value_of")
+
+    def __init__(self, *, raw: Sequence[bytes], value_of: Mapping[bytes, T]) -> None:
+        self.raw = raw
+        self.value_of = value_of
+
+    def __getitem__(self, index: int) -> T:
+        """The value of line `index` (0 is the first line after the header)."""
+        return self.value_of[self.raw[index]]
+
+
 class Entries(Sequence[Entry]):
     """Validated entries of one entries.csv, held column by column.
 
-    A million `Entry` objects would cost about half a gigabyte; the columns share their repeated values
-    (dates, port lists) and cost a fraction of that. Indexing gives ordinary `Entry` values. Only
-    `entries_from_bytes` builds one, so the columns are known to be valid and `sha256` is the hash of the
-    exact bytes they were read from.
+    A million `Entry` objects would cost about half a gigabyte and a second to build. Indexing gives
+    ordinary `Entry` values. Only `entries_from_bytes` builds one, so the columns are known to be valid and
+    `sha256` is the hash of the exact bytes they were read from.
     """
 
     __slots__ = ("group_sizes", "ports", "ports_used", "sha256", "tickets", "tiers", "waiting_since")
@@ -87,11 +105,10 @@ class Entries(Sequence[Entry]):
         self,
         *,
         tickets: Sequence[bytes],
-        group_sizes: Sequence[int],
-        tiers: Sequence[int],
-        waiting_since: Sequence[str],
-        ports: Sequence[tuple[str, ...]],
-        ports_used: frozenset[str],
+        group_sizes: Column[int],
+        tiers: Column[int],
+        waiting_since: Column[str],
+        ports: Column[tuple[str, ...]],
         sha256: str,
     ) -> None:
         self.tickets = tickets  # ASCII bytes: the HMAC input and the tie-break, with no re-encoding
@@ -99,7 +116,8 @@ class Entries(Sequence[Entry]):
         self.tiers = tiers
         self.waiting_since = waiting_since  # YYYY-MM-DD text: sorts like the date it names
         self.ports = ports
-        self.ports_used = ports_used  # every port some entry ranks: checked against a manifest in one step
+        # Every port some entry ranks, so that a manifest's capacity can be checked against them at once.
+        self.ports_used = frozenset(port for ranked in ports.value_of.values() for port in ranked)
         self.sha256 = sha256
 
     def __len__(self) -> int:

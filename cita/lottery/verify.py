@@ -60,5 +60,5 @@ def _line_show(lines: list[bytes], number: int) -> str:
 
 
 def _quote(line: bytes) -> str:
-    """A line in quotes, any odd byte (a CR, invalid UTF-8) shown escaped."""
-    return repr(line.decode("utf-8", errors="backslashreplace"))
+    """A line in quotes, any byte that is not printable ASCII (a CR, say) shown as an escape."""
+    return repr(line)[1:]  # the repr of bytes without its b prefix

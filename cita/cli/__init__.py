@@ -20,6 +20,8 @@ GROUPS = (
     "cita.cli.worker",
     "cita.cli.manage",
     "cita.cli.audit",
+    "cita.cli.draw",
+    "cita.cli.passes",
 )
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TypeAlias
 
 from cita.cli.base import CommandError
+from cita.cli.draw_run import register_run
 from cita.lottery import (
     DrawReport,
     LotteryError,
@@ -81,6 +82,7 @@ SUBCOMMANDS: list[Callable[[Subparsers], None]] = [
     _compute_register,
     _verify_register,
     _new_seed_register,
+    register_run,  # `cita draw run --date`, from cita.cli.draw_run (needs Django, imported in its handler)
 ]
 
 

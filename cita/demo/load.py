@@ -139,7 +139,10 @@ def demo_load() -> str:
     ports = ports_load()
     shelters = shelters_load()
     staff = staff_load()
+    from cita.demo.draws import draws_load
+
+    draws = draws_load()
     return (
         f"{Port.objects.count()} ports ({ports} new), {Shelter.objects.count()} shelters ({shelters} new), "
-        f"{User.objects.count()} staff ({staff} new)"
+        f"{User.objects.count()} staff ({staff} new); {draws}"
     )

@@ -80,7 +80,8 @@ def withdraw(request: HttpRequest) -> HttpResponse:
     try:
         current = request_current_for_actor(actor=actor, draw=draw) if draw else None
         if current is None:
-            raise Http404
+            messages.error(request, _("There is no request to withdraw."))
+            return HttpResponseRedirect(reverse("draws:home"))
         request_withdraw(request=current, actor=actor)
     except NotFound as exc:
         raise Http404 from exc

@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from cita.core.access import declared_roles
 from tests.conftest import sign_in_applicant, sign_in_staff
+from tests.factories.appointments import access_objects
 from tests.factories.ports import PortFactory
 from tests.factories.registrations import ShelterFactory, registered_group
 from tests.factories.staff import StaffFactory
@@ -48,6 +49,17 @@ RULES: dict[str, Rule] = {
     "staff:logout": Rule(STAFF | {"mfa_pending"}, "/staff/signout", "post"),
     # The Django admin: one rule for the whole namespace (cita.core.access.NAMESPACE_RULES).
     "admin:*": Rule(frozenset({"admin"}), "/admin/"),
+    # The daily cycle (the applicant's objects at fixed ids: tests/factories/appointments.access_objects).
+    "draws:home": Rule(frozenset({"applicant"}), "/draw/"),
+    "draws:withdraw": Rule(frozenset({"applicant"}), "/draw/withdraw", "post"),
+    "draws:offer": Rule(frozenset({"applicant"}), "/draw/offers/900001"),
+    "appointments:pass": Rule(frozenset({"applicant"}), "/appointments/900001/pass"),
+    "appointments:pass_png": Rule(frozenset({"applicant"}), "/appointments/900001/pass.png"),
+    "appointments:cancel": Rule(frozenset({"applicant"}), "/appointments/900001/cancel", "post"),
+    "appointments:pass_keys": Rule(EVERYONE, "/.well-known/cita-pass-keys.json"),
+    "transparency:home": Rule(EVERYONE, "/transparency/"),
+    "transparency:draws_json": Rule(EVERYONE, "/transparency/draws.json"),
+    "transparency:draw_file": Rule(EVERYONE, "/transparency/draws/2026-12-01/manifest.json"),
 }
 # Extra paths inside a namespace rule, to show the rule holds beyond the index page.
 NAMESPACE_SAMPLES = {"admin:*": ["/admin/registrations/applicant/", "/admin/audit/auditevent/"]}
@@ -88,6 +100,7 @@ def callers(db) -> Callable[[], dict[str, Client]]:
     """Makes fresh signed-in clients for every kind of caller (so a sign-out route ends only its own)."""
     port, shelter = PortFactory.create(code="SYS"), ShelterFactory.create()
     applicant = registered_group()
+    access_objects(applicant=applicant, port=port)
     staff = {
         role: StaffFactory.create(
             role=role,

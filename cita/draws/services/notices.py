@@ -20,7 +20,9 @@ from cita.draws.models import Draw, DrawStatus, Offer, OfferState, Request, Requ
 from cita.notifications.models import NoticeKind
 from cita.notifications.services import notice_enqueue
 
-BATCH = 500
+
+def _batch() -> int:
+    return int(settings.CITA_DRAW_NOTICE_BATCH)
 
 
 def offer_url(offer: Offer) -> str:
@@ -47,10 +49,11 @@ def selected_notice(offer: Offer) -> None:
     )
 
 
-def draw_notify(*, draw: Draw, actor: Actor, batch: int = BATCH) -> int:
+def draw_notify(*, draw: Draw, actor: Actor, batch: int | None = None) -> int:
     """Write the result notices a published draw still owes; returns how many batches ran."""
     if draw.status != DrawStatus.PUBLISHED or draw.notices_done:
         return 0
+    batch = batch or _batch()
     batches = 0
     while _notify_batch(draw_pk=draw.pk, batch=batch):
         batches += 1

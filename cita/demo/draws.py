@@ -1,0 +1,207 @@
+"""The draw part of the demo: one completed, published draw of several thousand synthetic requests, its
+offers partly confirmed and declined, and the next request window open.
+
+The finished draw lies in the past, so it is made with a frozen clock moved through its day: every step
+goes through the same services and `cita.lottery` code as a real day. Only the thousands of synthetic
+groups and their requests are written in bulk (with their personal data sealed as usual, one audit event
+for the lot, and no `request_received` notices, since nobody is there to read them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import transaction
+
+from cita.audit.services import audit_record
+from cita.core import clock
+from cita.core.actors import system
+from cita.core.crypto import blind_index
+from cita.demo.data import FAMILY, GIVEN, NATIONALITIES
+from cita.draws.models import Draw, DrawApplicant, DrawStatus, Offer, OfferState, Request
+from cita.draws.selectors import reference_time_zone
+from cita.draws.services import (
+    draw_close,
+    draw_open,
+    draw_open_due,
+    offer_confirm,
+    offer_decline,
+    policy_set,
+    priority_flag,
+)
+from cita.draws.services.requests import ticket_new
+from cita.ports.models import Port
+from cita.registrations.models import Applicant, Consent, Member, Relationship, Shelter
+
+DEMO = system("demo")
+GROUPS = 6_000
+URGENT = 25
+CONFIRM_SHARE, DECLINE_SHARE = 0.6, 0.1
+# The demo's policy: a 24-hour window from noon to noon, so that a window is open whenever the demo runs.
+WINDOW = dt.time(12, 0)
+
+
+@contextmanager
+def _clock_at(at: dt.datetime) -> Iterator[clock.FrozenClock]:
+    frozen = clock.FrozenClock(at)
+    previous = clock.install(frozen)
+    try:
+        yield frozen
+    finally:
+        clock.install(previous)
+
+
+def _local(day: dt.date, time: dt.time) -> dt.datetime:
+    return dt.datetime.combine(day, time, tzinfo=reference_time_zone()).astimezone(dt.UTC)
+
+
+def draws_load() -> str:
+    """Load the demo draw once (a second run finds it), and open the window due now; a one-line summary."""
+    done = Draw.objects.filter(round=1, status=DrawStatus.PUBLISHED, entries_count__gte=5000).first()
+    if done is None:
+        done = _past_draw()
+    opened = draw_open_due(actor=DEMO)
+    current = Draw.objects.filter(round=1, status=DrawStatus.OPEN).order_by("-opens_at").first()
+    return (
+        f"draw {done.draw_id}: {done.entries_count} requests, {done.selected_count} selected, "
+        f"{Offer.objects.filter(draw=done, state=OfferState.CONFIRMED).count()} confirmed; "
+        f"open window: {current.draw_id if current else 'none'}{' (new)' if opened else ''}"
+    )
+
+
+def _past_draw() -> Draw:
+    """Run the draw opened two days ago from start to finish, with the clock moved through its day."""
+    today = clock.now().astimezone(reference_time_zone()).date()
+    day = today - dt.timedelta(days=2)
+    rng = random.Random(day.toordinal())
+    with _clock_at(_local(day, dt.time(11, 0))) as frozen:
+        policy_set(
+            effective_from=frozen.now(),
+            window_opens=WINDOW,
+            window_closes=WINDOW,
+            horizon_days=14,
+            reserve_percent=10,
+            confirm_hours=23,
+            group_size_limit=8,
+            actor=DEMO,
+        )
+        frozen.set(_local(day, WINDOW))
+        draw = draw_open(day=day, actor=DEMO)
+        applicants = _groups_load(rng, now=frozen.now())
+        _requests_load(rng, draw=draw, applicants=applicants, now=frozen.now())
+        for applicant in rng.sample(applicants, URGENT):
+            priority_flag(applicant=applicant, reason="Demo: urgent medical need", actor=DEMO)
+        frozen.set(_local(day + dt.timedelta(days=1), WINDOW) + dt.timedelta(minutes=1))
+        draw = draw_close(draw=draw, actor=DEMO)
+        frozen.advance(hours=2)
+        offers = list(Offer.objects.filter(draw=draw).select_related("applicant").order_by("order"))
+        rng.shuffle(offers)
+        confirm = int(len(offers) * CONFIRM_SHARE)
+        decline = int(len(offers) * DECLINE_SHARE)
+        for offer in offers[:confirm]:
+            offer_confirm(offer=offer, actor=DEMO)
+        for offer in offers[confirm : confirm + decline]:
+            offer_decline(offer=offer, actor=DEMO)
+    return Draw.objects.get(pk=draw.pk)
+
+
+@transaction.atomic
+def _groups_load(rng: random.Random, *, now: dt.datetime) -> list[Applicant]:
+    """GROUPS synthetic travel groups of 1 to 6 people, written in bulk with their data sealed."""
+    shelters = list(Shelter.objects.all())
+    phones = [f"+5266{rng.randrange(10**8):08d}" for _ in range(GROUPS * 2)]
+    phones = list(dict.fromkeys(phones))[:GROUPS]
+    applicants = Applicant.objects.bulk_create(
+        [
+            Applicant(
+                language=rng.choice(["es", "es", "es", "ht", "ht", "fr", "pt", "en"]),
+                phone=phone,
+                phone_index=blind_index(phone, purpose="phone"),
+                shelter=rng.choice(shelters) if shelters and rng.random() < 0.4 else None,
+                created_at=now - dt.timedelta(days=rng.randrange(1, 200)),
+            )
+            for phone in phones
+        ],
+        batch_size=1000,
+    )
+    members: list[Member] = []
+    for applicant in applicants:
+        family = rng.choice(FAMILY)
+        size = rng.choices([1, 2, 3, 4, 5, 6], weights=[30, 25, 20, 13, 8, 4])[0]
+        for position in range(size):
+            adult = position < 2
+            number = f"D{secrets.token_hex(6).upper()}" if adult or rng.random() < 0.5 else None
+            members.append(
+                Member(
+                    applicant=applicant,
+                    relationship=Relationship.SELF if position == 0 else (Relationship.PARTNER if adult else Relationship.CHILD),
+                    given_names=rng.choice(GIVEN),
+                    family_names=family,
+                    date_of_birth=dt.date(rng.randrange(1960, 2003) if adult else rng.randrange(2008, 2025), rng.randrange(1, 13), rng.randrange(1, 29)),
+                    nationality=rng.choice(NATIONALITIES),
+                    document_type="passport" if number else "",
+                    document_number=number,
+                    document_index=blind_index(number, purpose="document") if number else None,
+                    created_at=applicant.created_at,
+                )
+            )
+    Member.objects.bulk_create(members, batch_size=2000)
+    Consent.objects.bulk_create(
+        [Consent(applicant=a, text_version="2026-11", language=a.language, recorded_by="demo", at=a.created_at) for a in applicants],
+        batch_size=2000,
+    )
+    audit_record(actor=DEMO, action="demo.groups_loaded", data={"groups": len(applicants), "members": len(members)})
+    return applicants
+
+
+@transaction.atomic
+def _requests_load(rng: random.Random, *, draw: Draw, applicants: list[Applicant], now: dt.datetime) -> None:
+    """One request per synthetic group in `draw`, ports ranked at random (San Ysidro the most wanted)."""
+    ports = list(Port.objects.filter(active=True).values_list("code", flat=True))
+    weights = [5 if code == "SYS" else 2 if code in ("ELP", "HID") else 1 for code in ports]
+    members: dict[int, list[tuple[int, str | None]]] = {}
+    for applicant_id, member_id, document in Member.objects.filter(applicant__in=applicants).values_list(
+        "applicant_id", "id", "document_index"
+    ):
+        members.setdefault(applicant_id, []).append((member_id, document))
+    records, requests, tickets = [], [], set()
+    for applicant in applicants:
+        waiting = (now - dt.timedelta(days=rng.choices([0, rng.randrange(1, 30), rng.randrange(30, 180)], [60, 30, 10])[0])).date()
+        records.append(DrawApplicant(applicant=applicant, waiting_since=waiting, first_request_at=now))
+        ranked: list[str] = []
+        for _ in range(rng.randint(1, min(4, len(ports)))):
+            choice = rng.choices(ports, weights)[0]
+            if choice not in ranked:
+                ranked.append(choice)
+        ticket = ticket_new()
+        while ticket in tickets:
+            ticket = ticket_new()
+        tickets.add(ticket)
+        people = members[applicant.pk]
+        requests.append(
+            Request(
+                draw=draw,
+                applicant=applicant,
+                ticket=ticket,
+                ports=ranked,
+                group_size=len(people),
+                members=[member for member, _ in people],
+                document_indexes=sorted(doc for _, doc in people if doc),
+                waiting_since=waiting,
+                created_at=now + dt.timedelta(seconds=rng.randrange(0, 20 * 3600)),
+                created_by=f"applicant:{applicant.pk}",
+            )
+        )
+    DrawApplicant.objects.bulk_create(records, batch_size=2000)
+    Request.objects.bulk_create(requests, batch_size=2000)
+    audit_record(
+        actor=DEMO,
+        action="demo.requests_loaded",
+        object_type="draw",
+        object_id=draw.draw_id,
+        data={"requests": len(requests)},
+    )

@@ -1,0 +1,186 @@
+"""The randomness beacon, against a real local HTTP server (http.server in a thread), no mocks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from cita.audit.models import AuditEvent
+from cita.draws.beacon import ChainInfo, DrandBeacon
+from cita.draws.errors import BeaconUnavailable
+from cita.draws.models import Draw, DrawStatus, Offer
+from cita.draws.services import cycle_run_due
+from cita.lottery import bundle_verify
+from tests.factories.draws import JOB, WINDOW_CLOSES, WINDOW_OPENS, port_with_slots, submitted
+
+GENESIS = int(dt.datetime(2026, 1, 1, tzinfo=dt.UTC).timestamp())
+PERIOD = 30
+
+
+class Chain:
+    """A drand-style chain whose rounds we publish by hand."""
+
+    def __init__(self) -> None:
+        self.published: dict[int, str] = {}
+        self.info_up = True
+        self.requests: list[str] = []
+
+    def publish(self, round_number: int) -> str:
+        value = hashlib.sha256(f"round {round_number}".encode()).hexdigest()
+        self.published[round_number] = value
+        return value
+
+
+@pytest.fixture
+def chain(settings) -> Iterator[Chain]:
+    """A local beacon server; CITA_BEACON_URL points at it for the test."""
+    state = Chain()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            state.requests.append(self.path)
+            if self.path == "/chain/info" and state.info_up:
+                self._json({"genesis_time": GENESIS, "period": PERIOD, "hash": "test"})
+            elif self.path.startswith("/chain/public/"):
+                number = int(self.path.rsplit("/", 1)[1])
+                if number in state.published:
+                    self._json({"round": number, "randomness": state.published[number], "signature": "00"})
+                else:
+                    self.send_error(404)
+            else:
+                self.send_error(503)
+
+        def _json(self, body: dict[str, object]) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    settings.CITA_BEACON_URL = f"http://127.0.0.1:{server.server_address[1]}/chain"
+    settings.CITA_BEACON_ATTEMPTS = 2
+    settings.CITA_BEACON_TIMEOUT = 2
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_round_is_the_first_published_at_or_after_the_freeze():
+    info = ChainInfo(genesis_time=GENESIS, period=PERIOD)
+    at = dt.datetime.fromtimestamp(GENESIS + 10 * PERIOD, dt.UTC)
+    assert info.round_at(at) == 11
+    assert info.round_at(at + dt.timedelta(seconds=1)) == 12
+    assert info.time_of(12) >= at + dt.timedelta(seconds=1)
+    assert info.round_at(dt.datetime.fromtimestamp(GENESIS - 100, dt.UTC)) == 1
+
+
+def test_a_value_for_another_round_or_not_hex_is_refused(chain):
+    beacon = DrandBeacon(f"{chain_url(chain)}", attempts=1, backoff=0)
+    chain.publish(5)
+    assert beacon.value(5) == chain.published[5]
+    with pytest.raises(BeaconUnavailable, match="HTTP 404"):
+        beacon.value(6)
+
+
+def chain_url(chain: Chain) -> str:
+    from django.conf import settings
+
+    return settings.CITA_BEACON_URL
+
+
+@pytest.mark.django_db
+def test_the_draw_waits_for_the_beacon_raises_an_alert_and_then_publishes_with_it(frozen_clock, chain, caplog):
+    port_with_slots("SYS", slots=[("08:00", 3)])
+    frozen_clock.set(WINDOW_OPENS)
+    cycle_run_due(actor=JOB)
+    draw = Draw.objects.get(draw_id="2026-12-01")
+    expected_round = ChainInfo(genesis_time=GENESIS, period=PERIOD).round_at(WINDOW_CLOSES)
+    assert (draw.beacon_source, draw.beacon_round) == (chain_url(chain), expected_round)
+    opened = AuditEvent.objects.get(action="draw.opened")
+    assert opened.data["beacon_round"] == expected_round
+    for _ in range(6):
+        submitted(ports=["SYS"])
+
+    # At the close the round is not out yet: entries freeze, nothing is drawn, no alert yet (grace).
+    frozen_clock.set(WINDOW_CLOSES)
+    cycle_run_due(actor=JOB)
+    draw.refresh_from_db()
+    assert draw.status == DrawStatus.FROZEN and draw.server_seed is None
+    assert not Offer.objects.exists()
+
+    # Well past the round's time and still nothing: the draw waits, visibly, and alerts.
+    frozen_clock.advance(minutes=10)
+    with caplog.at_level(logging.ERROR, logger="cita.draws.services.cycle"):
+        cycle_run_due(actor=JOB)
+        cycle_run_due(actor=JOB)
+    draw.refresh_from_db()
+    assert draw.status == DrawStatus.BEACON_WAIT and draw.server_seed is None
+    assert "HTTP 404" in draw.beacon_error and draw.beacon_attempts == 3
+    assert AuditEvent.objects.filter(action="draw.beacon_unavailable").count() == 1
+    assert any("waits for the beacon" in record.message for record in caplog.records)
+    assert not Offer.objects.exists()
+
+    # The round appears: the next run reveals, computes with the beacon and publishes.
+    value = chain.publish(expected_round)
+    cycle_run_due(actor=JOB)
+    draw.refresh_from_db()
+    assert draw.status == DrawStatus.PUBLISHED and draw.beacon_value == value
+    manifest = json.loads(bytes(draw.files.get(name="manifest.json").content))
+    assert manifest["beacon"] == {"source": chain_url(chain), "round": expected_round, "value": value}
+    assert Offer.objects.filter(draw=draw).count() == draw.selected_count > 0
+
+
+@pytest.mark.django_db
+def test_with_the_beacon_out_on_time_the_draw_publishes_at_the_close(frozen_clock, chain, tmp_path):
+    port_with_slots("SYS", slots=[("08:00", 3)])
+    frozen_clock.set(WINDOW_OPENS)
+    cycle_run_due(actor=JOB)
+    draw = Draw.objects.get(draw_id="2026-12-01")
+    chain.publish(int(draw.beacon_round or 0))
+    for _ in range(4):
+        submitted(ports=["SYS"])
+    frozen_clock.set(WINDOW_CLOSES)
+    cycle_run_due(actor=JOB)
+    draw.refresh_from_db()
+    assert draw.status == DrawStatus.PUBLISHED
+    for row in draw.files.all():
+        (tmp_path / row.name).write_bytes(bytes(row.content))
+    assert bundle_verify(tmp_path).selected == draw.selected_count
+
+
+@pytest.mark.django_db
+def test_a_window_opens_with_the_chain_facts_of_an_earlier_draw_when_the_beacon_is_down(frozen_clock, chain):
+    port_with_slots("SYS", slots=[("08:00", 3)])
+    frozen_clock.set(WINDOW_OPENS)
+    cycle_run_due(actor=JOB)
+    chain.info_up = False
+    frozen_clock.set(WINDOW_OPENS + dt.timedelta(days=1))
+    cycle_run_due(actor=JOB)
+    second_day = Draw.objects.get(draw_id="2026-12-02")
+    assert second_day.beacon_round == ChainInfo(genesis_time=GENESIS, period=PERIOD).round_at(second_day.closes_at)
+
+
+@pytest.mark.django_db
+def test_without_any_known_chain_facts_the_window_does_not_open_and_says_why(frozen_clock, chain, caplog):
+    chain.info_up = False
+    frozen_clock.set(WINDOW_OPENS)
+    with caplog.at_level(logging.ERROR, logger="cita.draws.services.cycle"):
+        assert cycle_run_due(actor=JOB) == []
+    assert not Draw.objects.exists()
+    assert any("beacon unreachable" in record.message for record in caplog.records)

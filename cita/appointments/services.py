@@ -149,7 +149,7 @@ def appointment_cancel(*, appointment: Appointment, reason: str, actor: Actor) -
     if not (own or staff) or actor.mfa_pending:
         raise PermissionDenied(_("You cannot cancel this appointment."))
     now = clock.now()
-    appointment = Appointment.objects.select_for_update().select_related("port").get(pk=appointment.pk)
+    appointment = Appointment.objects.select_for_update(of=("self",)).select_related("port").get(pk=appointment.pk)
     if not _move(
         appointment,
         to=AppointmentState.CANCELLED,
@@ -194,7 +194,7 @@ def _officer_at(actor: Actor, appointment: Appointment) -> None:
 @transaction.atomic
 def appointment_check_in(*, appointment: Appointment, actor: Actor) -> Appointment:
     """Check the group in at its port on its day, exactly once; a second attempt says who did it, when."""
-    appointment = Appointment.objects.select_for_update().select_related("port").get(pk=appointment.pk)
+    appointment = Appointment.objects.select_for_update(of=("self",)).select_related("port").get(pk=appointment.pk)
     _officer_at(actor, appointment)
     now = clock.now()
     today = now.astimezone(appointment.port.tz).date()
@@ -232,7 +232,7 @@ def appointment_check_in(*, appointment: Appointment, actor: Actor) -> Appointme
 @transaction.atomic
 def appointment_complete(*, appointment: Appointment, actor: Actor) -> Appointment:
     """Close a checked-in appointment once the officer has recorded the group's outcomes."""
-    appointment = Appointment.objects.select_for_update().select_related("port").get(pk=appointment.pk)
+    appointment = Appointment.objects.select_for_update(of=("self",)).select_related("port").get(pk=appointment.pk)
     _officer_at(actor, appointment)
     now = clock.now()
     if not _move(
@@ -255,7 +255,7 @@ def appointments_mark_no_shows(*, actor: Actor, now: dt.datetime | None = None) 
     advisory_lock("appointments.no_shows", "all")
     latest = (now + dt.timedelta(days=1)).date()
     candidates = (
-        Appointment.objects.select_for_update()
+        Appointment.objects.select_for_update(of=("self",))
         .filter(state=AppointmentState.SCHEDULED, day__lt=latest)
         .select_related("port", "applicant")
     )
@@ -295,7 +295,7 @@ def appointments_remind_day_before(*, actor: Actor, now: dt.datetime | None = No
     advisory_lock("appointments.day_before", "all")
     soon = (now + dt.timedelta(days=2)).date()
     candidates = (
-        Appointment.objects.select_for_update()
+        Appointment.objects.select_for_update(of=("self",))
         .filter(state=AppointmentState.SCHEDULED, day_before_sent_at__isnull=True, day__lte=soon)
         .select_related("port", "applicant")
     )

@@ -263,7 +263,7 @@ def _draw_close_locked(*, draw_pk: int, actor: Actor, beacon_value: str | None, 
 def _capacity_round_one(draw: Draw) -> tuple[list[SlotCapacity], list[int]]:
     """The day's slots of active ports (port order, then time) and the seats each gives this draw."""
     rows = list(
-        SlotCapacity.objects.select_for_update()
+        SlotCapacity.objects.select_for_update(of=("self",))
         .filter(day=draw.appointment_date, port__active=True)
         .select_related("port")
         .order_by("port__position", "port__code", "slot")
@@ -286,7 +286,7 @@ def _capacity_next_round(draw: Draw) -> tuple[list[SlotCapacity], list[int]]:
     ports = {p.code: p for p in Port.objects.filter(code__in={c.port for c in listed})}
     rows_by_key = {
         (row.port_id, row.slot): row
-        for row in SlotCapacity.objects.select_for_update()
+        for row in SlotCapacity.objects.select_for_update(of=("self",))
         .filter(day=draw.appointment_date, port__code__in=list(ports))
         .select_related("port")
     }

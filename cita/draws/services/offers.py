@@ -44,7 +44,7 @@ def offer_confirm(*, offer: Offer, actor: Actor) -> Appointment:
     """Accept the offered seat before the deadline: issues the appointment and its signed pass."""
     _acting_for(actor, offer)
     now = clock.now()
-    offer = Offer.objects.select_for_update().select_related("port", "request", "draw", "applicant").get(pk=offer.pk)
+    offer = Offer.objects.select_for_update(of=("self",)).select_related("port", "request", "draw", "applicant").get(pk=offer.pk)
     if offer.state != OfferState.OPEN:
         raise _not_open(offer)
     updated = Offer.objects.filter(pk=offer.pk, state=OfferState.OPEN, deadline__gt=now).update(
@@ -72,7 +72,7 @@ def offer_decline(*, offer: Offer, actor: Actor) -> Offer:
     """Give the offered seat back (it goes to the next second-chance draw)."""
     _acting_for(actor, offer)
     now = clock.now()
-    offer = Offer.objects.select_for_update().select_related("draw").get(pk=offer.pk)
+    offer = Offer.objects.select_for_update(of=("self",)).select_related("draw").get(pk=offer.pk)
     updated = Offer.objects.filter(pk=offer.pk, state=OfferState.OPEN).update(
         state=OfferState.DECLINED, settled_at=now, settled_reason="declined"
     )
@@ -97,7 +97,7 @@ def offers_expire_due(*, actor: Actor, now: dt.datetime | None = None) -> int:
     advisory_lock("draws.expire", "offers")
     # Row locks: a confirmation in flight finishes first, and then this sees it confirmed.
     due = list(
-        Offer.objects.select_for_update()
+        Offer.objects.select_for_update(of=("self",))
         .filter(state=OfferState.OPEN, deadline__lte=now)
         .select_related("draw")
         .order_by("deadline", "id")
@@ -122,7 +122,7 @@ def offers_remind_due(*, actor: Actor, now: dt.datetime | None = None) -> int:
     now = now or clock.now()
     advisory_lock("draws.remind", "offers")
     due = (
-        Offer.objects.select_for_update()
+        Offer.objects.select_for_update(of=("self",))
         .filter(state=OfferState.OPEN, reminded_at__isnull=True, deadline__gt=now)
         .select_related("port", "applicant", "draw")
     )

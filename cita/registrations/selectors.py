@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db.models import Case, QuerySet, When
 
 from cita.core.actors import Actor, Role
@@ -11,8 +10,10 @@ from cita.registrations.models import Applicant, Member, Relationship, Shelter
 
 
 def group_size_limit() -> int:
-    """The most people one travel group may have."""
-    return int(settings.CITA_GROUP_SIZE_LIMIT)
+    """The most people one travel group may have: the draw policy in force (planners change it)."""
+    from cita.draws.selectors import policy_current  # the draws app builds on registrations, not back
+
+    return policy_current().group_size_limit
 
 
 def applicant_session_language(*, applicant_id: int, epoch: int | None) -> str | None:

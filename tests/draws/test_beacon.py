@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -18,67 +14,8 @@ from cita.draws.errors import BeaconUnavailable
 from cita.draws.models import Draw, DrawStatus, Offer
 from cita.draws.services import cycle_run_due
 from cita.lottery import bundle_verify
+from tests.draws.conftest import GENESIS, PERIOD, chain_url
 from tests.factories.draws import JOB, WINDOW_CLOSES, WINDOW_OPENS, port_with_slots, submitted
-
-GENESIS = int(dt.datetime(2026, 1, 1, tzinfo=dt.UTC).timestamp())
-PERIOD = 30
-
-
-class Chain:
-    """A drand-style chain whose rounds we publish by hand."""
-
-    def __init__(self) -> None:
-        self.published: dict[int, str] = {}
-        self.info_up = True
-        self.requests: list[str] = []
-
-    def publish(self, round_number: int) -> str:
-        value = hashlib.sha256(f"round {round_number}".encode()).hexdigest()
-        self.published[round_number] = value
-        return value
-
-
-@pytest.fixture
-def chain(settings) -> Iterator[Chain]:
-    """A local beacon server; CITA_BEACON_URL points at it for the test."""
-    state = Chain()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            state.requests.append(self.path)
-            if self.path == "/chain/info" and state.info_up:
-                self._json({"genesis_time": GENESIS, "period": PERIOD, "hash": "test"})
-            elif self.path.startswith("/chain/public/"):
-                number = int(self.path.rsplit("/", 1)[1])
-                if number in state.published:
-                    self._json({"round": number, "randomness": state.published[number], "signature": "00"})
-                else:
-                    self.send_error(404)
-            else:
-                self.send_error(503)
-
-        def _json(self, body: dict[str, object]) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    settings.CITA_BEACON_URL = f"http://127.0.0.1:{server.server_address[1]}/chain"
-    settings.CITA_BEACON_ATTEMPTS = 2
-    settings.CITA_BEACON_TIMEOUT = 2
-    try:
-        yield state
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_the_round_is_the_first_published_at_or_after_the_freeze():
@@ -98,14 +35,10 @@ def test_a_value_for_another_round_or_not_hex_is_refused(chain):
         beacon.value(6)
 
 
-def chain_url(chain: Chain) -> str:
-    from django.conf import settings
-
-    return settings.CITA_BEACON_URL
-
-
 @pytest.mark.django_db
-def test_the_draw_waits_for_the_beacon_raises_an_alert_and_then_publishes_with_it(frozen_clock, chain, caplog):
+def test_the_draw_waits_for_the_beacon_raises_an_alert_and_then_publishes_with_it(
+    frozen_clock, chain, caplog
+):
     port_with_slots("SYS", slots=[("08:00", 3)])
     frozen_clock.set(WINDOW_OPENS)
     cycle_run_due(actor=JOB)
@@ -173,7 +106,9 @@ def test_a_window_opens_with_the_chain_facts_of_an_earlier_draw_when_the_beacon_
     frozen_clock.set(WINDOW_OPENS + dt.timedelta(days=1))
     cycle_run_due(actor=JOB)
     second_day = Draw.objects.get(draw_id="2026-12-02")
-    assert second_day.beacon_round == ChainInfo(genesis_time=GENESIS, period=PERIOD).round_at(second_day.closes_at)
+    assert second_day.beacon_round == ChainInfo(genesis_time=GENESIS, period=PERIOD).round_at(
+        second_day.closes_at
+    )
 
 
 @pytest.mark.django_db

@@ -26,7 +26,9 @@ def fresh(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("apps")
     for app in APPS:
         copy = root / app
-        shutil.copytree(Path(cita.__file__).parent / app, copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
+        shutil.copytree(
+            Path(cita.__file__).parent / app, copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo")
+        )
         cwd = Path.cwd()
         try:
             os.chdir(copy)
@@ -42,7 +44,11 @@ def test_every_string_of_the_app_is_translated(fresh, app, language):
     po = fresh / app / "locale" / language / "LC_MESSAGES" / "django.po"
     rows = entries(po)
     assert rows, f"{app} has no applicant-facing strings?"
-    problems = [f"{'fuzzy' if fuzzy else 'missing'}: {msgid!r}" for msgid, msgstr, fuzzy in rows if fuzzy or not msgstr]
+    problems = [
+        f"{'fuzzy' if fuzzy else 'missing'}: {msgid!r}"
+        for msgid, msgstr, fuzzy in rows
+        if fuzzy or not msgstr
+    ]
     assert not problems, "\n".join(problems)
     copies = [msgid for msgid, msgstr, _ in rows if msgstr == msgid and len(msgid.split()) > 2]
     assert not copies, f"left in English: {copies}"

@@ -65,7 +65,10 @@ def test_fifty_concurrent_submissions_of_one_request_create_one(frozen_clock):
     applicant = registered_group(size=2)
     actor = actor_for(applicant)
 
-    results = race([lambda: request_submit(applicant=applicant, ports=["SYS"], actor=actor, draw=draw)] * 50, max_threads=50)
+    results = race(
+        [lambda: request_submit(applicant=applicant, ports=["SYS"], actor=actor, draw=draw)] * 50,
+        max_threads=50,
+    )
 
     created = [r for r in results if isinstance(r, Request)]
     refused = [r for r in results if isinstance(r, AlreadyRequested)]
@@ -95,7 +98,8 @@ def test_two_hundred_confirmations_racing_the_deadline_and_other_bookings_never_
         (lambda offer=offer: offer_confirm(offer=offer, actor=actor_for(offer.applicant))) for offer in offers
     ]
     takes: list[Callable[[], Any]] = [
-        lambda: capacity_take(port_id=slot.pk, day=APPOINTMENT_DAY, slot=dt.time(8), seats=1) for _ in range(50)
+        lambda: capacity_take(port_id=slot.pk, day=APPOINTMENT_DAY, slot=dt.time(8), seats=1)
+        for _ in range(50)
     ]
     # ...while the deadline job runs (placed among the first wave) and other bookings try for seats.
     jobs = [*confirms[:20], lambda: offers_expire_due(actor=JOB, now=deadline), *takes, *confirms[20:]]
@@ -111,7 +115,9 @@ def test_two_hundred_confirmations_racing_the_deadline_and_other_bookings_never_
     # Every seat has exactly one holder: a confirmed group, another booking, or nobody (still free).
     assert len(confirmed) + taken_by_others + capacity.left == 200
     assert capacity.left >= 0 and taken_by_others <= states[OfferState.EXPIRED]
-    print(f"confirmed {len(confirmed)}, expired {states[OfferState.EXPIRED]}, taken by others {taken_by_others}")
+    print(
+        f"confirmed {len(confirmed)}, expired {states[OfferState.EXPIRED]}, taken by others {taken_by_others}"
+    )
 
 
 @pytest.mark.django_db(transaction=True)

@@ -81,13 +81,17 @@ def outcome(url: str) -> dict[str, object]:
                 "SELECT d.draw_id, f.name, f.sha256 FROM draws_drawfile f JOIN draws_draw d ON d.id = f.draw_id "
                 "ORDER BY 1, 2"
             ),
-            "draws": rows("SELECT draw_id, status, server_seed, results_sha256, notices_done FROM draws_draw ORDER BY 1"),
+            "draws": rows(
+                "SELECT draw_id, status, server_seed, results_sha256, notices_done FROM draws_draw ORDER BY 1"
+            ),
             "requests": rows("SELECT ticket, state FROM draws_request ORDER BY ticket"),
             "offers": rows(
                 "SELECT r.ticket, o.port_id, o.slot, o.phase, o.order, o.state FROM draws_offer o "
                 "JOIN draws_request r ON r.id = o.request_id ORDER BY o.order"
             ),
-            "seats": rows('SELECT port_id, day, slot, seats, "left" FROM ports_slotcapacity ORDER BY 1, 2, 3'),
+            "seats": rows(
+                'SELECT port_id, day, slot, seats, "left" FROM ports_slotcapacity ORDER BY 1, 2, 3'
+            ),
             "notices": rows("SELECT dedup_key, kind FROM notifications_notice ORDER BY dedup_key"),
             "duplicate_notices": rows(
                 "SELECT applicant_id, kind, context->>'ticket' FROM notifications_notice "
@@ -142,7 +146,9 @@ def test_the_draw_job_killed_midway_and_run_again_ends_as_an_uninterrupted_run(f
     appointment_day = day + dt.timedelta(days=14)
     port_with_slots("SYS", slots=[("08:00", 5), ("09:00", 4)], day=appointment_day)
     port_with_slots("ELP", slots=[("08:00", 4)], day=appointment_day, position=1)
-    frozen_clock.set(dt.datetime.combine(day, dt.time(12, 30), tzinfo=reference_time_zone()).astimezone(dt.UTC))
+    frozen_clock.set(
+        dt.datetime.combine(day, dt.time(12, 30), tzinfo=reference_time_zone()).astimezone(dt.UTC)
+    )
     draw = draw_open(day=day, actor=JOB)
     for i in range(30):
         submitted(ports=["SYS", "ELP"] if i % 2 else ["ELP"], size=1 + i % 3, draw=draw)

@@ -62,7 +62,9 @@ def seats_owed() -> dict[tuple[str, dt.time], int]:
 
 
 @pytest.mark.django_db
-def test_a_whole_day_from_window_to_second_chance_publishes_bundles_that_verify(frozen_clock, client, tmp_path):
+def test_a_whole_day_from_window_to_second_chance_publishes_bundles_that_verify(
+    frozen_clock, client, tmp_path
+):
     port_with_slots("SYS", slots=[("08:00", 4), ("09:00", 4)], position=0)
     port_with_slots("ELP", slots=[("08:00", 3)], position=1)
     frozen_clock.set(WINDOW_OPENS - dt.timedelta(hours=1))
@@ -81,12 +83,18 @@ def test_a_whole_day_from_window_to_second_chance_publishes_bundles_that_verify(
     frozen_clock.set(WINDOW_OPENS)
     assert cycle_run_due(actor=JOB) == ["opened 2026-12-01"]
     draw = Draw.objects.get(draw_id="2026-12-01")
-    assert (draw.status, draw.appointment_date, draw.reserve_percent) == (DrawStatus.OPEN, dt.date(2026, 12, 15), 25)
+    assert (draw.status, draw.appointment_date, draw.reserve_percent) == (
+        DrawStatus.OPEN,
+        dt.date(2026, 12, 15),
+        25,
+    )
     listed = client.get("/transparency/draws.json").json()["draws"][0]
     assert listed["commitment"] == draw.commitment and listed["server_seed"] is None and listed["files"] == {}
 
     frozen_clock.advance(hours=1)
-    requests = [submitted(ports=["SYS", "ELP"] if i % 3 else ["ELP", "SYS"], size=1 + i % 3) for i in range(24)]
+    requests = [
+        submitted(ports=["SYS", "ELP"] if i % 3 else ["ELP", "SYS"], size=1 + i % 3) for i in range(24)
+    ]
     assert len({r.ticket for r in requests}) == 24
 
     # Window closes: freeze, reveal, compute, publish, all in the job.
@@ -98,7 +106,9 @@ def test_a_whole_day_from_window_to_second_chance_publishes_bundles_that_verify(
     assert len(offers) == draw.selected_count > 0
     assert sum(o.group_size for o in offers) <= 11
     assert {r.state for r in Request.objects.all()} == {RequestState.SELECTED, RequestState.NOT_SELECTED}
-    assert seats_held() == {k: v for k, v in seats_owed().items()} | {k: 0 for k in seats_held() if k not in seats_owed()}
+    assert seats_held() == {k: v for k, v in seats_owed().items()} | {
+        k: 0 for k in seats_held() if k not in seats_owed()
+    }
     notices = Counter(Notice.objects.values_list("kind", flat=True))
     assert notices["selected"] == len(offers) and notices["not_selected"] == 24 - len(offers)
 
@@ -123,7 +133,9 @@ def test_a_whole_day_from_window_to_second_chance_publishes_bundles_that_verify(
     second.refresh_from_db()
     released = sum(o.group_size for o in offers[len(offers) // 2 :])
     assert second.seats == released and second.entries_count == 24 - len(offers)
-    assert seats_held() == {k: v for k, v in seats_owed().items()} | {k: 0 for k in seats_held() if k not in seats_owed()}
+    assert seats_held() == {k: v for k, v in seats_owed().items()} | {
+        k: 0 for k in seats_held() if k not in seats_owed()
+    }
     lucky = list(Offer.objects.filter(draw=second).select_related("applicant"))
     assert lucky, "released seats went to groups not selected in round 1"
     assert all(o.request.draw_id == draw.pk for o in lucky)

@@ -60,9 +60,18 @@ def test_a_request_gets_a_ticket_the_group_size_a_notice_and_an_audit_event(draw
     assert len(request.members) == 3 and len(request.document_indexes) == 3
     notice = Notice.objects.get(applicant=group)
     assert notice.kind == "request_received"
-    assert notice.context == {"ticket": request.ticket, "draw_id": "2026-12-01", "appointment_date": "2026-12-15"}
+    assert notice.context == {
+        "ticket": request.ticket,
+        "draw_id": "2026-12-01",
+        "appointment_date": "2026-12-15",
+    }
     event = AuditEvent.objects.get(action="request.submitted")
-    assert event.data == {"draw": "2026-12-01", "applicant": group.pk, "group_size": 3, "ports": ["ELP", "SYS"]}
+    assert event.data == {
+        "draw": "2026-12-01",
+        "applicant": group.pk,
+        "group_size": 3,
+        "ports": ["ELP", "SYS"],
+    }
     # The ticket is the group's secret link to the public results: never in the audit log.
     assert request.ticket not in str(event.data)
 
@@ -82,8 +91,15 @@ def test_the_database_refuses_a_malformed_or_repeated_ticket(draw):
     other = registered_group()
     with pytest.raises(IntegrityError), transaction.atomic():
         Request.objects.create(
-            draw=draw, applicant=other, ticket=request.ticket, ports=["SYS"], group_size=1, members=[1],
-            waiting_since=DRAW_DAY, created_at=WINDOW_OPENS, created_by="test",
+            draw=draw,
+            applicant=other,
+            ticket=request.ticket,
+            ports=["SYS"],
+            group_size=1,
+            members=[1],
+            waiting_since=DRAW_DAY,
+            created_at=WINDOW_OPENS,
+            created_by="test",
         )
 
 
@@ -166,7 +182,12 @@ def test_a_group_with_nobody_registered_is_refused(draw):
 
 @pytest.mark.parametrize(
     ("ports", "message"),
-    [([], "at least one"), (["SYS", "SYS"], "only once"), (["XYZ"], "from the list"), (["  "], "at least one")],
+    [
+        ([], "at least one"),
+        (["SYS", "SYS"], "only once"),
+        (["XYZ"], "from the list"),
+        (["  "], "at least one"),
+    ],
 )
 def test_ports_must_be_one_or_more_distinct_active_ports(draw, ports, message):
     with pytest.raises(InvalidPorts, match=message):
@@ -196,13 +217,17 @@ def test_a_group_holding_an_open_offer_cannot_ask_in_the_next_draw_until_it_lets
 def test_a_person_moved_to_another_group_cannot_be_in_two_requests(draw):
     first = registered_group()
     child = member_add(
-        actor=actor_for(first), applicant=first, member=member_input(relationship="child", document_number="P7777777")
+        actor=actor_for(first),
+        applicant=first,
+        member=member_input(relationship="child", document_number="P7777777"),
     )
     ask(first)
     member_remove(actor=actor_for(first), member=child)  # the first group's request still counts them
     second = registered_group()
     member_add(
-        actor=actor_for(second), applicant=second, member=member_input(relationship="child", document_number="P7777777")
+        actor=actor_for(second),
+        applicant=second,
+        member=member_input(relationship="child", document_number="P7777777"),
     )
     with pytest.raises(MemberBusy):
         ask(second)
@@ -214,8 +239,16 @@ def test_a_person_moved_to_another_group_cannot_be_in_two_requests(draw):
 def test_a_group_with_a_live_appointment_is_refused(draw):
     group = registered_group()
     Appointment.objects.create(
-        applicant=group, port=draw_port(), day=dt.date(2026, 12, 10), slot=dt.time(8), group_size=1, members=[1],
-        created_at=WINDOW_OPENS, pass_payload="x", pass_kid="t", pass_issued_at=WINDOW_OPENS,
+        applicant=group,
+        port=draw_port(),
+        day=dt.date(2026, 12, 10),
+        slot=dt.time(8),
+        group_size=1,
+        members=[1],
+        created_at=WINDOW_OPENS,
+        pass_payload="x",
+        pass_kid="t",
+        pass_issued_at=WINDOW_OPENS,
     )
     with pytest.raises(MemberBusy):
         ask(group)
@@ -256,8 +289,15 @@ def test_the_database_refuses_a_withdrawn_state_without_its_time_and_a_second_li
         Request.objects.filter(pk=request.pk).update(state=RequestState.SELECTED)  # no decided_at
     with pytest.raises(IntegrityError), transaction.atomic():
         Request.objects.create(
-            draw=draw, applicant=request.applicant, ticket="ZZZZZZZZZZ", ports=["SYS"], group_size=1,
-            members=[1], waiting_since=DRAW_DAY, created_at=WINDOW_OPENS, created_by="test",
+            draw=draw,
+            applicant=request.applicant,
+            ticket="ZZZZZZZZZZ",
+            ports=["SYS"],
+            group_size=1,
+            members=[1],
+            waiting_since=DRAW_DAY,
+            created_at=WINDOW_OPENS,
+            created_by="test",
         )
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from cita.appointments.models import Appointment
 from cita.core import clock
-from cita.core.actors import system
+from cita.core.actors import Actor, Role, system
 from cita.draws.models import Draw, Request
 from cita.draws.services import draw_open, request_submit
 from cita.ports.models import Port, SlotCapacity
+from cita.staff.models import User
 from tests.factories.ports import PortFactory
 from tests.factories.registrations import actor_for, registered_group
 
@@ -42,3 +44,30 @@ def submitted(*, ports: Sequence[str], size: int = 1, language: str = "es", draw
     """A newly registered group of `size` people asking in the open draw."""
     applicant = registered_group(size=size, language=language)
     return request_submit(applicant=applicant, ports=list(ports), actor=actor_for(applicant), draw=draw)
+
+
+def staff_actor(user: User) -> Actor:
+    """The actor of a signed-in staff member (MFA passed), as the middleware builds it."""
+    return Actor(
+        role=Role(user.role), user_id=user.pk, port_id=user.port_id, shelter_id=user.shelter_id, name=user.username
+    )
+
+
+def appointments_made(frozen_clock: clock.FrozenClock, *, count: int = 1, size: int = 2, code: str = "SYS") -> list[Appointment]:
+    """Groups that asked, were drawn and confirmed: their appointments (port `code`, 2026-12-15 08:00)."""
+    from cita.draws.models import Offer
+    from cita.draws.services import draw_close, offer_confirm
+
+    if not Port.objects.filter(code=code).exists():
+        port_with_slots(code, slots=[("08:00", 10 * count)])
+    draw = open_draw(frozen_clock)
+    requests = [submitted(ports=[code], size=size, draw=draw) for _ in range(count)]
+    frozen_clock.set(WINDOW_CLOSES)
+    draw_close(draw=Draw.objects.get(pk=draw.pk), actor=JOB)
+    offers = [Offer.objects.get(request=request) for request in requests]
+    return [offer_confirm(offer=offer, actor=actor_for(offer.applicant)) for offer in offers]
+
+
+def appointment_made(frozen_clock: clock.FrozenClock, *, size: int = 2, code: str = "SYS") -> Appointment:
+    """One group's appointment, made through the whole cycle."""
+    return appointments_made(frozen_clock, count=1, size=size, code=code)[0]

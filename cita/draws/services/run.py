@@ -50,12 +50,16 @@ def draw_run(*, day: dt.date, actor: Actor) -> list[str]:
     expired = offers_expire_due(actor=actor, now=now)
     if expired:
         lines.append(f"expired {expired} offers")
-    for row in [draw, *Draw.objects.filter(first=draw).order_by("round")]:
+    rounds = [draw]
+    while rounds:
+        row = rounds.pop(0)
         if row.status in (DrawStatus.OPEN, DrawStatus.FROZEN, DrawStatus.BEACON_WAIT) and row.closes_at <= now:
             row = draw_close(draw=row, actor=actor)
         if row.status == DrawStatus.PUBLISHED and not row.notices_done:
             draw_notify(draw=row, actor=actor)
         lines.append(_describe(row))
+        if row.round == 1:  # its second chances exist only once it is published
+            rounds += list(Draw.objects.filter(first=row).order_by("round"))
     return lines
 
 

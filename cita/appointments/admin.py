@@ -1,0 +1,18 @@
+"""Read-only admin pages of appointments (changes go through the services, audited)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from cita.appointments.models import Appointment
+from cita.draws.admin import ReadOnly
+from cita.staff.admin_site import admin_site
+
+
+@admin.register(Appointment, site=admin_site)
+class AppointmentAdmin(ReadOnly):
+    list_display = ("id", "port", "day", "slot", "group_size", "state", "checked_in_at", "checked_in_by")
+    list_filter = ("state", "port")
+    date_hierarchy = "day"
+    # The pass payload opens the appointment at the port; staff verify passes, they do not need copies.
+    exclude = ("pass_payload", "document_indexes", "members")

@@ -22,7 +22,7 @@ from cita.core import clock
 from cita.core.actors import system
 from cita.core.crypto import blind_index
 from cita.demo.data import FAMILY, GIVEN, NATIONALITIES
-from cita.draws.models import Draw, DrawApplicant, DrawStatus, Offer, OfferState, Request
+from cita.draws.models import Draw, DrawApplicant, DrawStatus, Offer, OfferState, Request, RequestPeople
 from cita.draws.selectors import reference_time_zone
 from cita.draws.services import (
     draw_close,
@@ -189,8 +189,6 @@ def _requests_load(rng: random.Random, *, draw: Draw, applicants: list[Applicant
                 ticket=ticket,
                 ports=ranked,
                 group_size=len(people),
-                members=[member for member, _ in people],
-                document_indexes=sorted(doc for _, doc in people if doc),
                 waiting_since=waiting,
                 created_at=now + dt.timedelta(seconds=rng.randrange(0, 20 * 3600)),
                 created_by=f"applicant:{applicant.pk}",
@@ -198,6 +196,17 @@ def _requests_load(rng: random.Random, *, draw: Draw, applicants: list[Applicant
         )
     DrawApplicant.objects.bulk_create(records, batch_size=2000)
     Request.objects.bulk_create(requests, batch_size=2000)
+    RequestPeople.objects.bulk_create(
+        [
+            RequestPeople(
+                request=request,
+                members=[member for member, _ in members[request.applicant_id]],
+                document_indexes=sorted(doc for _, doc in members[request.applicant_id] if doc),
+            )
+            for request in requests
+        ],
+        batch_size=2000,
+    )
     audit_record(
         actor=DEMO,
         action="demo.requests_loaded",

@@ -43,7 +43,7 @@ class RequestAdmin(ReadOnly):
     # The ticket links a group to the public results: only the group sees it.
     list_display = ("id", "draw", "state", "group_size", "created_at")
     list_filter = ("state",)
-    exclude = ("ticket", "document_indexes", "members")
+    exclude = ("ticket",)
 
 
 @admin.register(Offer, site=admin_site)

@@ -265,8 +265,8 @@ class RequestState(models.TextChoices):
 class Request(models.Model):
     """A travel group's request for one day's draw: its ranked ports and its public ticket.
 
-    `members` and `document_indexes` are the people the request was made for, so that one person is in one
-    active request or appointment at a time across groups. `draw` is always the day's round-1 draw.
+    `draw` is always the day's round-1 draw. The row is kept narrow (the people it was made for are in
+    `RequestPeople`): the draw rewrites the state of every request at once, and its cost follows the width.
     """
 
     draw = models.ForeignKey(Draw, on_delete=models.PROTECT, related_name="requests")
@@ -274,8 +274,6 @@ class Request(models.Model):
     ticket = models.CharField(max_length=10, unique=True)
     ports = ArrayField(models.CharField(max_length=3), help_text="Port codes, most preferred first.")
     group_size = models.PositiveSmallIntegerField()
-    members = ArrayField(models.BigIntegerField())
-    document_indexes = ArrayField(models.CharField(max_length=64), default=list, blank=True)
     waiting_since = models.DateField()
     state = models.CharField(max_length=12, choices=RequestState.choices, default=RequestState.SUBMITTED)
     created_at = models.DateTimeField()
@@ -307,11 +305,26 @@ class Request(models.Model):
         ]
         indexes = [
             models.Index(fields=["applicant", "-created_at"], name="request_applicant"),
-            GinIndex(fields=["document_indexes"], name="request_documents"),
         ]
 
     def __str__(self) -> str:
         return f"request {self.ticket} ({self.state})"
+
+
+class RequestPeople(models.Model):
+    """The people a request was made for (member ids, and the keyed hashes of their documents), so that one
+    person is in one active request or appointment at a time, across groups."""
+
+    request = models.OneToOneField(Request, primary_key=True, on_delete=models.CASCADE, related_name="people")
+    members = ArrayField(models.BigIntegerField())
+    document_indexes = ArrayField(models.CharField(max_length=64), default=list, blank=True)
+
+    class Meta:
+        verbose_name_plural = "request people"
+        indexes = [GinIndex(fields=["document_indexes"], name="request_documents")]
+
+    def __str__(self) -> str:
+        return f"people of request {self.request_id}"
 
 
 class OfferState(models.TextChoices):

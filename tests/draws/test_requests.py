@@ -57,7 +57,7 @@ def test_a_request_gets_a_ticket_the_group_size_a_notice_and_an_audit_event(draw
     request = ask(group, ports=["ELP", "SYS"])
     assert re.fullmatch(r"[A-Z0-9]{10}", request.ticket)
     assert (request.group_size, request.ports, request.state) == (3, ["ELP", "SYS"], RequestState.SUBMITTED)
-    assert len(request.members) == 3 and len(request.document_indexes) == 3
+    assert len(request.people.members) == 3 and len(request.people.document_indexes) == 3
     notice = Notice.objects.get(applicant=group)
     assert notice.kind == "request_received"
     assert notice.context == {
@@ -96,7 +96,6 @@ def test_the_database_refuses_a_malformed_or_repeated_ticket(draw):
             ticket=request.ticket,
             ports=["SYS"],
             group_size=1,
-            members=[1],
             waiting_since=DRAW_DAY,
             created_at=WINDOW_OPENS,
             created_by="test",
@@ -233,7 +232,7 @@ def test_a_person_moved_to_another_group_cannot_be_in_two_requests(draw):
         ask(second)
     # Someone without a document is matched within their own group only.
     third = registered_group(size=1, document_number="")
-    assert ask(third).document_indexes == []
+    assert ask(third).people.document_indexes == []
 
 
 def test_a_group_with_a_live_appointment_is_refused(draw):
@@ -294,7 +293,6 @@ def test_the_database_refuses_a_withdrawn_state_without_its_time_and_a_second_li
             ticket="ZZZZZZZZZZ",
             ports=["SYS"],
             group_size=1,
-            members=[1],
             waiting_since=DRAW_DAY,
             created_at=WINDOW_OPENS,
             created_by="test",

@@ -46,7 +46,6 @@ def access_objects(*, applicant: Applicant, port: Port) -> Appointment:
         ticket="ACCESS0001",
         ports=[port.code],
         group_size=1,
-        members=[1],
         waiting_since=now.date(),
         state="selected",
         decided_at=now,

@@ -12,9 +12,12 @@ import hashlib
 import logging
 from collections import Counter
 from collections.abc import Iterable
+from contextvars import ContextVar
 from dataclasses import replace
+from time import perf_counter
 
-from django.db import transaction
+import psycopg
+from django.db import connection, transaction
 from django.db.models import F
 
 from cita.audit.services import Event, audit_record, audit_record_many
@@ -62,6 +65,32 @@ SEED_CONTEXT = "draws.draw.seed"
 MANIFEST, ENTRIES, RESULTS = "manifest.json", "entries.csv", "results.csv"
 # A beacon round is usually published seconds after its time; only a longer silence is an alert.
 BEACON_GRACE = dt.timedelta(minutes=2)
+
+
+class _Steps:
+    """How long each step of a draw job took, logged in one line at the end (operations, benchmarks)."""
+
+    def __init__(self, draw_id: str) -> None:
+        self.draw_id = draw_id
+        self.seconds: dict[str, float] = {}
+        self._last = perf_counter()
+
+    def mark(self, step: str) -> None:
+        now = perf_counter()
+        self.seconds[step] = round(now - self._last, 3)
+        self._last = now
+
+    def log(self) -> None:
+        log.info("draw job steps", extra={"draw": self.draw_id, "seconds": self.seconds})
+
+
+_steps: ContextVar[_Steps | None] = ContextVar("draw_steps", default=None)
+
+
+def _mark(step: str) -> None:
+    steps = _steps.get()
+    if steps is not None:
+        steps.mark(step)
 
 
 # --- open: commit to a seed before any request exists -----------------------------------------------
@@ -235,6 +264,8 @@ def _beacon_fetch(draw: Draw) -> tuple[str | None, str]:
 @transaction.atomic
 def _draw_close_locked(*, draw_pk: int, actor: Actor, beacon_value: str | None, beacon_error: str) -> Draw:
     draw = Draw.objects.select_for_update().get(pk=draw_pk)
+    steps = _Steps(draw.draw_id)
+    _steps.set(steps)
     advisory_lock("draws.close", draw.draw_id)
     if draw.status in (DrawStatus.PUBLISHED, DrawStatus.SKIPPED):
         return draw
@@ -255,6 +286,7 @@ def _draw_close_locked(*, draw_pk: int, actor: Actor, beacon_value: str | None, 
         _beacon_wait(draw=draw, now=now, error=beacon_error, actor=actor)
         return draw
     _publish(draw=draw, manifest=manifest, entries_csv=entries, now=now, fused=fused, actor=actor)
+    steps.log()
     crash_point("draws.close.before_commit")
     transaction.on_commit(lambda: _notify_soon(draw.draw_id))
     return draw
@@ -317,6 +349,7 @@ def _freeze(
     for row, n in zip(rows, seats, strict=True):
         if n > 0 and not capacity_take(port_id=row.port_id, day=row.day, slot=row.slot, seats=n):
             raise DrawStateError(f"seats of {row} changed while the draw held its lock")
+    _mark("freeze: capacity")
     in_capacity = {c.port for c in capacity}
     missing = set(Port.objects.values_list("code", flat=True)) - in_capacity
     entries = entries_export(
@@ -325,6 +358,7 @@ def _freeze(
         missing_ports=missing,
         second_chance=draw.round > 1,
     )
+    _mark("freeze: entries out")
     entries_sha256 = hashlib.sha256(entries).hexdigest()
     manifest = Manifest(
         draw_id=draw.draw_id,
@@ -343,8 +377,10 @@ def _freeze(
             # its result (one write per request instead of two); nobody can see the difference.
             Request.objects.filter(draw=draw, state=RequestState.SUBMITTED).update(state=RequestState.ENTERED)
         _displaced_count_down(draw=draw, now=now)
+    _mark("freeze: requests")
     _file_put(draw, ENTRIES, entries, now)
     _file_put(draw, MANIFEST, manifest_to_bytes(manifest), now)
+    _mark("freeze: files")
     draw.status = DrawStatus.FROZEN
     draw.entries_sha256 = entries_sha256
     draw.entries_count = entry_count
@@ -439,6 +475,7 @@ def _publish(
     results_csv = results_to_bytes(allocation.results)
     results_sha256 = hashlib.sha256(results_csv).hexdigest()
     manifest = replace(manifest, results_sha256=results_sha256)
+    _mark("compute")
     crash_point("draws.close.after_compute")
 
     deadline = now + dt.timedelta(hours=draw.confirm_hours)
@@ -466,6 +503,7 @@ def _publish(
         )
         for result in allocation.results
     )
+    _mark("apply: offers")
     if draw.round == 1:
         expected = RequestState.SUBMITTED if fused else RequestState.ENTERED
     else:
@@ -478,6 +516,7 @@ def _publish(
         raise DrawStateError(f"draw {draw.draw_id}: {len(selected_ids) - moved} selected requests changed state")
     if draw.round == 1:
         Request.objects.filter(draw=draw, state=expected).update(state=RequestState.NOT_SELECTED, decided_at=now)
+    _mark("apply: requests")
     # Seats the allocation left unused go back to the slots; the offers keep theirs.
     used: Counter[tuple[str, str]] = Counter()
     for result, offer in zip(allocation.results, offers, strict=True):
@@ -492,6 +531,7 @@ def _publish(
                 slot=dt.time.fromisoformat(slot.slot),
                 seats=unused,
             )
+    _mark("apply: seats")
     crash_point("draws.close.after_apply")
     if draw.round > 1:
         _decline_conflicts(draw=draw, offers=offers, now=now, actor=actor)
@@ -529,8 +569,10 @@ def _publish(
             "deadline": deadline,
         },
     )
+    _mark("publish")
     if allocation.results:
         _next_round_commit(draw=draw, actor=actor)
+    _mark("next round")
 
 
 def _decline_conflicts(*, draw: Draw, offers: Iterable[Offer], now: dt.datetime, actor: Actor) -> None:
@@ -541,8 +583,8 @@ def _decline_conflicts(*, draw: Draw, offers: Iterable[Offer], now: dt.datetime,
     events = []
     for offer in offers:
         DrawApplicant.objects.select_for_update().filter(applicant_id=offer.applicant_id).first()
-        request = Request.objects.get(pk=offer.request_id)
-        if not _people_busy(applicant=request.applicant, documents=list(request.document_indexes), draw=request.draw):
+        request = Request.objects.select_related("people", "applicant", "draw").get(pk=offer.request_id)
+        if not _people_busy(applicant=request.applicant, documents=list(request.people.document_indexes), draw=request.draw):
             continue
         Offer.objects.filter(pk=offer.pk, state=OfferState.OPEN).update(
             state=OfferState.DECLINED, settled_at=now, settled_reason="holds another booking"
@@ -603,16 +645,17 @@ def _file(draw: Draw, name: str) -> bytes:
 
 
 def _file_put(draw: Draw, name: str, content: bytes, now: dt.datetime) -> None:
-    DrawFile.objects.update_or_create(
-        draw=draw,
-        name=name,
-        defaults={
-            "content": content,
-            "sha256": hashlib.sha256(content).hexdigest(),
-            "size": len(content),
-            "updated_at": now,
-        },
-    )
+    """Store one bundle file. The bytes go as a binary parameter bound by the server: quoting 35 MB of
+    entries into the SQL text (Django's client-side binding) would cost more than the draw itself."""
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(
+            "INSERT INTO draws_drawfile (draw_id, name, content, sha256, size, updated_at) "
+            "VALUES (%s, %s, %b, %s, %s, %s) ON CONFLICT (draw_id, name) DO UPDATE SET "
+            "content = EXCLUDED.content, sha256 = EXCLUDED.sha256, size = EXCLUDED.size, "
+            "updated_at = EXCLUDED.updated_at",
+            [draw.pk, name, content, hashlib.sha256(content).hexdigest(), len(content), now],
+        )
 
 
 def draws_close_due(*, actor: Actor, now: dt.datetime | None = None) -> list[Draw]:

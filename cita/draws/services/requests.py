@@ -33,6 +33,7 @@ from cita.draws.models import (
     PriorityFlag,
     PriorityKind,
     Request,
+    RequestPeople,
     RequestState,
 )
 from cita.draws.selectors import ACTIVE_REQUEST, draw_open_now, reference_time_zone
@@ -96,7 +97,7 @@ def _people_busy(*, applicant: Applicant, documents: list[str], draw: Draw) -> b
         return True
     if not documents:
         return False
-    others = Request.objects.filter(ACTIVE_REQUEST, document_indexes__overlap=documents).exclude(
+    others = Request.objects.filter(ACTIVE_REQUEST, people__document_indexes__overlap=documents).exclude(
         applicant=applicant
     )
     other_appointments = Appointment.objects.filter(
@@ -195,18 +196,18 @@ def _request_create(
     for _attempt in range(8):
         try:
             with transaction.atomic():
-                return Request.objects.create(
+                request = Request.objects.create(
                     draw=draw,
                     applicant=applicant,
                     ticket=ticket_new(),
                     ports=ports,
                     group_size=len(members),
-                    members=members,
-                    document_indexes=documents,
                     waiting_since=waiting_since,
                     created_at=now,
                     created_by=actor.label,
                 )
+                RequestPeople.objects.create(request=request, members=members, document_indexes=documents)
+                return request
         except IntegrityError as exc:
             if "request_one_per_draw" in str(exc):
                 raise AlreadyRequested(_("Your group already asked in this draw."), field="ports") from exc

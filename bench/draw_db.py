@@ -263,15 +263,19 @@ def _day(clock_module: object):  # type: ignore[no-untyped-def]
             waiting = day - dt.timedelta(days=rng.choices((0, rng.randrange(1, 30), rng.randrange(30, 400)), (55, 30, 15))[0])
             buffer.write(
                 f"{draw.pk}\t{first_id + i}\t{ticket}\t{{{','.join(ranked)}}}\t{size}\t"
-                f"{waiting.isoformat()}\tsubmitted\t{created}\tapplicant:{first_id + i}\n"
+                f"{waiting.isoformat()}\t{created}\tapplicant:{first_id + i}\n"
             )
         del tickets
         with raw.copy(
             "COPY draws_request (draw_id, applicant_id, ticket, ports, group_size, "
-            "waiting_since, state, created_at, created_by) FROM STDIN"
+            "waiting_since, created_at, created_by) FROM STDIN"
         ) as copy:
             copy.write(buffer.getvalue().encode())
         del buffer
+        cursor.execute(
+            "INSERT INTO draws_requeststatus (request_id, draw_id, state) "
+            "SELECT id, draw_id, 'submitted' FROM draws_request ORDER BY id"
+        )
         reason = seal("bench: urgent", context="draws.priorityflag.reason")
         with raw.copy(
             "COPY draws_priorityflag (applicant_id, kind, reason, created_at, created_by, ended_reason) FROM STDIN"

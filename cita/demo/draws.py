@@ -22,7 +22,16 @@ from cita.core import clock
 from cita.core.actors import system
 from cita.core.crypto import blind_index
 from cita.demo.data import FAMILY, GIVEN, NATIONALITIES
-from cita.draws.models import Draw, DrawApplicant, DrawStatus, Offer, OfferState, Request, RequestPeople
+from cita.draws.models import (
+    Draw,
+    DrawApplicant,
+    DrawStatus,
+    Offer,
+    OfferState,
+    Request,
+    RequestPeople,
+    RequestStatus,
+)
 from cita.draws.selectors import reference_time_zone
 from cita.draws.services import (
     draw_close,
@@ -207,6 +216,7 @@ def _requests_load(rng: random.Random, *, draw: Draw, applicants: list[Applicant
         ],
         batch_size=2000,
     )
+    RequestStatus.objects.bulk_create([RequestStatus(request=request, draw=draw) for request in requests], batch_size=2000)
     audit_record(
         actor=DEMO,
         action="demo.requests_loaded",

@@ -42,7 +42,7 @@ class DrawAdmin(ReadOnly):
 class RequestAdmin(ReadOnly):
     # The ticket links a group to the public results: only the group sees it.
     list_display = ("id", "draw", "state", "group_size", "created_at")
-    list_filter = ("state",)
+    list_filter = ("status__state",)
     exclude = ("ticket",)
 
 

@@ -26,9 +26,10 @@ _PRIORITY = """
 # A group that holds people elsewhere: another live request, an open offer, or an appointment.
 _BUSY = """
     EXISTS (
-        SELECT 1 FROM draws_request o LEFT JOIN draws_offer fo ON fo.request_id = o.id
+        SELECT 1 FROM draws_request o JOIN draws_requeststatus os ON os.request_id = o.id
+        LEFT JOIN draws_offer fo ON fo.request_id = o.id
         WHERE o.applicant_id = r.applicant_id AND o.id <> r.id
-          AND (o.state IN ('submitted', 'entered') OR (o.state = 'selected' AND fo.state = 'open'))
+          AND (os.state IN ('submitted', 'entered') OR (os.state = 'selected' AND fo.state = 'open'))
     ) OR EXISTS (
         SELECT 1 FROM appointments_appointment a
         WHERE a.applicant_id = r.applicant_id AND a.state IN ('scheduled', 'checked_in')
@@ -62,14 +63,21 @@ def entries_export(*, draw_pk: int, state: str, missing_ports: Collection[str], 
         keep = "AND NOT (r.ports <@ %(missing)s::varchar[])"
     else:
         ports, keep = "r.ports", ""
-    busy = f"AND NOT ({_BUSY})" if second_chance else ""
+    if second_chance:
+        # Requests not selected yet, less those of groups that hold people elsewhere by now.
+        status = "JOIN draws_requeststatus s ON s.request_id = r.id"
+        where = f"s.state = %(state)s AND NOT ({_BUSY})"
+    else:
+        # At the freeze of round 1 the live requests (never withdrawn) are exactly those submitted.
+        status, where = "", "r.withdrawn_at IS NULL"
     sql = f"""
         SELECT convert_to(string_agg(
             r.ticket || ',' || r.group_size || ',' || CASE WHEN p.applicant_id IS NULL THEN '1' ELSE '0' END
             || ',' || r.waiting_since::text || ',' || array_to_string({ports}, '|') || E'\\n',
             '' ORDER BY r.ticket COLLATE "C"), 'UTF8')
-        FROM draws_request r LEFT JOIN ({_PRIORITY}) p ON p.applicant_id = r.applicant_id
-        WHERE r.draw_id = %(draw)s AND r.state = %(state)s {keep} {busy}
+        FROM draws_request r {status}
+        LEFT JOIN ({_PRIORITY}) p ON p.applicant_id = r.applicant_id
+        WHERE r.draw_id = %(draw)s AND {where} {keep}
     """  # noqa: S608 - only fixed SQL fragments are formatted in; values are bound parameters
     body = bytes_query(sql, {"draw": draw_pk, "state": state, "missing": missing})
     return (ENTRIES_HEADER + "\n").encode("ascii") + body

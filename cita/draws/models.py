@@ -265,8 +265,9 @@ class RequestState(models.TextChoices):
 class Request(models.Model):
     """A travel group's request for one day's draw: its ranked ports and its public ticket.
 
-    `draw` is always the day's round-1 draw. The row is kept narrow (the people it was made for are in
-    `RequestPeople`): the draw rewrites the state of every request at once, and its cost follows the width.
+    `draw` is always the day's round-1 draw. Its state machine lives in `RequestStatus`, a narrow row of
+    its own: the draw moves a million requests at once, and what that costs follows the width of the rows
+    it rewrites. The people it was made for are in `RequestPeople`.
     """
 
     draw = models.ForeignKey(Draw, on_delete=models.PROTECT, related_name="requests")
@@ -275,11 +276,9 @@ class Request(models.Model):
     ports = ArrayField(models.CharField(max_length=3), help_text="Port codes, most preferred first.")
     group_size = models.PositiveSmallIntegerField()
     waiting_since = models.DateField()
-    state = models.CharField(max_length=12, choices=RequestState.choices, default=RequestState.SUBMITTED)
     created_at = models.DateTimeField()
     created_by = models.CharField(max_length=80)
-    withdrawn_at = models.DateTimeField(null=True, blank=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True, help_text="Set with the status `withdrawn`.")
 
     class Meta:
         ordering = ["-created_at"]
@@ -290,25 +289,49 @@ class Request(models.Model):
                 fields=["draw", "applicant"], condition=Q(withdrawn_at__isnull=True), name="request_one_per_draw"
             ),
             models.CheckConstraint(condition=Q(ticket__regex=TICKET), name="request_ticket_form"),
-            models.CheckConstraint(
-                condition=Q(state__in=[s.value for s in RequestState]), name="request_state_known"
-            ),
             models.CheckConstraint(condition=Q(group_size__gte=1), name="request_group_size_positive"),
             models.CheckConstraint(condition=Q(ports__len__gte=1), name="request_has_ports"),
-            models.CheckConstraint(
-                condition=iff(Q(state="withdrawn"), Q(withdrawn_at__isnull=False)), name="request_withdrawn_at"
-            ),
-            models.CheckConstraint(
-                condition=iff(Q(state__in=["selected", "not_selected"]), Q(decided_at__isnull=False)),
-                name="request_decided_at",
-            ),
         ]
         indexes = [
             models.Index(fields=["applicant", "-created_at"], name="request_applicant"),
         ]
 
     def __str__(self) -> str:
-        return f"request {self.ticket} ({self.state})"
+        return f"request {self.pk}"
+
+    @property
+    def state(self) -> str:
+        """The request's state (kept in its `RequestStatus` row)."""
+        return self.status.state
+
+
+class RequestStatus(models.Model):
+    """Where a request is in its state machine: submitted → withdrawn | entered → selected | not_selected
+    (and not_selected → selected in a second chance).
+
+    Narrow on purpose, with half of each page free (migration 0002), so that the draw's bulk change of a
+    million states is in-place (HOT) and writes little WAL. Services move it with guarded UPDATEs.
+    """
+
+    request = models.OneToOneField(Request, primary_key=True, on_delete=models.CASCADE, related_name="status")
+    draw = models.ForeignKey(Draw, on_delete=models.PROTECT, related_name="+", help_text="The request's draw.")
+    state = models.CharField(max_length=12, choices=RequestState.choices, default=RequestState.SUBMITTED)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "request statuses"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=[s.value for s in RequestState]), name="request_state_known"
+            ),
+            models.CheckConstraint(
+                condition=iff(Q(state__in=["selected", "not_selected"]), Q(decided_at__isnull=False)),
+                name="request_decided_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"request {self.request_id}: {self.state}"
 
 
 class RequestPeople(models.Model):

@@ -27,8 +27,8 @@ from cita.registrations.models import Applicant
 from cita.registrations.selectors import applicant_get_for_actor
 
 # Requests that still hold their people (a request not selected, or withdrawn, holds nobody).
-ACTIVE_REQUEST = Q(state__in=[RequestState.SUBMITTED, RequestState.ENTERED]) | Q(
-    state=RequestState.SELECTED, offer__state=OfferState.OPEN
+ACTIVE_REQUEST = Q(status__state__in=[RequestState.SUBMITTED, RequestState.ENTERED]) | Q(
+    status__state=RequestState.SELECTED, offer__state=OfferState.OPEN
 )
 
 
@@ -131,13 +131,17 @@ def draw_file_names(*, draw: Draw) -> list[str]:
 def request_current_for_actor(*, actor: Actor, draw: Draw) -> Request | None:
     """The actor's group's live request in `draw`, if any."""
     applicant = applicant_get_for_actor(actor=actor)
-    return Request.objects.filter(draw=draw, applicant=applicant, withdrawn_at__isnull=True).first()
+    return (
+        Request.objects.filter(draw=draw, applicant=applicant, withdrawn_at__isnull=True)
+        .select_related("status")
+        .first()
+    )
 
 
 def request_get_for_actor(*, actor: Actor, request_id: int) -> Request:
     """One request of the actor's own group."""
     applicant = applicant_get_for_actor(actor=actor)
-    row = Request.objects.filter(pk=request_id, applicant=applicant).select_related("draw").first()
+    row = Request.objects.filter(pk=request_id, applicant=applicant).select_related("draw", "status").first()
     if row is None:
         raise NotFound("no such request")
     return row
@@ -146,7 +150,8 @@ def request_get_for_actor(*, actor: Actor, request_id: int) -> Request:
 def request_list_for_actor(*, actor: Actor, limit: int = 10) -> list[Request]:
     """The actor's group's latest requests, newest first."""
     applicant = applicant_get_for_actor(actor=actor)
-    return list(Request.objects.filter(applicant=applicant).select_related("draw").order_by("-created_at")[:limit])
+    rows = Request.objects.filter(applicant=applicant).select_related("draw", "status")
+    return list(rows.order_by("-created_at")[:limit])
 
 
 def offer_get_for_actor(*, actor: Actor, offer_id: int) -> Offer:

@@ -84,7 +84,7 @@ def outcome(url: str) -> dict[str, object]:
             "draws": rows(
                 "SELECT draw_id, status, server_seed, results_sha256, notices_done FROM draws_draw ORDER BY 1"
             ),
-            "requests": rows("SELECT ticket, state FROM draws_request ORDER BY ticket"),
+            "requests": rows("SELECT r.ticket, s.state FROM draws_request r JOIN draws_requeststatus s ON s.request_id = r.id ORDER BY 1"),
             "offers": rows(
                 "SELECT r.ticket, o.port_id, o.slot, o.phase, o.order, o.state FROM draws_offer o "
                 "JOIN draws_request r ON r.id = o.request_id ORDER BY o.order"

@@ -173,7 +173,7 @@ def test_the_second_chance_draws_the_released_seats_among_those_not_selected(off
     offer_decline(offer=offers[1], actor=actor_for(offers[1].applicant))
     for offer in offers[2:]:
         offer_confirm(offer=offer, actor=actor_for(offer.applicant))
-    left_out = Request.objects.get(state=RequestState.NOT_SELECTED)
+    left_out = Request.objects.get(status__state=RequestState.NOT_SELECTED)
     frozen_clock.set(draw.deadline)
     draws_close_due(actor=JOB)
     second.refresh_from_db()
@@ -202,7 +202,7 @@ def test_a_second_chance_with_no_released_seats_is_skipped_and_reveals_its_seed(
 def test_a_group_that_asked_again_meanwhile_is_left_out_of_the_second_chance(offers, frozen_clock):
     draw = offers[0].draw
     offer_decline(offer=offers[0], actor=actor_for(offers[0].applicant))
-    left_out = Request.objects.select_related("applicant").get(state=RequestState.NOT_SELECTED)
+    left_out = Request.objects.select_related("applicant").get(status__state=RequestState.NOT_SELECTED)
     port_with_slots("SYS", slots=[("08:00", 5)], day=dt.date(2026, 12, 16))
     tomorrow = open_draw(frozen_clock, day=dt.date(2026, 12, 2))
     request_submit(applicant=left_out.applicant, ports=["SYS"], actor=actor_for(left_out.applicant), draw=tomorrow)
@@ -228,7 +228,7 @@ def test_a_second_chance_declines_at_once_for_a_group_that_asked_again_while_it_
     draw_close(draw=draw, actor=JOB)
     offer = Offer.objects.get()
     offer_decline(offer=offer, actor=actor_for(offer.applicant))
-    left_out = Request.objects.select_related("applicant").get(state=RequestState.NOT_SELECTED)
+    left_out = Request.objects.select_related("applicant").get(status__state=RequestState.NOT_SELECTED)
     assert left_out.pk in (first.pk, second_group.pk)
     draw.refresh_from_db()
     frozen_clock.set(draw.deadline)

@@ -23,7 +23,7 @@ from cita.draws.errors import (
     RequestNotWithdrawable,
     WindowClosed,
 )
-from cita.draws.models import Draw, DrawApplicant, Offer, Request, RequestState
+from cita.draws.models import Draw, DrawApplicant, Offer, Request, RequestState, RequestStatus
 from cita.draws.services import draw_close, offer_decline, request_submit, request_withdraw
 from cita.draws.services.requests import ticket_new
 from cita.notifications.models import Notice
@@ -280,12 +280,12 @@ def test_errors_speak_the_applicants_language(draw):
     assert "sòti" in refused.value.message or "deja" in refused.value.message
 
 
-def test_the_database_refuses_a_withdrawn_state_without_its_time_and_a_second_live_request(draw):
+def test_the_database_refuses_an_unknown_state_a_result_without_its_time_and_a_second_live_request(draw):
     request = submitted(ports=["SYS"])
     with pytest.raises(IntegrityError), transaction.atomic():
-        Request.objects.filter(pk=request.pk).update(state=RequestState.WITHDRAWN)
+        RequestStatus.objects.filter(request=request).update(state="lost")
     with pytest.raises(IntegrityError), transaction.atomic():
-        Request.objects.filter(pk=request.pk).update(state=RequestState.SELECTED)  # no decided_at
+        RequestStatus.objects.filter(request=request).update(state=RequestState.SELECTED)  # no decided_at
     with pytest.raises(IntegrityError), transaction.atomic():
         Request.objects.create(
             draw=draw,

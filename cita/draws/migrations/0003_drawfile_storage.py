@@ -9,7 +9,7 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-    dependencies = [("draws", "0002_request_fillfactor")]
+    dependencies = [("draws", "0002_requeststatus_fillfactor")]
 
     operations = [
         migrations.RunSQL(

@@ -39,6 +39,7 @@ from cita.draws.models import (
     PriorityKind,
     Request,
     RequestState,
+    RequestStatus,
 )
 from cita.draws.services.offers import offers_expire_due
 from cita.draws.selectors import PolicyValues, policy_current, reference_time_zone
@@ -375,7 +376,7 @@ def _freeze(
         if mark_entered:
             # When the reveal follows in this same transaction the state goes straight from submitted to
             # its result (one write per request instead of two); nobody can see the difference.
-            Request.objects.filter(draw=draw, state=RequestState.SUBMITTED).update(state=RequestState.ENTERED)
+            RequestStatus.objects.filter(draw=draw, state=RequestState.SUBMITTED).update(state=RequestState.ENTERED)
         _displaced_count_down(draw=draw, now=now)
     _mark("freeze: requests")
     _file_put(draw, ENTRIES, entries, now)
@@ -509,13 +510,15 @@ def _publish(
     else:
         expected = RequestState.NOT_SELECTED
     selected_ids = [requests[t][1] for t in tickets]
-    moved = Request.objects.filter(pk__in=selected_ids, state=expected).update(
+    moved = RequestStatus.objects.filter(request_id__in=selected_ids, state=expected).update(
         state=RequestState.SELECTED, decided_at=now
     )
     if moved != len(selected_ids):
         raise DrawStateError(f"draw {draw.draw_id}: {len(selected_ids) - moved} selected requests changed state")
     if draw.round == 1:
-        Request.objects.filter(draw=draw, state=expected).update(state=RequestState.NOT_SELECTED, decided_at=now)
+        RequestStatus.objects.filter(draw=draw, state=expected).update(
+            state=RequestState.NOT_SELECTED, decided_at=now
+        )
     _mark("apply: requests")
     # Seats the allocation left unused go back to the slots; the offers keep theirs.
     used: Counter[tuple[str, str]] = Counter()

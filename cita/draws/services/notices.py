@@ -79,7 +79,7 @@ def _notify_batch(*, draw_pk: int, batch: int) -> bool:
         Draw.objects.filter(pk=draw.pk).update(notices_done=True)
         return True
     rows = list(
-        Request.objects.filter(draw=draw, state=RequestState.NOT_SELECTED, pk__gt=draw.notified_upto)
+        Request.objects.filter(draw=draw, status__state=RequestState.NOT_SELECTED, pk__gt=draw.notified_upto)
         .select_related("applicant")
         .order_by("pk")[:batch]
     )

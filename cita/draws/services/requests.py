@@ -35,6 +35,7 @@ from cita.draws.models import (
     Request,
     RequestPeople,
     RequestState,
+    RequestStatus,
 )
 from cita.draws.selectors import ACTIVE_REQUEST, draw_open_now, reference_time_zone
 from cita.notifications.models import NoticeKind
@@ -207,6 +208,7 @@ def _request_create(
                     created_by=actor.label,
                 )
                 RequestPeople.objects.create(request=request, members=members, document_indexes=documents)
+                RequestStatus.objects.create(request=request, draw=draw)
                 return request
         except IntegrityError as exc:
             if "request_one_per_draw" in str(exc):
@@ -222,12 +224,13 @@ def request_withdraw(*, request: Request, actor: Actor) -> Request:
     _acting_for(actor, request.applicant)
     now = clock.now()
     _lock_draw_shared(request.draw, now)
-    updated = Request.objects.filter(pk=request.pk, state=RequestState.SUBMITTED).update(
-        state=RequestState.WITHDRAWN, withdrawn_at=now
+    updated = RequestStatus.objects.filter(request=request, state=RequestState.SUBMITTED).update(
+        state=RequestState.WITHDRAWN
     )
     if updated != 1:
         raise RequestNotWithdrawable(_("This request can no longer be withdrawn."))
-    request.refresh_from_db()
+    Request.objects.filter(pk=request.pk).update(withdrawn_at=now)
+    request = Request.objects.select_related("status", "draw").get(pk=request.pk)
     audit_record(
         actor=actor,
         action="request.withdrawn",

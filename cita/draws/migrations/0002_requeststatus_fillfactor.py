@@ -1,4 +1,4 @@
-"""Requests leave half of each page free, so that the draw's bulk state changes are in-place (HOT) updates.
+"""Request statuses leave half of each page free, so that the draw's bulk state changes are in-place (HOT).
 
 A HOT update writes no index entries; it needs room on the row's own page and no indexed column changed
 (the state columns are indexed nowhere). See docs/daily-cycle.md, "Performance".
@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunSQL(
-            "ALTER TABLE draws_request SET (fillfactor = 50)",
-            reverse_sql="ALTER TABLE draws_request RESET (fillfactor)",
+            "ALTER TABLE draws_requeststatus SET (fillfactor = 50)",
+            reverse_sql="ALTER TABLE draws_requeststatus RESET (fillfactor)",
         )
     ]

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
+from django.utils import timezone
 from django_otp import match_token
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -53,6 +54,21 @@ def token_normalise(token: str) -> str:
 def _check_not_locked(user: User) -> None:
     if user.locked_until and user.locked_until > clock.now():
         raise AccountLocked("This account is locked after too many failed attempts. Try again later.")
+
+
+def _check_not_throttled(device: TOTPDevice | None) -> None:
+    """django-otp makes each new try after a wrong code wait 1, 2, 4 … seconds; a try too soon is refused
+    without counting as a wrong code."""
+    if device is None:
+        return
+    allowed, details = device.verify_is_allowed()
+    if not allowed:
+        wait = (details or {}).get("locked_until")
+        seconds = max(1, round((wait - timezone.now()).total_seconds())) if wait else 1
+        unit = "second" if seconds == 1 else "seconds"
+        raise SignInFailed(
+            f"Too many tries at once: wait {seconds} {unit}, then type the new code.", field="code"
+        )
 
 
 @transaction.atomic
@@ -150,6 +166,7 @@ def totp_enrolment_confirm(*, user: User, token: str) -> tuple[TOTPDevice, list[
         device = (
             TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).order_by("id").first()
         )
+        _check_not_throttled(device)
         verified = device is not None and device.verify_token(token_normalise(token))
     if device is None:
         raise AlreadyEnrolled("Start the set-up again: there is no authenticator waiting to be confirmed.")
@@ -177,6 +194,7 @@ def recovery_codes_regenerate(*, user: User, token: str) -> list[str]:
     _check_not_locked(user)
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
+        _check_not_throttled(device)
         verified = device is not None and device.verify_token(token_normalise(token))
     if not verified:
         _failure(user, step="recovery_codes")

@@ -154,6 +154,8 @@ X_FRAME_OPTIONS = "DENY"
 
 # Staff: 30 minutes idle, then sign in again (cita.staff enforces it).
 CITA_STAFF_IDLE_SECONDS = int(os.environ.get("CITA_STAFF_IDLE_SECONDS", str(30 * 60)))
+# The name authenticator apps show next to a staff member's codes.
+OTP_TOTP_ISSUER = "cita"
 
 # Languages: every applicant-facing string exists in these five. Django ships no Haitian Creole locale.
 LANG_INFO.setdefault(

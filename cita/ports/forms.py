@@ -69,12 +69,17 @@ class WeekTemplateForm(forms.Form):
         self.fields["rows"].initial = count
         for i in range(count):
             known = times[i] if i < len(times) else None
-            name = f"{known:%H:%M}" if known else f"new slot {i - len(times) + 1}"
-            self.fields[f"r{i}_time"] = _time_field(f"Start time of slot {name}")
+            name = f"at {known:%H:%M}" if known else f"in new slot {i - len(times) + 1}"
+            time_label = (
+                f"Start time of the {known:%H:%M} slot"
+                if known
+                else f"Start time of new slot {i - len(times) + 1}"
+            )
+            self.fields[f"r{i}_time"] = _time_field(time_label)
             if known:
                 self.fields[f"r{i}_time"].initial = known
             for day, weekday in enumerate(WEEKDAYS):
-                field = _seats_field(f"Seats on {weekday} at {name}")
+                field = _seats_field(f"Seats on {weekday} {name}")
                 if known and known in template.get(day, {}):
                     field.initial = template[day][known]
                 self.fields[f"r{i}_d{day}"] = field

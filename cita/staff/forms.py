@@ -109,7 +109,7 @@ class MemberForm(forms.Form):
     given_names = forms.CharField(max_length=100)
     family_names = forms.CharField(max_length=100)
     date_of_birth = forms.DateField(
-        help_text="Year-month-day, for example 1990-05-17.",
+        help_text="Pick the date, or type it as year-month-day: 1990-05-17.",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     nationality = forms.ChoiceField(choices=[("", "(choose)"), *country_choices("en")])

@@ -65,7 +65,7 @@ def test_the_weekly_template_is_saved_from_the_grid_then_applied_to_days(planner
     sys = PortFactory.create(code="SYS")
     form = planner.get("/staff/capacity/SYS/template").content.decode()
     assert 'name="rows" value="3"' in form  # no slots yet: three empty rows
-    assert 'for="id_r0_d0">Seats on Monday at new slot 1<' in form
+    assert 'for="id_r0_d0">Seats on Monday in new slot 1<' in form
     data = {"rows": "3", "r0_time": "08:00", "r1_time": "13:00"}
     data |= {f"r0_d{d}": "40" for d in range(5)}  # weekdays only
     data |= {"r1_d1": "20", "r1_d2": ""}

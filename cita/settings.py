@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "cita.staff.middleware.StaffSessionMiddleware",
     "cita.core.middleware.ActorMiddleware",
     "cita.core.middleware.LanguageMiddleware",
     "cita.core.access.AccessMiddleware",
@@ -110,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cita.core.context_processors.cita",
+                "cita.staff.context_processors.acting",
             ],
         },
     },
@@ -152,6 +154,8 @@ X_FRAME_OPTIONS = "DENY"
 
 # Staff: 30 minutes idle, then sign in again (cita.staff enforces it).
 CITA_STAFF_IDLE_SECONDS = int(os.environ.get("CITA_STAFF_IDLE_SECONDS", str(30 * 60)))
+# The name authenticator apps show next to a staff member's codes.
+OTP_TOTP_ISSUER = "cita"
 
 # Languages: every applicant-facing string exists in these five. Django ships no Haitian Creole locale.
 LANG_INFO.setdefault(

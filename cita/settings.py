@@ -210,6 +210,10 @@ CITA_INDEX_KEY = os.environ.get("CITA_INDEX_KEY", "")
 CITA_SIGNING_KEY = os.environ.get("CITA_SIGNING_KEY", "")
 
 CITA_GROUP_SIZE_LIMIT = int(os.environ.get("CITA_GROUP_SIZE_LIMIT", "8"))
+# Sign-in codes sent to one network address per 15 minutes (a shelter puts many people behind one address).
+CITA_SIGNIN_IP_LIMIT = int(os.environ.get("CITA_SIGNIN_IP_LIMIT", "60"))
+# Take the caller's address from X-Forwarded-For (last hop) when a trusted proxy sits in front.
+CITA_TRUST_PROXY = _env_bool("CITA_TRUST_PROXY")
 CITA_CONSENT_VERSION = "2026-11"
 
 LOGGING: dict[str, Any] = {

@@ -71,6 +71,15 @@ def _fill_bad_member(page: Any, w: World) -> None:
     page.fill("#id_dob_day", "31")
     page.select_option("#id_dob_month", "2")
     page.fill("#id_dob_year", "2019")
+    _submit(page, w)
+
+
+def _fill_and_submit(selector: str, value: str) -> Step:
+    def step(page: Any, w: World) -> None:
+        page.fill(selector, value)
+        _submit(page, w)
+
+    return step
 
 
 @dataclass(frozen=True)
@@ -90,19 +99,19 @@ VISITS: list[Visit] = [
     Visit(
         "signin-errors",
         "public",
-        lambda page, w: (page.fill("#id_contact", "664 12"), _submit(page, w)),
+        _fill_and_submit("#id_contact", "664 12"),
         setup=_goto("/signin"),
     ),
     Visit(
         "signin-code",
         "public",
-        lambda page, w: (page.fill("#id_contact", "+52 664 555 0101"), _submit(page, w)),
+        _fill_and_submit("#id_contact", "+52 664 555 0101"),
         setup=_goto("/signin"),
     ),
     Visit(
         "signin-code-errors",
         "public",
-        lambda page, w: (page.fill("#id_code", "12345"), _submit(page, w)),
+        _fill_and_submit("#id_code", "12345"),
         setup=_signin_started,
     ),
     Visit("home-signed-in", "applicant", _goto("/")),
@@ -113,7 +122,7 @@ VISITS: list[Visit] = [
     Visit(
         "member-new-errors",
         "applicant",
-        lambda page, w: (_fill_bad_member(page, w), _submit(page, w)),
+        _fill_bad_member,
         setup=_goto("/group/members/new"),
     ),
     Visit("member-edit", "applicant", _goto(lambda w: f"/group/members/{w.relative.pk}")),
@@ -122,7 +131,7 @@ VISITS: list[Visit] = [
     Visit(
         "contact-confirm",
         "applicant",
-        lambda page, w: (page.fill("#id_contact", "nuevo@example.org"), _submit(page, w)),
+        _fill_and_submit("#id_contact", "nuevo@example.org"),
         setup=_goto("/profile"),
     ),
     Visit(

@@ -84,7 +84,7 @@ def live_server(production_static: Any) -> Iterator[Any]:
     production_static.enable()
     try:
         server = LiveServer(os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost", start=False)
-        server.thread.static_handler = _no_static_handler
+        server.thread.static_handler = _no_static_handler  # type: ignore[assignment]
         server.start()
     finally:
         production_static.disable()

@@ -56,7 +56,7 @@ def signin_code(request: HttpRequest) -> HttpResponse:
     """Step 2: the code. On success the session starts anew (new key) as this applicant."""
     pending = request.session.get(PENDING)
     if not pending:
-        return HttpResponseRedirect(reverse("web:signin"))
+        return render(request, "web/signin_code.html", {"form": None})
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -80,7 +80,7 @@ def signin_resend(request: HttpRequest) -> HttpResponse:
     """Send a new code to the same phone or email (the old one stops working)."""
     pending = request.session.get(PENDING)
     if not pending:
-        return HttpResponseRedirect(reverse("web:signin"))
+        return render(request, "web/signin_code.html", {"form": None})
     form = CodeForm()
     try:
         sent = signin_code_resend(token=pending["token"], client=client_id(request), ip=caller_ip(request))

@@ -36,7 +36,7 @@ def artifacts_dir() -> Path:
 
 @pytest.mark.parametrize("language", ["es", "ht"])
 @pytest.mark.parametrize("visit", VISITS, ids=lambda visit: visit.name)
-def test_the_page_is_small_self_contained_and_accessible(phone, visit, language):
+def test_the_page_is_small_self_contained_and_accessible(phone, visit, language, artifacts):
     data = world(language)
     page = open_as(phone, visit, data, language=language)
     visit.setup(page, data)
@@ -60,3 +60,5 @@ def test_the_page_is_small_self_contained_and_accessible(phone, visit, language)
     ]
     assert not short_lived, transfer.report()
     assert_accessible(page)
+    (artifacts / "pages").mkdir(exist_ok=True)
+    page.screenshot(path=str(artifacts / "pages" / f"{visit.name}-{language}.png"), full_page=True)

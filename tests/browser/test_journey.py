@@ -5,6 +5,7 @@ JavaScript on and off. Screenshots of every step go to test-artifacts/journey-<l
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from cita.notifications.models import Notice, NoticeKind
 from cita.registrations.models import Consent, Member
@@ -100,7 +101,7 @@ def test_sign_in_register_a_group_edit_and_remove_a_member(phone, artifacts, lan
     assert text["problem"] in page.locator("#errors").inner_text()
     assert text["family"] in page.locator("#id_family_names_error").inner_text()
     assert page.input_value("#id_given_names") == "Rosa Elena"
-    assert page.locator("#errors").evaluate("e => e === document.activeElement") if javascript else True
+    expect(page.locator("#errors")).to_be_focused()  # autofocus: no script needed
     shot("register-errors")
     fill_person(
         page,

@@ -182,3 +182,16 @@ def test_old_codes_are_purged(frozen_clock):
     frozen_clock.advance(days=2)
     assert one_time_code_purge() == 1
     assert not OneTimeCode.objects.exists()
+
+
+def test_the_purge_job_is_known_to_the_worker_under_its_name(frozen_clock):
+    from procrastinate.contrib.django import app
+
+    from cita.registrations.tasks import one_time_code_purge_job
+
+    send()
+    frozen_clock.advance(days=2)
+    assert app.tasks["registrations.one_time_code_purge"] is one_time_code_purge_job
+    one_time_code_purge_job(timestamp=0)
+    one_time_code_purge_job(timestamp=0)
+    assert not OneTimeCode.objects.exists()

@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "cita.core.middleware.ActorMiddleware",
     "cita.core.middleware.LanguageMiddleware",
     "cita.core.access.AccessMiddleware",
+    "cita.web.middleware.ApplicantHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "cita.urls"

@@ -117,7 +117,8 @@ def _session_cookie(live_server: Any, client: Client) -> dict[str, Any]:
 @pytest.fixture
 def phone(browser: Any, live_server: Any) -> Iterator[Callable[..., Any]]:
     """Makes 360×640 browser contexts: `phone(language="ht", javascript=False, applicant=a)` or
-    `phone(ngo=user, acting_for=a)`. Each context starts with no cache and no cookies but these."""
+    `phone(ngo=user, acting_for=a)`. Each context starts with no cache and no cookies but these. The
+    Content-Security-Policy is bypassed (for axe-core) unless `enforce_csp=True`."""
     contexts: list[Any] = []
 
     def make(
@@ -127,6 +128,7 @@ def phone(browser: Any, live_server: Any) -> Iterator[Callable[..., Any]]:
         applicant: Any = None,
         ngo: Any = None,
         acting_for: Any = None,
+        enforce_csp: bool = False,
     ) -> Any:
         context = browser.new_context(
             viewport=PHONE,
@@ -134,6 +136,9 @@ def phone(browser: Any, live_server: Any) -> Iterator[Callable[..., Any]]:
             java_script_enabled=javascript,
             locale=language,
             extra_http_headers={"Accept-Language": language},
+            # axe-core is injected by the tests, which the pages' Content-Security-Policy would refuse;
+            # journeys enforce it (and fail on any violation the console reports).
+            bypass_csp=not enforce_csp,
         )
         contexts.append(context)
         context.add_cookies(

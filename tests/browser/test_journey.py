@@ -62,7 +62,9 @@ def test_sign_in_register_a_group_edit_and_remove_a_member(phone, artifacts, lan
     def shot(name):
         page.screenshot(path=str(folder / f"{next(step):02d}-{name}.png"), full_page=True)
 
-    page = phone(language=language, javascript=javascript).new_page()
+    page = phone(language=language, javascript=javascript, enforce_csp=True).new_page()
+    console: list[str] = []
+    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
     page.goto("/")
     assert page.locator("h1").inner_text() == text["h1"]
     shot("home")
@@ -176,3 +178,4 @@ def test_sign_in_register_a_group_edit_and_remove_a_member(phone, artifacts, lan
     shot("signed-out")
     page.goto("/group")
     assert "/signin" in page.url
+    assert not [line for line in console if "error" in line or "Security Policy" in line], console

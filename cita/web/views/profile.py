@@ -100,11 +100,10 @@ def contact_confirm(request: HttpRequest, applicant: Applicant) -> HttpResponse:
 def contact_remove(request: HttpRequest, applicant: Applicant) -> HttpResponse:
     """Remove the phone number or the email (one of them always stays)."""
     which = request.POST.get("which")
-    phone, email = applicant.phone, applicant.email
-    if which == "phone":
-        phone = None
-    elif which == "email":
-        email = None
+    if which not in ("phone", "email"):
+        return HttpResponseRedirect(reverse("web:profile"))
+    phone = None if which == "phone" else applicant.phone
+    email = None if which == "email" else applicant.email
     try:
         applicant_contact_set(actor=actor_of(request), applicant=applicant, phone=phone, email=email)
     except CitaError as exc:

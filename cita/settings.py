@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "cita.core.middleware.ActorMiddleware",
     "cita.core.middleware.LanguageMiddleware",
     "cita.core.access.AccessMiddleware",
+    "cita.web.middleware.ApplicantHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "cita.urls"
@@ -170,6 +171,8 @@ LANGUAGES = [
     ("pt", _("Portuguese")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Date formats for languages Django has none for (Haitian Creole); Django's own for the others.
+FORMAT_MODULE_PATH = ["cita.web.formats"]
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True
@@ -214,7 +217,13 @@ CITA_INDEX_KEY = os.environ.get("CITA_INDEX_KEY", "")
 CITA_SIGNING_KEY = os.environ.get("CITA_SIGNING_KEY", "")
 
 CITA_GROUP_SIZE_LIMIT = int(os.environ.get("CITA_GROUP_SIZE_LIMIT", "8"))
+# Sign-in codes sent to one network address per 15 minutes (a shelter puts many people behind one address).
+CITA_SIGNIN_IP_LIMIT = int(os.environ.get("CITA_SIGNIN_IP_LIMIT", "60"))
+# Take the caller's address from X-Forwarded-For (last hop) when a trusted proxy sits in front.
+CITA_TRUST_PROXY = _env_bool("CITA_TRUST_PROXY")
 CITA_CONSENT_VERSION = "2026-11"
+# Personal data of closed cases is purged this many days after the case closes (shown on the privacy page).
+CITA_RETENTION_DAYS = int(os.environ.get("CITA_RETENTION_DAYS", "365"))
 
 LOGGING: dict[str, Any] = {
     "version": 1,

@@ -45,6 +45,9 @@ ADMIN = frozenset({"admin"})
 PLANNERS = frozenset({"planner", "admin"})
 READERS = frozenset({"auditor", "admin"})
 NGO = frozenset({"ngo", "ngo_other"})
+# Applicant pages: the applicant, or an NGO worker (helping a resident; one who has chosen none is sent to
+# the NGO console, which counts as admitted).
+APPLICANT_PAGES = frozenset({"applicant"}) | NGO
 # The colleague whose objects the `*_other` caller must not reach.
 SAME_ROLE = {"ngo_other": "ngo", "officer_other": "officer"}
 
@@ -65,6 +68,24 @@ RULES: dict[str, Rule] = {
     "readyz": Rule(EVERYONE, "/readyz"),
     "web:home": Rule(EVERYONE, "/"),
     "web:language": Rule(EVERYONE, "/language", "post", {"language": "es", "next": "/"}),
+    "web:help": Rule(EVERYONE, "/help"),
+    "web:privacy": Rule(EVERYONE, "/privacy"),
+    "web:signin": Rule(EVERYONE, "/signin"),
+    "web:signin_code": Rule(EVERYONE, "/signin/code"),
+    "web:signin_resend": Rule(EVERYONE, "/signin/resend", "post"),
+    "web:signout": Rule(frozenset({"applicant"}), "/signout", "post"),
+    "web:signout_everywhere": Rule(frozenset({"applicant"}), "/signout/everywhere", "post"),
+    # Applicant pages: the applicant, or an NGO worker helping a resident (without one chosen, the worker
+    # is sent to the NGO console, which counts as admitted). {member} is the matrix group's principal.
+    "web:group": Rule(APPLICANT_PAGES, "/group"),
+    "web:group_register": Rule(APPLICANT_PAGES, "/group/register"),
+    "web:member_new": Rule(APPLICANT_PAGES, "/group/members/new"),
+    "web:member_edit": Rule(APPLICANT_PAGES, "/group/members/{member}"),
+    "web:member_remove": Rule(APPLICANT_PAGES, "/group/members/{member}/remove"),
+    "web:profile": Rule(APPLICANT_PAGES, "/profile"),
+    "web:contact_change": Rule(APPLICANT_PAGES, "/profile/contact", "post", {"contact": "not a contact"}),
+    "web:contact_confirm": Rule(APPLICANT_PAGES, "/profile/contact/confirm"),
+    "web:contact_remove": Rule(APPLICANT_PAGES, "/profile/contact/remove", "post", {"which": "email"}),
     "staff:login": Rule(EVERYONE, "/staff/signin"),
     "staff:home": Rule(STAFF, "/staff/"),
     "staff:mfa": Rule(STAFF | {"mfa_pending"}, "/staff/mfa"),
@@ -154,10 +175,12 @@ def callers(db) -> tuple[Callable[[], dict[str, Client]], dict[str, Any]]:
         "resident": resident(shelter=shelter, worker=staff["ngo"]).pk,
         "account": StaffFactory.create(role="auditor").pk,
         "port": port.code,
+        "member": applicant.members.get(relationship="self").pk,
     }
 
     def make() -> dict[str, Client]:
         clients = {name: Client() for name in CALLERS}
+        applicant.refresh_from_db()  # "sign out everywhere" moved the session epoch on
         sign_in_applicant(clients["applicant"], applicant)
         for name, user in staff.items():
             sign_in_staff(clients[name], user)

@@ -12,5 +12,6 @@ urlpatterns = [
     path("readyz", core_views.readyz, name="readyz"),
     path("staff/", include("cita.staff.urls")),
     path("admin/", admin_site.urls),
+    path("", include("cita.notifications.urls")),
     path("", include("cita.web.urls")),
 ]

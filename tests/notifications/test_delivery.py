@@ -48,9 +48,11 @@ def test_an_email_goes_out_over_smtp_in_the_applicants_language(mail_sink, froze
     assert "Point d’entrée : San Ysidro" in message.get_content()
     assert "mercredi 30 septembre 2026" in message.get_content()
     delivery = notice.deliveries.get()
-    assert delivery.status == DeliveryStatus.SENT and delivery.sent_at == frozen_clock.now()
+    assert delivery.status == DeliveryStatus.SENT
+    assert delivery.sent_at == frozen_clock.now()
     assert delivery.provider_message_id == message["Message-ID"] == f"<cita-n{notice.pk}-email@testserver>"
-    assert delivery.recipient_index and delivery.attempts == 1
+    assert delivery.recipient_index
+    assert delivery.attempts == 1
 
 
 def test_an_sms_goes_to_the_provider_with_the_common_payload_and_its_id_is_kept(sms_sink):
@@ -58,7 +60,8 @@ def test_an_sms_goes_to_the_provider_with_the_common_payload_and_its_id_is_kept(
     assert deliveries_send_due().sent == 1
     (request,) = sms_sink.requests
     assert set(request) == {"to", "from", "text", "reference"}
-    assert request["to"] == "+526640000000" and request["from"] == "cita"
+    assert request["to"] == "+526640000000"
+    assert request["from"] == "cita"
     assert request["text"].startswith("cita: randevou ou konfime. San Ysidro")
     assert request["reference"] == f"cita-n{notice.pk}-sms"
     delivery = notice.deliveries.get()
@@ -80,13 +83,15 @@ def test_a_provider_error_is_retried_with_backoff_then_sent(sms_sink, frozen_clo
     notice = enqueue(NoticeKind.CONFIRMED, applicant=sms_person())
     assert deliveries_send_due().retried == 1
     delivery = notice.deliveries.get()
-    assert delivery.status == DeliveryStatus.PENDING and "503" in delivery.last_error
+    assert delivery.status == DeliveryStatus.PENDING
+    assert "503" in delivery.last_error
     wait = delivery.next_attempt_at - frozen_clock.now()
     assert dt.timedelta(seconds=15) <= wait <= dt.timedelta(seconds=30)
     assert deliveries_send_due().sent == 0  # not due yet
     frozen_clock.advance(seconds=31)
     assert deliveries_send_due().sent == 1
-    assert len(sms_sink.messages) == 1 and status_of(notice) == DeliveryStatus.SENT
+    assert len(sms_sink.messages) == 1
+    assert status_of(notice) == DeliveryStatus.SENT
 
 
 def test_a_provider_that_does_not_answer_in_time_is_retried(sms_sink, settings):
@@ -102,7 +107,8 @@ def test_a_recipient_refused_with_a_5xx_reply_fails_for_good(mail_sink):
     notice = enqueue(NoticeKind.CONFIRMED, applicant=email_person())
     assert deliveries_send_due().failed == 1
     delivery = notice.deliveries.get()
-    assert delivery.status == DeliveryStatus.FAILED and "550" in delivery.last_error
+    assert delivery.status == DeliveryStatus.FAILED
+    assert "550" in delivery.last_error
     assert mail_sink.messages == []
 
 
@@ -113,7 +119,8 @@ def test_a_4xx_reply_is_retried(mail_sink, frozen_clock):
     assert deliveries_send_due().retried == 1
     frozen_clock.advance(minutes=1)
     assert deliveries_send_due().sent == 1
-    assert len(mail_sink.messages) == 1 and status_of(notice) == DeliveryStatus.SENT
+    assert len(mail_sink.messages) == 1
+    assert status_of(notice) == DeliveryStatus.SENT
 
 
 def test_an_address_that_cannot_be_encoded_fails_for_good(mail_sink):
@@ -144,7 +151,8 @@ def test_with_the_smtp_server_refusing_connections_for_the_first_attempts_nothin
         sink.stop()
     assert stats.sent == 20
     received = Counter(mail.message_id for mail in sink.messages)
-    assert len(received) == 20 and set(received.values()) == {1}
+    assert len(received) == 20
+    assert set(received.values()) == {1}
     assert Delivery.objects.filter(status=DeliveryStatus.SENT).count() == len(notices)
     assert sum(Delivery.objects.values_list("attempts", flat=True)) == 20 + refusals
     print(f"refused attempts: {refusals}, delivered: {len(received)} of {len(notices)}, duplicates: 0")
@@ -171,7 +179,8 @@ def test_the_per_recipient_hourly_limit_postpones_messages(mail_sink, settings, 
     stats = deliveries_send_due()
     assert (stats.sent, stats.postponed) == (2, 1)
     waiting = notices[2].deliveries.get()
-    assert waiting.status == DeliveryStatus.PENDING and waiting.attempts == 0
+    assert waiting.status == DeliveryStatus.PENDING
+    assert waiting.attempts == 0
     assert waiting.next_attempt_at > sent_at + dt.timedelta(hours=1)
     frozen_clock.advance(minutes=61)
     assert deliveries_send_due().sent == 1
@@ -204,7 +213,8 @@ def test_a_sign_in_code_is_wiped_once_sent(sms_sink):
     deliveries_send_due()
     assert "482913" in sms_sink.messages[0].text
     notice.refresh_from_db()
-    assert "code" not in notice.context and notice.context["code_wiped"] is True
+    assert "code" not in notice.context
+    assert notice.context["code_wiped"] is True
     with connection.cursor() as cursor:
         cursor.execute("SELECT context::text FROM notifications_notice WHERE id = %s", [notice.pk])
         assert "code" not in cursor.fetchone()[0].replace("code_wiped", "")
@@ -217,7 +227,8 @@ def test_an_expired_sign_in_code_is_not_sent_and_is_wiped(sms_sink, frozen_clock
     assert deliveries_send_due().sent == 0
     assert sms_sink.messages == []
     notice.refresh_from_db()
-    assert status_of(notice) == DeliveryStatus.SKIPPED and "code" not in notice.context
+    assert status_of(notice) == DeliveryStatus.SKIPPED
+    assert "code" not in notice.context
 
 
 def test_rows_of_a_worker_that_died_are_put_back_and_live_claims_are_not(frozen_clock):
@@ -246,7 +257,7 @@ def test_rows_of_a_worker_that_died_are_put_back_and_live_claims_are_not(frozen_
 @pytest.mark.django_db(transaction=True)
 def test_several_workers_at_once_never_send_the_same_delivery_twice(mail_sink, settings):
     settings.CITA_NOTIFY_BATCH = 7
-    mail_sink.handler.on_data = lambda mail: time.sleep(0.002)  # type: ignore[func-returns-value]
+    mail_sink.handler.on_data = lambda mail: time.sleep(0.002)
     notices = [enqueue(NoticeKind.CONFIRMED, applicant=email_person(n)) for n in range(120)]
     errors: list[BaseException] = []
 
@@ -267,6 +278,7 @@ def test_several_workers_at_once_never_send_the_same_delivery_twice(mail_sink, s
     received = Counter(mail.message_id for mail in mail_sink.messages)
     duplicates = sum(n - 1 for n in received.values())
     print(f"4 workers, {len(notices)} messages: received {len(received)}, duplicates {duplicates}")
-    assert len(received) == len(notices) and duplicates == 0
+    assert len(received) == len(notices)
+    assert duplicates == 0
     assert Delivery.objects.filter(status=DeliveryStatus.SENT).count() == len(notices)
     assert set(Delivery.objects.values_list("attempts", flat=True)) == {1}

@@ -25,9 +25,8 @@ CASES = [
 def test_every_sms_fits_two_segments_with_the_longest_values(kind, placed, language):
     text = render(kind=kind, context=context_for(kind, longest=True, placed=placed), language=language).sms
     assert segments(text) <= 2, f"{kind}/{language}: {segments(text)} segments, {len(text)} chars: {text}"
-    print(
-        f"{kind:18} {language} {'GSM-7' if is_gsm(text) else 'UCS-2'} {len(text):3} chars {segments(text)} seg"
-    )
+    encoding = "GSM-7" if is_gsm(text) else "UCS-2"
+    print(f"{kind:18} {language} {encoding} {len(text):3} chars {segments(text)} seg")
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -36,14 +35,16 @@ def test_every_message_renders_with_no_placeholder_left(kind, placed, language):
     context = context_for(kind, longest=True, placed=placed)
     text = render(kind=kind, context=context, language=language)
     for part in (text.subject, text.body, text.sms):
-        assert "%(" not in part and "{" not in part
+        assert "%(" not in part
+        assert "{" not in part
     assert "\n" not in text.subject
     for key in ("port_name", "ticket", "pass_url", "port_address", "old_port_name"):
         if key in context:
             assert context[key] in text.body, f"{key} missing from the {kind} email in {language}"
     if language != "en":
         english = render(kind=kind, context=context, language="en")
-        assert text.subject != english.subject and text.body != english.body
+        assert text.subject != english.subject
+        assert text.body != english.body
 
 
 def test_dates_and_times_are_in_the_readers_language():
@@ -83,16 +84,20 @@ def test_gsm_segments_are_counted_as_phones_count_them():
     assert segments("a" * 306) == 2
     assert segments("a" * 307) == 3
     assert septets("€[]") == 6
-    assert segments("€" * 80) == 1 and segments("€" * 81) == 2
-    assert segments("á" * 70) == 1 and segments("á" * 71) == 2
-    assert segments("á" * 134) == 2 and segments("á" * 135) == 3
+    assert segments("€" * 80) == 1
+    assert segments("€" * 81) == 2
+    assert segments("á" * 70) == 1
+    assert segments("á" * 71) == 2
+    assert segments("á" * 134) == 2
+    assert segments("á" * 135) == 3
 
 
 def test_letters_outside_gsm_are_folded_only_when_that_saves_a_segment():
     short = "cita: você não está só"
     assert sms_prepare(short) == short  # 1 segment either way: the accents stay
     long = "ção " * 30
-    assert segments(long) == 2 and segments(gsm_fold(long)) == 1
+    assert segments(long) == 2
+    assert segments(gsm_fold(long)) == 1
     assert sms_prepare(long) == gsm_fold(long) == "cao " * 30
     assert gsm_fold("Kòd: è, à, ñ, “quoted” — ok") == 'Kòd: è, à, ñ, "quoted" - ok'
 

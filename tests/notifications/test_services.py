@@ -54,13 +54,16 @@ def test_a_sign_in_code_goes_on_one_channel_only_and_first():
     person = applicant(phone="+526641234570", email="ana3@example.org")
     notice = enqueue(NoticeKind.SIGNIN_CODE, applicant=person)
     assert channels(notice) == ["sms"]
-    assert notice.priority == 0 and notice.deliveries.get().priority == 0
+    assert notice.priority == 0
+    assert notice.deliveries.get().priority == 0
 
 
 def test_a_sign_in_code_to_an_unknown_address_uses_that_address():
     notice = enqueue(NoticeKind.SIGNIN_CODE, address="new@example.org", address_kind="email", language="pt")
-    assert notice.applicant is None and channels(notice) == ["email"]
-    assert notice.address == "new@example.org" and notice.language == "pt"
+    assert notice.applicant is None
+    assert channels(notice) == ["email"]
+    assert notice.address == "new@example.org"
+    assert notice.language == "pt"
 
 
 def test_the_sign_in_code_is_never_stored_readable():
@@ -68,7 +71,8 @@ def test_the_sign_in_code_is_never_stored_readable():
     with connection.cursor() as cursor:
         cursor.execute("SELECT context::text, address FROM notifications_notice WHERE id = %s", [notice.pk])
         raw_context, raw_address = cursor.fetchone()
-    assert "482913" not in raw_context and "+526641234571" not in raw_address
+    assert "482913" not in raw_context
+    assert "+526641234571" not in raw_address
     assert notice.expires_at is not None
 
 
@@ -77,7 +81,8 @@ def test_enqueueing_the_same_dedup_key_twice_adds_nothing():
     first = enqueue(NoticeKind.CONFIRMED, applicant=person, dedup_key="appointment:3:confirmed")
     second = enqueue(NoticeKind.CONFIRMED, applicant=person, dedup_key="appointment:3:confirmed")
     assert first.pk == second.pk
-    assert Notice.objects.count() == 1 and Delivery.objects.count() == 1
+    assert Notice.objects.count() == 1
+    assert Delivery.objects.count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -109,7 +114,8 @@ def test_an_admin_retry_sends_a_dead_letter_again_and_is_audited(frozen_clock):
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.PENDING, 0)
     event = AuditEvent.objects.get(action="delivery.retried")
-    assert event.data["previous_status"] == "dead" and event.data["previous_attempts"] == 10
+    assert event.data["previous_status"] == "dead"
+    assert event.data["previous_attempts"] == 10
 
 
 def test_only_failed_or_dead_deliveries_can_be_retried_and_only_by_admins():
@@ -167,13 +173,18 @@ def test_a_rolled_back_change_leaves_no_notice_and_wakes_no_worker():
     from procrastinate.contrib.django.models import ProcrastinateJob
 
     person = applicant()
-    with pytest.raises(ZeroDivisionError), transaction.atomic():
-        notice_enqueue(
-            kind=NoticeKind.CONFIRMED,
-            dedup_key="rollback",
-            applicant=person,
-            context=context_for(NoticeKind.CONFIRMED),
-        )
-        _ = 1 / 0
+
+    def change_that_fails() -> None:
+        with transaction.atomic():
+            notice_enqueue(
+                kind=NoticeKind.CONFIRMED,
+                dedup_key="rollback",
+                applicant=person,
+                context=context_for(NoticeKind.CONFIRMED),
+            )
+            raise ZeroDivisionError
+
+    with pytest.raises(ZeroDivisionError):
+        change_that_fails()
     assert not Notice.objects.exists()
     assert not ProcrastinateJob.objects.exists()

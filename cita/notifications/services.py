@@ -59,7 +59,7 @@ def notice_enqueue(
         raise RuntimeError("notices must be enqueued inside the transaction of the change that causes them")
     if applicant is None and not address:
         raise ValueError("a notice needs an applicant or an address")
-    if address and address_kind not in Channel.values:
+    if (address or address_kind) and address_kind not in Channel.values:
         raise ValueError(f"address_kind must be one of {Channel.values}, not {address_kind!r}")
     clean = context_validate(kind, context or {})
     now = clock.now()
@@ -76,7 +76,7 @@ def notice_enqueue(
             "kind": kind,
             "applicant": applicant,
             "address": address or None,
-            "address_kind": address_kind if address else "",
+            "address_kind": address_kind,
             "language": language if language in LANGUAGE_CODES else settings.LANGUAGE_CODE,
             "context": clean,
             "priority": priority,
@@ -100,11 +100,16 @@ def notice_enqueue(
 
 
 def channels_for(*, notice: Notice, applicant: Applicant | None) -> list[str]:
-    """The channels a notice goes out on: the address it names, else the applicant's contacts as they
-    prefer (a sign-in code on one channel only). The in-app inbox shows every notice of an applicant."""
+    """The channels a notice goes out on: the address it names; else the applicant's contact of
+    `address_kind` when given (a sign-in code asked for on that contact); else the applicant's contacts as
+    they prefer (a sign-in code on one channel only). The in-app inbox shows every notice of an applicant."""
     if notice.address:
         return [notice.address_kind]
     assert applicant is not None
+    if notice.address_kind in (Channel.SMS, Channel.EMAIL):
+        index = applicant.phone_index if notice.address_kind == Channel.SMS else applicant.email_index
+        if index:
+            return [notice.address_kind]
     have: list[str] = [
         c.value
         for c, index in ((Channel.SMS, applicant.phone_index), (Channel.EMAIL, applicant.email_index))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from procrastinate.contrib.django import app
 from procrastinate.exceptions import AlreadyEnqueued
 
@@ -26,7 +26,7 @@ RUN_SECONDS = 50.0
 @app.task(name="notifications.deliver", queue=QUEUE, queueing_lock="notifications.deliver")
 def deliver() -> None:
     """Send every due delivery; if time ran out with more due, wake the next run."""
-    close_old_connections()
+    _fresh_connection()
     try:
         stats = deliveries_send_due(max_seconds=RUN_SECONDS)
         if stats.sent or stats.failed or stats.dead or stats.lost_claims:
@@ -44,20 +44,27 @@ def deliver() -> None:
         if stats.more:
             deliver_soon()
     finally:
-        close_old_connections()
+        _fresh_connection()
 
 
 @app.periodic(cron="* * * * *", periodic_id="notifications.sweep")
 @app.task(name="notifications.sweep", queue=QUEUE, queueing_lock="notifications.sweep")
 def sweep(timestamp: int) -> None:
     """Put back deliveries of dead workers, wipe expired sign-in codes, and wake delivery if any is due."""
-    close_old_connections()
+    _fresh_connection()
     try:
         deliveries_release_orphans()
         codes_expire()
         if deliveries_due_exist():
             deliver_soon()
     finally:
+        _fresh_connection()
+
+
+def _fresh_connection() -> None:
+    # Worker threads keep their connection between jobs: drop it if it broke or aged (not inside a
+    # transaction, which only happens when a test runs the job directly).
+    if not connection.in_atomic_block:
         close_old_connections()
 
 

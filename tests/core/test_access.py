@@ -46,6 +46,12 @@ RULES: dict[str, Rule] = {
     "staff:home": Rule(STAFF, "/staff/"),
     "staff:mfa": Rule(STAFF | {"mfa_pending"}, "/staff/mfa"),
     "staff:logout": Rule(STAFF | {"mfa_pending"}, "/staff/signout", "post"),
+    "notifications:inbox": Rule(frozenset({"applicant", "ngo"}), "/messages"),
+    "notifications:preference": Rule(
+        frozenset({"applicant", "ngo"}), "/messages/channels", "post", {"channels": "sms"}
+    ),
+    "notifications:admin_list": Rule(frozenset({"admin"}), "/staff/notifications/"),
+    "notifications:admin_retry": Rule(frozenset({"admin"}), "/staff/notifications/1/retry", "post"),
     # The Django admin: one rule for the whole namespace (cita.core.access.NAMESPACE_RULES).
     "admin:*": Rule(frozenset({"admin"}), "/admin/"),
 }

@@ -58,6 +58,13 @@ def test_a_sign_in_code_goes_on_one_channel_only_and_first():
     assert notice.deliveries.get().priority == 0
 
 
+def test_a_sign_in_code_asked_for_on_one_contact_of_an_applicant_goes_there():
+    person = applicant(phone="+526641234574", email="ana4@example.org")
+    notice = enqueue(NoticeKind.SIGNIN_CODE, applicant=person, address_kind="email")
+    assert channels(notice) == ["email"]
+    assert notice.address is None
+
+
 def test_a_sign_in_code_to_an_unknown_address_uses_that_address():
     notice = enqueue(NoticeKind.SIGNIN_CODE, address="new@example.org", address_kind="email", language="pt")
     assert notice.applicant is None

@@ -32,7 +32,8 @@ def test_the_inbox_lists_the_applicants_messages_newest_first_in_their_language(
     enqueue(NoticeKind.SIGNIN_CODE, applicant=person)  # codes are not kept in the inbox
     page = signed_in(person).get("/messages").content.decode()
     assert page.index("esta vez su grupo no fue elegido") < page.index("Recibimos su solicitud")
-    assert "482913" not in page and "Su código" not in page
+    assert "482913" not in page
+    assert "Su código" not in page
     assert "Nuevo:" in page
     assert "miércoles 30 de septiembre de 2026" in page
 
@@ -80,7 +81,8 @@ def test_an_ngo_worker_helping_nobody_is_sent_to_the_staff_start_page():
     client = Client()
     sign_in_staff(client, StaffFactory.create(role="ngo", shelter=ShelterFactory.create()))
     response = client.get("/messages")
-    assert response.status_code == 302 and response["Location"] == "/staff/"
+    assert response.status_code == 302
+    assert response["Location"] == "/staff/"
 
 
 def test_the_applicant_chooses_how_to_get_messages():
@@ -110,13 +112,15 @@ def test_admins_see_dead_letters_with_their_reason_and_can_retry_them(frozen_clo
     delivery = notice.deliveries.get()
     client = admin_client()
     page = client.get("/staff/notifications/").content.decode()
-    assert "SMTP server unreachable: refused" in page and f"/staff/notifications/{delivery.pk}/retry" in page
+    assert "SMTP server unreachable: refused" in page
+    assert f"/staff/notifications/{delivery.pk}/retry" in page
     response = client.post(f"/staff/notifications/{delivery.pk}/retry", follow=True)
     assert f"Delivery {delivery.pk} will be sent again." in response.content.decode()
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.PENDING
     event = AuditEvent.objects.get(action="delivery.retried")
-    assert event.object_id == str(delivery.pk) and event.actor.startswith("admin:")
+    assert event.object_id == str(delivery.pk)
+    assert event.actor.startswith("admin:")
 
 
 def test_retrying_something_that_is_not_dead_says_why(frozen_clock):

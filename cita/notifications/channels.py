@@ -108,6 +108,9 @@ class SmtpEmail:
             connection=self._connection,
         )
         try:
+            if self._connection.connection is None:
+                # Opened here and kept: send_messages() on a closed backend opens and closes it per message.
+                self._connection.open()
             email.send()
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _msg in exc.recipients.values()]

@@ -17,6 +17,7 @@ import itertools
 import json
 import signal
 import socket
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -255,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     mail = sub.add_parser("mail", help="an SMTP server writing each message to a folder as .eml")
     mail.add_argument("--host", default="127.0.0.1")
     mail.add_argument("--port", type=int, default=8025)
-    mail.add_argument("--dir", type=Path, required=True)
+    mail.add_argument("--dir", type=Path, help="write each message here as .eml (else keep them in memory)")
     sms = sub.add_parser("sms", help="an HTTP SMS provider appending each SMS to a log file")
     sms.add_argument("--host", default="127.0.0.1")
     sms.add_argument("--port", type=int, default=8026)
@@ -272,6 +273,8 @@ def main(argv: list[str] | None = None) -> int:
         sink = SmsSink(host=args.host, port=args.port, token=args.token, log=args.log).start()
     stop.wait()
     sink.stop()
+    sys.stdout.write(f"received {len(sink.messages)} messages\n")
+    sys.stdout.flush()
     return 0
 
 

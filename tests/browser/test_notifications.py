@@ -28,7 +28,8 @@ def test_the_inbox_reads_well_on_a_phone(page, live_server, artifacts, frozen_cl
     page.goto("/messages")
     assert page.locator("h1").inner_text() == "Mesaj ou yo"
     headings = page.locator("article h2").all_inner_texts()
-    assert headings[0].startswith("Nouvo:") and "Yo chwazi gwoup ou" in headings[0]
+    assert headings[0].startswith("Nouvo:")
+    assert "Yo chwazi gwoup ou" in headings[0]
     assert "Nou resevwa demann ou" in headings[1]
     # Nothing is wider than the phone's screen (the long link wraps).
     assert page.evaluate("document.documentElement.scrollWidth") <= 360

@@ -69,3 +69,14 @@ def delivery_counts_for_admin(*, actor: Actor) -> dict[str, int]:
     _admin_only(actor)
     counts = dict(Delivery.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
     return {status: counts.get(status, 0) for status in DeliveryStatus.values}
+
+
+def signin_code_of(*, notice: Notice) -> str | None:
+    """The sign-in code a notice carries, unsealed; None once it was sent or expired (then it is wiped).
+
+    For tests and support tooling that must read a code cita is about to send; never shown to staff."""
+    from cita.core import crypto
+    from cita.notifications.services import CODE_SEAL
+
+    sealed = notice.context.get("code") if notice.kind == NoticeKind.SIGNIN_CODE else None
+    return crypto.unseal(sealed, context=CODE_SEAL) if sealed else None

@@ -195,3 +195,15 @@ def test_a_rolled_back_change_leaves_no_notice_and_wakes_no_worker():
         change_that_fails()
     assert not Notice.objects.exists()
     assert not ProcrastinateJob.objects.exists()
+
+
+def test_the_code_of_an_unsent_notice_can_be_read_by_tests_and_is_gone_once_wiped():
+    from cita.notifications.delivery import codes_expire
+    from cita.notifications.selectors import signin_code_of
+
+    notice = enqueue(NoticeKind.SIGNIN_CODE, address="+526641234575", address_kind="sms")
+    assert signin_code_of(notice=notice) == "482913"
+    Notice.objects.filter(pk=notice.pk).update(expires_at=notice.created_at)
+    codes_expire()
+    notice.refresh_from_db()
+    assert signin_code_of(notice=notice) is None

@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "cita.staff.middleware.StaffSessionMiddleware",
     "cita.core.middleware.ActorMiddleware",
     "cita.core.middleware.LanguageMiddleware",
     "cita.core.access.AccessMiddleware",
@@ -110,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cita.core.context_processors.cita",
+                "cita.staff.context_processors.acting",
             ],
         },
     },
@@ -140,7 +142,7 @@ CSRF_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SECURE = CITA_HTTPS
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
-SECURE_SSL_REDIRECT = CITA_HTTPS and not _env_bool("CITA_BEHIND_TLS_PROXY_NO_REDIRECT")
+SECURE_SSL_REDIRECT = CITA_HTTPS and _env_bool("CITA_HTTPS_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if _env_bool("CITA_TRUST_PROXY") else None
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if CITA_HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = CITA_HTTPS
@@ -152,6 +154,8 @@ X_FRAME_OPTIONS = "DENY"
 
 # Staff: 30 minutes idle, then sign in again (cita.staff enforces it).
 CITA_STAFF_IDLE_SECONDS = int(os.environ.get("CITA_STAFF_IDLE_SECONDS", str(30 * 60)))
+# The name authenticator apps show next to a staff member's codes.
+OTP_TOTP_ISSUER = "cita"
 
 # Languages: every applicant-facing string exists in these five. Django ships no Haitian Creole locale.
 LANG_INFO.setdefault(

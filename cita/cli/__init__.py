@@ -20,6 +20,7 @@ GROUPS = (
     "cita.cli.worker",
     "cita.cli.manage",
     "cita.cli.audit",
+    "cita.cli.draw",
 )
 
 

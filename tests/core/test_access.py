@@ -19,17 +19,40 @@ from cita.core.access import declared_roles
 from tests.conftest import sign_in_applicant, sign_in_staff
 from tests.factories.ports import PortFactory
 from tests.factories.registrations import ShelterFactory, registered_group
-from tests.factories.staff import StaffFactory
+from tests.factories.staff import StaffFactory, resident
 
 PUBLIC = "public"
-CALLERS = ("anonymous", "applicant", "ngo", "officer", "planner", "admin", "auditor", "mfa_pending")
-STAFF = frozenset({"ngo", "officer", "planner", "admin", "auditor"})
+# Every kind of caller. `*_other` are staff bound to another port or shelter than the objects the routes
+# name (object scoping: they must get 404 where their colleague gets the page). `mfa_pending` gave a
+# password but no code yet; `mfa_enrolling` gave a password and has no authenticator app yet.
+CALLERS = (
+    "anonymous",
+    "applicant",
+    "ngo",
+    "ngo_other",
+    "officer",
+    "officer_other",
+    "planner",
+    "admin",
+    "auditor",
+    "mfa_pending",
+    "mfa_enrolling",
+)
+STAFF = frozenset({"ngo", "ngo_other", "officer", "officer_other", "planner", "admin", "auditor"})
+SIGNING_IN = frozenset({"mfa_pending", "mfa_enrolling"})
 EVERYONE = frozenset(CALLERS)
+ADMIN = frozenset({"admin"})
+PLANNERS = frozenset({"planner", "admin"})
+READERS = frozenset({"auditor", "admin"})
+NGO = frozenset({"ngo", "ngo_other"})
+# The colleague whose objects the `*_other` caller must not reach.
+SAME_ROLE = {"ngo_other": "ngo", "officer_other": "officer"}
 
 
 @dataclass(frozen=True)
 class Rule:
-    """Who gets in (`admits`), and how to call the route (`path`, `method`, form `data`)."""
+    """Who gets in (`admits`), and how to call the route (`path` with {placeholders} for the objects the
+    fixture makes, `method`, form `data`)."""
 
     admits: frozenset[str]
     path: str
@@ -45,15 +68,44 @@ RULES: dict[str, Rule] = {
     "staff:login": Rule(EVERYONE, "/staff/signin"),
     "staff:home": Rule(STAFF, "/staff/"),
     "staff:mfa": Rule(STAFF | {"mfa_pending"}, "/staff/mfa"),
-    "staff:logout": Rule(STAFF | {"mfa_pending"}, "/staff/signout", "post"),
-    "notifications:inbox": Rule(frozenset({"applicant", "ngo"}), "/messages"),
+    "staff:mfa_enrol": Rule(frozenset({"mfa_enrolling"}), "/staff/mfa/enrol"),
+    "staff:logout": Rule(STAFF | SIGNING_IN, "/staff/signout", "post"),
+    "staff:profile": Rule(STAFF, "/staff/me"),
+    "staff:recovery_codes": Rule(STAFF, "/staff/me/recovery-codes", "post"),
+    "staff:password_change": Rule(STAFF, "/staff/me/password", "post"),
+    "staff:accounts": Rule(ADMIN, "/staff/accounts/"),
+    "staff:account_new": Rule(ADMIN, "/staff/accounts/new"),
+    "staff:account": Rule(ADMIN, "/staff/accounts/{account}/"),
+    "staff:account_role": Rule(ADMIN, "/staff/accounts/{account}/role", "post"),
+    "staff:account_deactivate": Rule(ADMIN, "/staff/accounts/{account}/deactivate", "post"),
+    "staff:account_activate": Rule(ADMIN, "/staff/accounts/{account}/activate", "post"),
+    "staff:account_mfa_reset": Rule(ADMIN, "/staff/accounts/{account}/mfa-reset", "post"),
+    "staff:account_password_reset": Rule(ADMIN, "/staff/accounts/{account}/password-reset", "post"),
+    "staff:ngo_residents": Rule(NGO, "/staff/ngo/"),
+    "staff:ngo_register": Rule(NGO, "/staff/ngo/register"),
+    "staff:ngo_resident": Rule(frozenset({"ngo"}), "/staff/ngo/residents/{resident}/"),
+    "staff:ngo_member_new": Rule(frozenset({"ngo"}), "/staff/ngo/residents/{resident}/members/new"),
+    "staff:ngo_acting_start": Rule(frozenset({"ngo"}), "/staff/ngo/residents/{resident}/act", "post"),
+    "staff:ngo_acting_stop": Rule(NGO, "/staff/ngo/acting/stop", "post"),
+    "staff:ngo_occupancy": Rule(NGO, "/staff/ngo/occupancy"),
+    "staff:shelters": Rule(PLANNERS, "/staff/shelters"),
+    "ports:calendar": Rule(PLANNERS, "/staff/capacity/"),
+    "ports:port": Rule(PLANNERS, "/staff/capacity/{port}/"),
+    "ports:template": Rule(PLANNERS, "/staff/capacity/{port}/template"),
+    "ports:template_apply": Rule(PLANNERS, "/staff/capacity/{port}/template/apply", "post"),
+    "ports:day": Rule(PLANNERS, "/staff/capacity/{port}/2026-12-15"),
+    "audit:log": Rule(READERS, "/audit/"),
+    "audit:event": Rule(READERS, "/audit/events/1"),
+    "audit:verify": Rule(READERS, "/audit/verify", "post"),
+    "audit:heads": Rule(EVERYONE, "/audit/heads.json"),
+    "notifications:inbox": Rule(frozenset({"applicant"}) | NGO, "/messages"),
     "notifications:preference": Rule(
-        frozenset({"applicant", "ngo"}), "/messages/channels", "post", {"channels": "sms"}
+        frozenset({"applicant"}) | NGO, "/messages/channels", "post", {"channels": "sms"}
     ),
-    "notifications:admin_list": Rule(frozenset({"admin"}), "/staff/notifications/"),
-    "notifications:admin_retry": Rule(frozenset({"admin"}), "/staff/notifications/1/retry", "post"),
+    "notifications:admin_list": Rule(ADMIN, "/staff/notifications/"),
+    "notifications:admin_retry": Rule(ADMIN, "/staff/notifications/1/retry", "post"),
     # The Django admin: one rule for the whole namespace (cita.core.access.NAMESPACE_RULES).
-    "admin:*": Rule(frozenset({"admin"}), "/admin/"),
+    "admin:*": Rule(ADMIN, "/admin/"),
 }
 # Extra paths inside a namespace rule, to show the rule holds beyond the index page.
 NAMESPACE_SAMPLES = {"admin:*": ["/admin/registrations/applicant/", "/admin/audit/auditevent/"]}
@@ -90,28 +142,36 @@ def binding(role: str, port: Any, shelter: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def callers(db) -> Callable[[], dict[str, Client]]:
-    """Makes fresh signed-in clients for every kind of caller (so a sign-out route ends only its own)."""
-    port, shelter = PortFactory.create(code="SYS"), ShelterFactory.create()
+def callers(db) -> tuple[Callable[[], dict[str, Client]], dict[str, Any]]:
+    """Makes fresh signed-in clients for every kind of caller (so a sign-out route ends only its own), and
+    the objects the routes name: a resident of the NGO caller's shelter, a staff account, a port."""
+    port, other_port = PortFactory.create(code="SYS"), PortFactory.create(code="OTH")
+    shelter, other_shelter = ShelterFactory.create(), ShelterFactory.create()
     applicant = registered_group()
     staff = {
-        role: StaffFactory.create(
-            role=role,
-            **binding(role, port, shelter),
-        )
-        for role in STAFF
+        role: StaffFactory.create(role=role, **binding(role, port, shelter))
+        for role in STAFF - set(SAME_ROLE)
     }
+    staff["ngo_other"] = StaffFactory.create(role="ngo", shelter=other_shelter)
+    staff["officer_other"] = StaffFactory.create(role="officer", port=other_port)
     pending = StaffFactory.create(role="planner")
+    enrolling = StaffFactory.create(role="planner", totp=False)
+    objects = {
+        "resident": resident(shelter=shelter, worker=staff["ngo"]).pk,
+        "account": StaffFactory.create(role="auditor").pk,
+        "port": port.code,
+    }
 
     def make() -> dict[str, Client]:
         clients = {name: Client() for name in CALLERS}
         sign_in_applicant(clients["applicant"], applicant)
-        for role, user in staff.items():
-            sign_in_staff(clients[role], user)
+        for name, user in staff.items():
+            sign_in_staff(clients[name], user)
         clients["mfa_pending"].force_login(pending)  # password given, no TOTP code yet
+        clients["mfa_enrolling"].force_login(enrolling)  # password given, no authenticator app yet
         return clients
 
-    return make
+    return make, objects
 
 
 def admitted(response: Any) -> bool:
@@ -125,15 +185,20 @@ def admitted(response: Any) -> bool:
 
 
 def test_route_role_matrix(callers):
+    make, objects = callers
     checked = 0
     failures = []
     for name, rule in RULES.items():
-        clients = callers()
-        for path in [rule.path, *NAMESPACE_SAMPLES.get(name, [])]:
+        clients = make()
+        for path in [rule.path.format(**objects), *NAMESPACE_SAMPLES.get(name, [])]:
             for caller, client in clients.items():
                 response = getattr(client, rule.method)(path, rule.data)
                 if admitted(response) != (caller in rule.admits):
                     failures.append(f"{name} {path} as {caller}: {response.status_code}")
+                # Object scoping: what a colleague of another port or shelter may not see does not exist.
+                colleague = SAME_ROLE.get(caller)
+                if colleague in rule.admits and caller not in rule.admits and response.status_code != 404:
+                    failures.append(f"{name} {path} as {caller}: {response.status_code}, expected 404")
                 checked += 1
-    print(f"route x role pairs checked: {checked}")
+    print(f"route x role pairs checked: {checked} ({len(RULES)} routes x {len(CALLERS)} callers, + samples)")
     assert not failures, "\n".join(failures)

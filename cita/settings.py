@@ -213,6 +213,7 @@ CITA_NOTIFY_EMAIL_CHANNEL = os.environ.get(
 )
 CITA_NOTIFY_SMS_CHANNEL = os.environ.get("CITA_NOTIFY_SMS_CHANNEL", "cita.notifications.channels.HttpSms")
 CITA_NOTIFY_BATCH = int(os.environ.get("CITA_NOTIFY_BATCH", "50"))
+CITA_NOTIFY_THREADS = int(os.environ.get("CITA_NOTIFY_THREADS", "4"))
 CITA_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("CITA_NOTIFY_MAX_ATTEMPTS", "10"))
 CITA_NOTIFY_BACKOFF_SECONDS = float(os.environ.get("CITA_NOTIFY_BACKOFF_SECONDS", "30"))
 CITA_NOTIFY_BACKOFF_MAX_SECONDS = float(os.environ.get("CITA_NOTIFY_BACKOFF_MAX_SECONDS", "3600"))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
+import threading
 import time
 import uuid
 from collections import Counter
@@ -99,6 +100,40 @@ def deliveries_send_due(*, max_seconds: float | None = None, batch_size: int | N
         with connection.cursor() as cursor:
             cursor.execute("RESET synchronous_commit")
     return stats
+
+
+def deliveries_send_due_threads(*, threads: int, max_seconds: float | None = None) -> RunStats:
+    """`deliveries_send_due` in `threads` threads of this process, each with its own database and provider
+    connections: sending is bound by round trips, not CPU, so one worker goes faster this way. Claims
+    never overlap (SKIP LOCKED); the hourly per-recipient limits may be passed by up to `threads - 1`
+    messages when several threads hold messages for the same person at once."""
+    if threads <= 1:
+        return deliveries_send_due(max_seconds=max_seconds)
+    from django.db import connections
+
+    results: list[RunStats] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            results.append(deliveries_send_due(max_seconds=max_seconds))
+        except BaseException as exc:  # re-raised in the calling thread below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    pool = [threading.Thread(target=work, name=f"notifications-{n}") for n in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    if errors:
+        raise errors[0]
+    total = RunStats()
+    for result in results:
+        total.add(result)
+        total.more = total.more or result.more
+    return total
 
 
 def deliveries_due_exist() -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.db import close_old_connections, connection
 from procrastinate.contrib.django import app
 from procrastinate.exceptions import AlreadyEnqueued
@@ -13,7 +14,7 @@ from cita.notifications.delivery import (
     codes_expire,
     deliveries_due_exist,
     deliveries_release_orphans,
-    deliveries_send_due,
+    deliveries_send_due_threads,
 )
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,9 @@ def deliver() -> None:
     """Send every due delivery; if time ran out with more due, wake the next run."""
     _fresh_connection()
     try:
-        stats = deliveries_send_due(max_seconds=RUN_SECONDS)
+        stats = deliveries_send_due_threads(
+            threads=int(settings.CITA_NOTIFY_THREADS), max_seconds=RUN_SECONDS
+        )
         if stats.sent or stats.failed or stats.dead or stats.lost_claims:
             log.info(
                 "notifications delivered",

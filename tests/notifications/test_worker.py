@@ -4,8 +4,9 @@ restarted: no message is lost, and duplicates are counted and printed (goal 0).
 The worker runs in a subprocess against the test database and a real SMTP server in this process. It is
 killed at three points: between two messages (after the server received k messages and the worker has
 started the next one), at a random moment, and while the server is accepting a message before the worker
-has its reply; with one sending thread, and with four (the default). That last one is the one moment SMTP cannot make safe: the message is in doubt, so it is
-sent again (at-least-once); its Message-ID stays the same, so a receiver can recognise it.
+has its reply. That last one is the one moment SMTP cannot make safe: the message is in doubt, so it is
+sent again (at-least-once); its Message-ID stays the same, so a receiver can recognise it. All of it with
+one sending thread, and with four (the default).
 """
 
 from __future__ import annotations
@@ -170,8 +171,8 @@ def test_a_worker_killed_mid_batch_loses_nothing(tmp_path, threads):
     duplicates = sum(n - 1 for n in per_key.values())
     lost = set(ids.values()) - set(per_key)
     print(
-        f"\nworker ({threads} sending thread(s)) killed {len(kills)} times ({'; '.join(kills)}): {len(sink.messages)} messages received "
-        f"for {len(per_key)} of {MESSAGES} dedup keys; lost {len(lost)}; duplicates {duplicates} "
+        f"\nworker ({threads} sending thread(s)) killed {len(kills)} times ({'; '.join(kills)}): "
+        f"{len(sink.messages)} messages received for {len(per_key)} of {MESSAGES} dedup keys; lost {len(lost)}; duplicates {duplicates} "
         f"({', '.join(k for k, n in per_key.items() if n > 1) or 'none'})"
     )
     assert not lost

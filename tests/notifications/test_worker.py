@@ -172,7 +172,8 @@ def test_a_worker_killed_mid_batch_loses_nothing(tmp_path, threads):
     lost = set(ids.values()) - set(per_key)
     print(
         f"\nworker ({threads} sending thread(s)) killed {len(kills)} times ({'; '.join(kills)}): "
-        f"{len(sink.messages)} messages received for {len(per_key)} of {MESSAGES} dedup keys; lost {len(lost)}; duplicates {duplicates} "
+        f"{len(sink.messages)} messages received for {len(per_key)} of {MESSAGES} dedup keys; "
+        f"lost {len(lost)}; duplicates {duplicates} "
         f"({', '.join(k for k, n in per_key.items() if n > 1) or 'none'})"
     )
     assert not lost

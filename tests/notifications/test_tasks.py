@@ -22,11 +22,16 @@ def test_the_worker_knows_the_delivery_job_and_the_sweep():
     assert crons[("notifications.sweep", "notifications.sweep")] == "* * * * *"
 
 
-def test_the_delivery_job_sends_what_is_due(mail_sink):
-    notice = enqueue(NoticeKind.CONFIRMED, applicant=applicant(email="job@example.org"))
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("no_jobs")
+def test_the_delivery_job_sends_what_is_due_on_its_threads(mail_sink, settings):
+    settings.CITA_NOTIFY_THREADS, settings.CITA_NOTIFY_BATCH = 4, 3
+    notices = [
+        enqueue(NoticeKind.CONFIRMED, applicant=applicant(email=f"job{n}@example.org")) for n in range(30)
+    ]
     tasks.deliver()
-    assert notice.deliveries.get().status == DeliveryStatus.SENT
-    assert len(mail_sink.messages) == 1
+    assert {n.deliveries.get().status for n in notices} == {DeliveryStatus.SENT}
+    assert len({mail.message_id for mail in mail_sink.messages}) == len(mail_sink.messages) == 30
 
 
 def test_the_sweep_puts_back_orphans_and_wipes_expired_codes(frozen_clock):

@@ -207,6 +207,22 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CITA_SMS_URL = os.environ.get("CITA_SMS_URL", "")
 CITA_SMS_TOKEN = os.environ.get("CITA_SMS_TOKEN", "")
 CITA_SMS_SENDER = os.environ.get("CITA_SMS_SENDER", "cita")
+CITA_SMS_TIMEOUT = float(os.environ.get("CITA_SMS_TIMEOUT", "10"))
+
+# Notifications (cita.notifications; docs/notifications.md): which classes speak to the providers, how
+# the worker batches, retries and limits.
+CITA_NOTIFY_EMAIL_CHANNEL = os.environ.get(
+    "CITA_NOTIFY_EMAIL_CHANNEL", "cita.notifications.channels.SmtpEmail"
+)
+CITA_NOTIFY_SMS_CHANNEL = os.environ.get("CITA_NOTIFY_SMS_CHANNEL", "cita.notifications.channels.HttpSms")
+CITA_NOTIFY_BATCH = int(os.environ.get("CITA_NOTIFY_BATCH", "50"))
+CITA_NOTIFY_THREADS = int(os.environ.get("CITA_NOTIFY_THREADS", "4"))
+CITA_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("CITA_NOTIFY_MAX_ATTEMPTS", "10"))
+CITA_NOTIFY_BACKOFF_SECONDS = float(os.environ.get("CITA_NOTIFY_BACKOFF_SECONDS", "30"))
+CITA_NOTIFY_BACKOFF_MAX_SECONDS = float(os.environ.get("CITA_NOTIFY_BACKOFF_MAX_SECONDS", "3600"))
+CITA_NOTIFY_LEASE_SECONDS = float(os.environ.get("CITA_NOTIFY_LEASE_SECONDS", "120"))
+CITA_NOTIFY_RATE_PER_HOUR = int(os.environ.get("CITA_NOTIFY_RATE_PER_HOUR", "10"))
+CITA_NOTIFY_SIGNIN_RATE_PER_HOUR = int(os.environ.get("CITA_NOTIFY_SIGNIN_RATE_PER_HOUR", "5"))
 
 # Randomness beacon (drand-style HTTP endpoint); none by default.
 CITA_BEACON_URL = os.environ.get("CITA_BEACON_URL", "")

@@ -14,5 +14,6 @@ urlpatterns = [
     path("staff/", include("cita.staff.urls")),
     path("audit/", include("cita.audit.urls")),
     path("admin/", admin_site.urls),
+    path("", include("cita.notifications.urls")),
     path("", include("cita.web.urls")),
 ]

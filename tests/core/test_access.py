@@ -119,6 +119,12 @@ RULES: dict[str, Rule] = {
     "audit:event": Rule(READERS, "/audit/events/1"),
     "audit:verify": Rule(READERS, "/audit/verify", "post"),
     "audit:heads": Rule(EVERYONE, "/audit/heads.json"),
+    "notifications:inbox": Rule(frozenset({"applicant"}) | NGO, "/messages"),
+    "notifications:preference": Rule(
+        frozenset({"applicant"}) | NGO, "/messages/channels", "post", {"channels": "sms"}
+    ),
+    "notifications:admin_list": Rule(ADMIN, "/staff/notifications/"),
+    "notifications:admin_retry": Rule(ADMIN, "/staff/notifications/1/retry", "post"),
     # The Django admin: one rule for the whole namespace (cita.core.access.NAMESPACE_RULES).
     "admin:*": Rule(ADMIN, "/admin/"),
 }

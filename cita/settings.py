@@ -91,9 +91,11 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "cita.staff.middleware.StaffSessionMiddleware",
     "cita.core.middleware.ActorMiddleware",
     "cita.core.middleware.LanguageMiddleware",
     "cita.core.access.AccessMiddleware",
+    "cita.web.middleware.ApplicantHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "cita.urls"
@@ -113,6 +115,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cita.core.context_processors.cita",
+                "cita.staff.context_processors.acting",
             ],
         },
     },
@@ -155,6 +158,8 @@ X_FRAME_OPTIONS = "DENY"
 
 # Staff: 30 minutes idle, then sign in again (cita.staff enforces it).
 CITA_STAFF_IDLE_SECONDS = int(os.environ.get("CITA_STAFF_IDLE_SECONDS", str(30 * 60)))
+# The name authenticator apps show next to a staff member's codes.
+OTP_TOTP_ISSUER = "cita"
 
 # Languages: every applicant-facing string exists in these five. Django ships no Haitian Creole locale.
 LANG_INFO.setdefault(
@@ -169,6 +174,8 @@ LANGUAGES = [
     ("pt", _("Portuguese")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Date formats for languages Django has none for (Haitian Creole); Django's own for the others.
+FORMAT_MODULE_PATH = ["cita.web.formats"]
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True
@@ -203,6 +210,22 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CITA_SMS_URL = os.environ.get("CITA_SMS_URL", "")
 CITA_SMS_TOKEN = os.environ.get("CITA_SMS_TOKEN", "")
 CITA_SMS_SENDER = os.environ.get("CITA_SMS_SENDER", "cita")
+CITA_SMS_TIMEOUT = float(os.environ.get("CITA_SMS_TIMEOUT", "10"))
+
+# Notifications (cita.notifications; docs/notifications.md): which classes speak to the providers, how
+# the worker batches, retries and limits.
+CITA_NOTIFY_EMAIL_CHANNEL = os.environ.get(
+    "CITA_NOTIFY_EMAIL_CHANNEL", "cita.notifications.channels.SmtpEmail"
+)
+CITA_NOTIFY_SMS_CHANNEL = os.environ.get("CITA_NOTIFY_SMS_CHANNEL", "cita.notifications.channels.HttpSms")
+CITA_NOTIFY_BATCH = int(os.environ.get("CITA_NOTIFY_BATCH", "50"))
+CITA_NOTIFY_THREADS = int(os.environ.get("CITA_NOTIFY_THREADS", "4"))
+CITA_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("CITA_NOTIFY_MAX_ATTEMPTS", "10"))
+CITA_NOTIFY_BACKOFF_SECONDS = float(os.environ.get("CITA_NOTIFY_BACKOFF_SECONDS", "30"))
+CITA_NOTIFY_BACKOFF_MAX_SECONDS = float(os.environ.get("CITA_NOTIFY_BACKOFF_MAX_SECONDS", "3600"))
+CITA_NOTIFY_LEASE_SECONDS = float(os.environ.get("CITA_NOTIFY_LEASE_SECONDS", "120"))
+CITA_NOTIFY_RATE_PER_HOUR = int(os.environ.get("CITA_NOTIFY_RATE_PER_HOUR", "10"))
+CITA_NOTIFY_SIGNIN_RATE_PER_HOUR = int(os.environ.get("CITA_NOTIFY_SIGNIN_RATE_PER_HOUR", "5"))
 
 # Randomness beacon (drand-style HTTP endpoint); none by default. The class (a cita.draws.beacon.Beacon)
 # talks to it; timeout and attempts bound each fetch (a draw waits, alerting, until it gets the value).
@@ -222,7 +245,13 @@ CITA_INDEX_KEY = os.environ.get("CITA_INDEX_KEY", "")
 CITA_SIGNING_KEY = os.environ.get("CITA_SIGNING_KEY", "")
 
 CITA_GROUP_SIZE_LIMIT = int(os.environ.get("CITA_GROUP_SIZE_LIMIT", "8"))
+# Sign-in codes sent to one network address per 15 minutes (a shelter puts many people behind one address).
+CITA_SIGNIN_IP_LIMIT = int(os.environ.get("CITA_SIGNIN_IP_LIMIT", "60"))
+# Take the caller's address from X-Forwarded-For (last hop) when a trusted proxy sits in front.
+CITA_TRUST_PROXY = _env_bool("CITA_TRUST_PROXY")
 CITA_CONSENT_VERSION = "2026-11"
+# Personal data of closed cases is purged this many days after the case closes (shown on the privacy page).
+CITA_RETENTION_DAYS = int(os.environ.get("CITA_RETENTION_DAYS", "365"))
 
 LOGGING: dict[str, Any] = {
     "version": 1,

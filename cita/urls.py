@@ -10,8 +10,11 @@ handler404 = "cita.web.errors.not_found"
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
+    path("staff/capacity/", include("cita.ports.urls")),
     path("staff/", include("cita.staff.urls")),
+    path("audit/", include("cita.audit.urls")),
     path("admin/", admin_site.urls),
+    path("", include("cita.notifications.urls")),
     path("", include("cita.draws.urls")),
     path("", include("cita.appointments.urls")),
     path("", include("cita.transparency.urls")),

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+from django.db.models import QuerySet
 
 from cita.audit.chain import link
 from cita.audit.models import GENESIS, AuditEvent
 from cita.audit.services import canonical_of
+from cita.core.errors import NotFound
 
 
 @dataclass(frozen=True)
@@ -47,3 +51,129 @@ def _rows(batch_size: int) -> Iterator[AuditEvent]:
             return
         yield from batch
         last = batch[-1].id
+
+
+# -- reading the log in the browser, and the daily heads the transparency page publishes ------------------
+
+PAGE_SIZE = 50
+MAX_HEAD_DAYS = 366
+VERIFIED_ACTION = "audit.chain_verified"
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """What to show: action and actor match from the start (`staff.` gives every staff action), object type
+    and id match exactly, days are UTC dates (inclusive)."""
+
+    action: str = ""
+    object_type: str = ""
+    object_id: str = ""
+    actor: str = ""
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class EventPage:
+    """One page of events, newest first, with keyset links (ids) to the older and newer pages."""
+
+    events: list[AuditEvent]
+    older: int | None
+    newer: int | None
+
+
+def _utc_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+
+
+def _filtered(f: EventFilter) -> QuerySet[AuditEvent]:
+    events = AuditEvent.objects.all()
+    if f.action:
+        events = events.filter(action__startswith=f.action)
+    if f.object_type:
+        events = events.filter(object_type=f.object_type)
+    if f.object_id:
+        events = events.filter(object_id=f.object_id)
+    if f.actor:
+        events = events.filter(actor__startswith=f.actor)
+    if f.start:
+        events = events.filter(at__gte=_utc_midnight(f.start))
+    if f.end:
+        events = events.filter(at__lt=_utc_midnight(f.end + dt.timedelta(days=1)))
+    return events
+
+
+def audit_event_page(
+    *, filters: EventFilter, before: int | None = None, after: int | None = None, size: int = PAGE_SIZE
+) -> EventPage:
+    """A page of events matching `filters`, newest first: the ones just before id `before`, or just after
+    id `after`, or the newest. Keyset paging: as fast on page 10,000 as on page 1."""
+    events = _filtered(filters)
+    if after is not None:
+        rows = list(events.filter(id__gt=after).order_by("id")[: size + 1])
+        newer_exists = len(rows) > size
+        rows = list(reversed(rows[:size]))
+        older_exists = bool(rows) and events.filter(id__lt=rows[-1].id).exists()
+    else:
+        events_page = events.filter(id__lt=before) if before is not None else events
+        rows = list(events_page.order_by("-id")[: size + 1])
+        older_exists = len(rows) > size
+        rows = rows[:size]
+        newer_exists = before is not None and bool(rows) and events.filter(id__gt=rows[0].id).exists()
+    return EventPage(
+        events=rows,
+        older=rows[-1].id if rows and older_exists else None,
+        newer=rows[0].id if rows and newer_exists else None,
+    )
+
+
+def audit_event_get(*, event_id: int) -> AuditEvent:
+    """One event."""
+    event = AuditEvent.objects.filter(id=event_id).first()
+    if event is None:
+        raise NotFound("no such event")
+    return event
+
+
+def audit_event_checks(*, event: AuditEvent) -> bool:
+    """True when the row's content still matches its own hash (the chain as a whole is checked by
+    `audit_chain_verify`)."""
+    return link(event.prev_hash, canonical_of(event)) == event.hash
+
+
+def audit_last_verification() -> AuditEvent | None:
+    """The last recorded run of the chain verification, if any."""
+    return AuditEvent.objects.filter(action=VERIFIED_ACTION).order_by("-id").first()
+
+
+@dataclass(frozen=True)
+class DailyHead:
+    """The hash of the last row written on one UTC day: it commits to every row up to it."""
+
+    day: dt.date
+    last_id: int
+    hash: str
+
+
+def audit_daily_heads(*, start: dt.date, end: dt.date) -> list[DailyHead]:
+    """The chain head of each UTC day from `start` to `end` (inclusive) that has rows, oldest first.
+
+    One index lookup per day (rows are written under one lock, so their times follow their ids).
+    """
+    if end < start or (end - start).days >= MAX_HEAD_DAYS:
+        raise ValueError(f"ask for 1 to {MAX_HEAD_DAYS} days of heads")
+    heads = []
+    day = start
+    while day <= end:
+        row = (
+            AuditEvent.objects.filter(
+                at__gte=_utc_midnight(day), at__lt=_utc_midnight(day + dt.timedelta(days=1))
+            )
+            .order_by("-at", "-id")
+            .values_list("id", "hash")
+            .first()
+        )
+        if row is not None:
+            heads.append(DailyHead(day=day, last_id=row[0], hash=row[1]))
+        day += dt.timedelta(days=1)
+    return heads

@@ -7,7 +7,7 @@ import enum
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 
@@ -15,6 +15,9 @@ from cita.audit.chain import canonical, link
 from cita.audit.models import GENESIS, AuditEvent
 from cita.core import clock
 from cita.core.actors import Actor
+
+if TYPE_CHECKING:
+    from cita.audit.selectors import ChainReport
 
 # pg_advisory_xact_lock key: "audit" in ASCII. Held until commit, so rows are chained in commit order.
 _LOCK_KEY = 0x6175646974
@@ -103,3 +106,30 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float):
         raise TypeError("audit data holds no floats (their text form changes in jsonb); use str or int")
     return str(value)
+
+
+def audit_chain_verify_record(*, actor: Actor) -> ChainReport:
+    """Walk the whole chain now and record the outcome in it (`audit.chain_verified`); returns the report.
+
+    The walk reads outside any transaction (it can take a while); rows written meanwhile lie beyond the
+    verified head and are checked next time.
+    """
+    from django.db import transaction
+
+    from cita.audit.selectors import VERIFIED_ACTION, audit_chain_verify
+
+    report = audit_chain_verify()
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action=VERIFIED_ACTION,
+            object_type="audit",
+            data={
+                "ok": report.ok,
+                "rows": report.rows,
+                "head": report.head,
+                "broken_id": report.broken_id,
+                "reason": report.reason,
+            },
+        )
+    return report

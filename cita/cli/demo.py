@@ -25,6 +25,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--no-serve", action="store_true", help="prepare the database and data, then stop")
+    parser.add_argument(
+        "--mail-port",
+        type=int,
+        default=int(os.environ.get("CITA_DEMO_MAIL_PORT", "8025")),
+        help="port of the local SMTP sink (messages go to .cita/mail/)",
+    )
+    parser.add_argument(
+        "--sms-port",
+        type=int,
+        default=int(os.environ.get("CITA_DEMO_SMS_PORT", "8026")),
+        help="port of the local SMS provider stand-in (messages go to .cita/sms.log)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -81,10 +93,38 @@ def run(args: argparse.Namespace) -> int:
     return _serve(args, base_url, logins)
 
 
+def _sinks(args: argparse.Namespace) -> tuple[list[str], list[str], dict[str, str]]:
+    """Command lines of the local mail and SMS sinks, and the settings that point cita at them."""
+    from cita.db import cita_home
+
+    home = cita_home()
+    token = "demo-sms-token"  # noqa: S105 - the local stand-in's token, not a secret
+    mail = [sys.executable, "-m", "cita.notifications.sinks", "mail", "--port", str(args.mail_port)]
+    sms = [sys.executable, "-m", "cita.notifications.sinks", "sms", "--port", str(args.sms_port)]
+    mail += ["--dir", str(home / "mail")]
+    sms += ["--log", str(home / "sms.log"), "--token", token]
+    env = {
+        "CITA_EMAIL_HOST": "127.0.0.1",
+        "CITA_EMAIL_PORT": str(args.mail_port),
+        "CITA_EMAIL_USER": "",
+        "CITA_EMAIL_PASSWORD": "",
+        "CITA_EMAIL_STARTTLS": "",
+        "CITA_EMAIL_SSL": "",
+        "CITA_SMS_URL": f"http://127.0.0.1:{args.sms_port}/sms",
+        "CITA_SMS_TOKEN": token,
+    }
+    return mail, sms, env
+
+
 def _serve(args: argparse.Namespace, base_url: str, logins: list[tuple[str, str, str]]) -> int:
     from cita.cli.serve import granian_command
 
+    # Email and SMS of the demo never leave the machine: local sinks, started first, in this process group.
+    mail, sms, env = _sinks(args)
+    os.environ.update(env)
     children = [
+        subprocess.Popen(mail),
+        subprocess.Popen(sms),
         subprocess.Popen(granian_command(host=args.host, port=args.port, workers=2)),
         subprocess.Popen([sys.executable, "-m", "cita", "worker"]),
     ]
@@ -100,6 +140,7 @@ def _serve(args: argparse.Namespace, base_url: str, logins: list[tuple[str, str,
         if not _wait_until_up(f"{base_url}/healthz", children):
             raise CommandError("the web server did not start; see the messages above")
         _print_logins(base_url, logins)
+        _print_sinks(args)
         while not stopping and all(child.poll() is None for child in children):
             time.sleep(0.5)
     finally:
@@ -136,4 +177,15 @@ def _print_logins(base_url: str, logins: list[tuple[str, str, str]]) -> None:
     print("Demo logins (synthetic people only):")
     for role, user, secret in logins:
         print(f"  {role:<10} {user:<{width}}  {secret}")
+    print(flush=True)
+
+
+def _print_sinks(args: argparse.Namespace) -> None:
+    from cita.db import cita_home
+
+    home = cita_home()
+    print("Messages cita sends stay on this machine:")
+    print(f"  email  {home / 'mail'}/*.eml   (SMTP sink on 127.0.0.1:{args.mail_port})")
+    print(f"  SMS    {home / 'sms.log'}        (SMS provider stand-in on 127.0.0.1:{args.sms_port})")
+    print("  admins see failed and dead-lettered messages at /staff/notifications/")
     print(flush=True)

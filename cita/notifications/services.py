@@ -1,18 +1,41 @@
-"""Writing notices to the outbox, in the caller's transaction."""
+"""Writes of the notifications domain: owing a notice (in the caller's transaction), the applicant's
+channel preference, marking notices read, and an admin's retry of a dead-lettered delivery."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+import logging
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.db import connection
+from django.conf import settings
+from django.db import connection, transaction
 
-from cita.core import clock
-from cita.notifications.models import Notice, NoticeKind
+from cita.audit.services import audit_record
+from cita.core import clock, crypto
+from cita.core.actors import Actor, Role
+from cita.core.errors import NotFound, PermissionDenied
+from cita.notifications.contract import context_validate
+from cita.notifications.errors import DeliveryNotRetryable, InvalidPreference
+from cita.notifications.models import (
+    NEEDS_ATTENTION,
+    Channel,
+    ChannelChoice,
+    Delivery,
+    DeliveryStatus,
+    Notice,
+    NoticeKind,
+    Preference,
+)
 from cita.registrations.models import Applicant
+
+log = logging.getLogger(__name__)
 
 SIGNIN_PRIORITY = 0
 DEFAULT_PRIORITY = 5
+# The sign-in code is sealed in the outbox (associated data binds it to this use) and wiped once sent.
+CODE_SEAL = "notifications.notice.context.code"
+LANGUAGE_CODES = frozenset(code for code, _ in settings.LANGUAGES)
 
 
 def notice_enqueue(
@@ -24,23 +47,166 @@ def notice_enqueue(
     address_kind: str = "",
     language: str | None = None,
     context: Mapping[str, Any] | None = None,
+    priority: int | None = None,
 ) -> Notice:
-    """Owe a notice; returns the existing one when `dedup_key` was enqueued before (idempotent)."""
+    """Owe a notice; returns the existing one when `dedup_key` was enqueued before (idempotent).
+
+    The context is checked against cita.notifications.contract here, so a missing key fails in the
+    caller's transaction. Delivery rows (one per channel) are written with it, and the worker is woken
+    when the transaction commits.
+    """
     if not connection.in_atomic_block:
         raise RuntimeError("notices must be enqueued inside the transaction of the change that causes them")
     if applicant is None and not address:
         raise ValueError("a notice needs an applicant or an address")
-    notice, _created = Notice.objects.get_or_create(
+    if (address or address_kind) and address_kind not in Channel.values:
+        raise ValueError(f"address_kind must be one of {Channel.values}, not {address_kind!r}")
+    clean = context_validate(kind, context or {})
+    now = clock.now()
+    expires_at = None
+    if kind == NoticeKind.SIGNIN_CODE:
+        expires_at = now + dt.timedelta(minutes=clean["minutes"])
+        clean["code"] = crypto.seal(clean["code"], context=CODE_SEAL)
+    language = language or (applicant.language if applicant else settings.LANGUAGE_CODE)
+    if priority is None:
+        priority = SIGNIN_PRIORITY if kind == NoticeKind.SIGNIN_CODE else DEFAULT_PRIORITY
+    notice, created = Notice.objects.get_or_create(
         dedup_key=dedup_key,
         defaults={
             "kind": kind,
             "applicant": applicant,
-            "address": address,
+            "address": address or None,
             "address_kind": address_kind,
-            "language": language or (applicant.language if applicant else "en"),
-            "context": dict(context or {}),
-            "priority": SIGNIN_PRIORITY if kind == NoticeKind.SIGNIN_CODE else DEFAULT_PRIORITY,
-            "created_at": clock.now(),
+            "language": language if language in LANGUAGE_CODES else settings.LANGUAGE_CODE,
+            "context": clean,
+            "priority": priority,
+            "created_at": now,
+            "expires_at": expires_at,
         },
     )
+    if created:
+        Delivery.objects.bulk_create(
+            Delivery(
+                notice=notice,
+                channel=channel,
+                priority=priority,
+                next_attempt_at=now,
+                updated_at=now,
+            )
+            for channel in channels_for(notice=notice, applicant=applicant)
+        )
+        deliver_on_commit()
     return notice
+
+
+def channels_for(*, notice: Notice, applicant: Applicant | None) -> list[str]:
+    """The channels a notice goes out on: the address it names; else the applicant's contact of
+    `address_kind` when given (a sign-in code asked for on that contact); else the applicant's contacts as
+    they prefer (a sign-in code on one channel only). The in-app inbox shows every notice of an applicant."""
+    if notice.address:
+        return [notice.address_kind]
+    assert applicant is not None
+    if notice.address_kind in (Channel.SMS, Channel.EMAIL):
+        index = applicant.phone_index if notice.address_kind == Channel.SMS else applicant.email_index
+        if index:
+            return [notice.address_kind]
+    have: list[str] = [
+        c.value
+        for c, index in ((Channel.SMS, applicant.phone_index), (Channel.EMAIL, applicant.email_index))
+        if index
+    ]
+    choice = Preference.objects.filter(applicant=applicant).values_list("channels", flat=True).first()
+    wanted = [c for c in have if choice in (None, ChannelChoice.ALL) or c == choice]
+    # A preference for a channel they no longer have must not leave them without the message.
+    wanted = wanted or have
+    if notice.kind == NoticeKind.SIGNIN_CODE:
+        return wanted[:1]
+    return wanted
+
+
+def deliver_on_commit() -> None:
+    """Wake the delivery worker when the current transaction commits (once per transaction)."""
+    from cita.notifications.tasks import deliver_soon
+
+    conn = transaction.get_connection()
+    if any(entry[1] is deliver_soon for entry in conn.run_on_commit):
+        return
+    transaction.on_commit(deliver_soon)
+
+
+@transaction.atomic
+def preference_set(*, actor: Actor, applicant: Applicant, channels: str) -> Preference:
+    """Choose how cita reaches the applicant: every contact they gave, SMS only, or email only."""
+    if channels not in ChannelChoice.values:
+        raise InvalidPreference("unknown channel choice", field="channels")
+    preference, _ = Preference.objects.update_or_create(
+        applicant=applicant, defaults={"channels": channels, "updated_at": clock.now()}
+    )
+    audit_record(
+        actor=actor,
+        action="notification_preference.changed",
+        object_type="applicant",
+        object_id=applicant.pk,
+        data={"channels": channels},
+    )
+    return preference
+
+
+@transaction.atomic
+def notices_mark_read(*, actor: Actor, applicant: Applicant, notice_ids: Sequence[int]) -> int:
+    """Mark the applicant's notices read (those shown to them); returns how many were unread."""
+    count = Notice.objects.filter(applicant=applicant, pk__in=list(notice_ids), read_at__isnull=True).update(
+        read_at=clock.now()
+    )
+    if count:
+        audit_record(
+            actor=actor,
+            action="notices.read",
+            object_type="applicant",
+            object_id=applicant.pk,
+            data={"count": count},
+        )
+    return count
+
+
+@transaction.atomic
+def delivery_retry(*, actor: Actor, delivery_id: int) -> Delivery:
+    """Send a failed or dead-lettered delivery again, from a fresh count of attempts (admins only)."""
+    if actor.role is not Role.ADMIN or not actor.is_staff:
+        raise PermissionDenied("only admins may retry deliveries")
+    delivery = (
+        Delivery.objects.select_for_update(of=("self",))
+        .select_related("notice")
+        .filter(pk=delivery_id)
+        .first()
+    )
+    if delivery is None:
+        raise NotFound("no such delivery")
+    if delivery.status not in NEEDS_ATTENTION:
+        raise DeliveryNotRetryable(
+            f"delivery {delivery.pk} is {delivery.status}, not failed or dead-lettered"
+        )
+    if delivery.notice.kind == NoticeKind.SIGNIN_CODE:
+        raise DeliveryNotRetryable("sign-in codes are not sent again: the person asks for a new code")
+    previous = (delivery.status, delivery.attempts)
+    now = clock.now()
+    delivery.status = DeliveryStatus.PENDING
+    delivery.attempts = 0
+    delivery.next_attempt_at = now
+    delivery.updated_at = now
+    delivery.save(update_fields=["status", "attempts", "next_attempt_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="delivery.retried",
+        object_type="delivery",
+        object_id=delivery.pk,
+        data={
+            "notice": delivery.notice_id,
+            "kind": delivery.notice.kind,
+            "channel": delivery.channel,
+            "previous_status": previous[0],
+            "previous_attempts": previous[1],
+        },
+    )
+    deliver_on_commit()
+    return delivery

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import QuerySet, Sum
 
-from cita.ports.models import Port, SlotCapacity
+from cita.core.errors import NotFound
+from cita.ports.models import Port, SlotCapacity, WeeklySlot
 
 
 def port_list(*, active_only: bool = True) -> QuerySet[Port]:
@@ -28,3 +30,119 @@ def capacity_totals(*, day: dt.date) -> dict[str, int]:
     """Seats and seats left on one day, over all ports."""
     totals = SlotCapacity.objects.filter(day=day).aggregate(seats=Sum("seats"), left=Sum("left"))
     return {"seats": totals["seats"] or 0, "left": totals["left"] or 0}
+
+
+# -- the planners' capacity calendar ----------------------------------------------------------------------
+
+MAX_CALENDAR_DAYS = 62
+
+
+@dataclass(frozen=True)
+class Cell:
+    """Seats and seats left in one cell of the calendar (a slot, a day, a port, or a total of them)."""
+
+    seats: int = 0
+    left: int = 0
+
+    @property
+    def booked(self) -> int:
+        """Seats already taken."""
+        return self.seats - self.left
+
+    def __add__(self, other: Cell) -> Cell:
+        return Cell(self.seats + other.seats, self.left + other.left)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: object
+    label: str
+    link: str = ""
+
+
+@dataclass(frozen=True)
+class Line:
+    """One row of the calendar: a day, its cells (None where nothing is set) and their total."""
+
+    day: dt.date
+    cells: list[Cell | None]
+    total: Cell
+
+
+@dataclass(frozen=True)
+class CapacityTable:
+    """Seats per day (rows) and port or slot (columns), with the total of each row, each column and all."""
+
+    columns: list[Column]
+    lines: list[Line]
+    column_totals: list[Cell]
+    total: Cell
+
+
+def _table(
+    days: list[dt.date], columns: list[Column], cells: dict[tuple[dt.date, object], Cell]
+) -> CapacityTable:
+    lines = []
+    column_totals = [Cell() for _ in columns]
+    for day in days:
+        row = [cells.get((day, column.key)) for column in columns]
+        lines.append(Line(day=day, cells=row, total=sum((c for c in row if c), Cell())))
+        column_totals = [t + c if c else t for t, c in zip(column_totals, row, strict=True)]
+    return CapacityTable(
+        columns=columns,
+        lines=lines,
+        column_totals=column_totals,
+        total=sum(column_totals, Cell()),
+    )
+
+
+def _days(start: dt.date, end: dt.date) -> list[dt.date]:
+    if end < start or (end - start).days >= MAX_CALENDAR_DAYS:
+        raise ValueError(f"a calendar covers 1 to {MAX_CALENDAR_DAYS} days")
+    return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def capacity_calendar(*, start: dt.date, end: dt.date) -> CapacityTable:
+    """Seats per day and port from `start` to `end` (inclusive), over ports that are active or have seats."""
+    days = _days(start, end)
+    totals = (
+        SlotCapacity.objects.filter(day__range=(start, end))
+        .values("port_id", "day")
+        .annotate(seats=Sum("seats"), left=Sum("left"))
+    )
+    cells = {(row["day"], row["port_id"]): Cell(row["seats"], row["left"]) for row in totals}
+    with_seats = {port_id for _, port_id in cells}
+    ports = [p for p in Port.objects.all() if p.active or p.pk in with_seats]
+    return _table(days, [Column(p.pk, p.code, p.code) for p in ports], cells)
+
+
+def capacity_port_calendar(*, port: Port, start: dt.date, end: dt.date) -> CapacityTable:
+    """Seats per day and slot at one port from `start` to `end` (inclusive)."""
+    days = _days(start, end)
+    rows = SlotCapacity.objects.filter(port=port, day__range=(start, end))
+    cells: dict[tuple[dt.date, object], Cell] = {
+        (row.day, row.slot): Cell(row.seats, row.left) for row in rows
+    }
+    slots = sorted({row.slot for row in rows})
+    return _table(days, [Column(s, s.strftime("%H:%M")) for s in slots], cells)
+
+
+def capacity_port_day(*, port: Port, day: dt.date) -> list[SlotCapacity]:
+    """The slots of one port on one day, in time order."""
+    return list(SlotCapacity.objects.filter(port=port, day=day).order_by("slot"))
+
+
+def capacity_template_get(*, port: Port) -> dict[int, dict[dt.time, int]]:
+    """The weekly template of a port: weekday (0 = Monday) → slot → seats."""
+    template: dict[int, dict[dt.time, int]] = {}
+    for row in WeeklySlot.objects.filter(port=port).order_by("weekday", "slot"):
+        template.setdefault(row.weekday, {})[row.slot] = row.seats
+    return template
+
+
+def port_get(*, code: str) -> Port:
+    """The port with this code."""
+    port = Port.objects.filter(code=code).first()
+    if port is None:
+        raise NotFound("no such port")
+    return port

@@ -130,3 +130,22 @@ def capacity_take(*, port_id: int, day: dt.date, slot: dt.time, seats: int) -> b
 def capacity_release(*, port_id: int, day: dt.date, slot: dt.time, seats: int) -> None:
     """Give `seats` back to a slot (a cancelled or released booking)."""
     SlotCapacity.objects.filter(port_id=port_id, day=day, slot=slot).update(left=F("left") + seats)
+
+
+@transaction.atomic
+def capacity_week_set(*, port: Port, week: Mapping[int, Slots], actor: Actor) -> list[int]:
+    """Replace the whole weekly template of a port (weekdays missing from `week` are closed); returns the
+    weekdays that changed, each audited as `capacity.template_set`."""
+    for weekday in week:
+        if not 0 <= weekday <= 6:
+            raise InvalidCapacity("Weekday must be 0 (Monday) to 6 (Sunday).")
+    current: dict[int, dict[dt.time, int]] = {}
+    for row in WeeklySlot.objects.select_for_update().filter(port=port):
+        current.setdefault(row.weekday, {})[row.slot] = row.seats
+    changed = []
+    for weekday in range(7):
+        slots = dict(week.get(weekday, {}))
+        if slots != current.get(weekday, {}):
+            capacity_template_set(port=port, weekday=weekday, slots=slots, actor=actor)
+            changed.append(weekday)
+    return changed

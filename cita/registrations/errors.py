@@ -23,3 +23,22 @@ class InvalidMember(CitaError):
 
 class ConsentMissing(CitaError):
     code = "consent_missing"
+
+
+class CodeWrong(CitaError):
+    """The one-time code does not match; the message says how many tries are left."""
+
+    code = "code_wrong"
+
+
+class CodeExpired(CitaError):
+    """The one-time code is too old, used, replaced by a newer one, or out of tries: ask for a new one."""
+
+    code = "code_expired"
+
+
+class TooManyCodes(CitaError):
+    """Too many codes were asked for this contact, this browser or this network in a short time."""
+
+    code = "too_many_codes"
+    status = 429

@@ -135,3 +135,68 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"Consent {self.text_version} by applicant {self.applicant_id}"
+
+
+CODE_MAX_ATTEMPTS = 5
+
+
+class CodePurpose(models.TextChoices):
+    SIGNIN = "signin", "Sign in"
+    CONTACT = "contact", "Confirm a new phone number or email"
+
+
+class CodeChannel(models.TextChoices):
+    SMS = "sms", "SMS"
+    EMAIL = "email", "Email"
+
+
+class OneTimeCode(models.Model):
+    """A one-time code sent to a phone or email: to sign in, or to prove a new contact of an applicant.
+
+    Only a keyed hash of the code is kept (bound to `token`, so equal codes hash differently); the contact
+    is sealed and found again through its keyed hash. `token` is the handle the browser's session holds.
+    Once `closed_at` is set (used, replaced by a newer code, or out of attempts) the code opens nothing.
+    """
+
+    token = models.CharField(max_length=64, unique=True)
+    purpose = models.CharField(max_length=8, choices=CodePurpose.choices)
+    applicant = models.ForeignKey(
+        Applicant,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="codes",
+        help_text="The account whose new contact this code proves (contact changes only).",
+    )
+    channel = models.CharField(max_length=5, choices=CodeChannel.choices)
+    contact = EncryptedTextField()
+    contact_index = models.CharField(max_length=64)
+    code_hash = models.CharField(max_length=64)
+    client_index = models.CharField(max_length=64, help_text="Keyed hash of the browser session's id.")
+    ip_index = models.CharField(max_length=64, help_text="Keyed hash of the caller's address.")
+    language = models.CharField(max_length=2, choices=Language.choices)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["contact_index", "created_at"], name="code_contact_recent"),
+            models.Index(fields=["client_index", "created_at"], name="code_client_recent"),
+            models.Index(fields=["ip_index", "created_at"], name="code_ip_recent"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(attempts__lte=CODE_MAX_ATTEMPTS), name="code_attempts_bounded"
+            ),
+            models.CheckConstraint(condition=Q(expires_at__gt=models.F("created_at")), name="code_expires"),
+            models.CheckConstraint(
+                condition=Q(purpose="signin", applicant__isnull=True)
+                | Q(purpose="contact", applicant__isnull=False),
+                name="code_applicant_for_contact_only",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} code {self.pk} ({self.channel})"

@@ -1,6 +1,6 @@
-"""Errors of the staff domain."""
+"""Errors of the staff domain. Staff consoles are in English, so messages are not translated."""
 
-from cita.core.errors import CitaError, PermissionDenied
+from cita.core.errors import CitaError, Conflict, PermissionDenied
 
 
 class SignInFailed(CitaError):
@@ -11,3 +11,31 @@ class SignInFailed(CitaError):
 
 class AccountLocked(PermissionDenied):
     code = "account_locked"
+
+
+class AlreadyEnrolled(Conflict):
+    """The account has a confirmed authenticator app; enrolling another needs an admin's MFA reset."""
+
+    code = "already_enrolled"
+
+
+class InvalidAccount(CitaError):
+    """A staff account change breaks a rule (username taken, role without its port or shelter, …)."""
+
+    code = "invalid_account"
+
+
+class ContactInUse(Conflict):
+    """The phone or email belongs to an account that is not a resident of this shelter."""
+
+    code = "contact_in_use"
+
+
+class ResidentExists(Conflict):
+    """The phone or email belongs to a resident of this shelter already (`applicant` in objects)."""
+
+    code = "resident_exists"
+
+
+class InvalidOccupancy(CitaError):
+    code = "invalid_occupancy"

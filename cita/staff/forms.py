@@ -1,4 +1,23 @@
+"""Forms of the staff consoles: they parse input; the rules are in the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
 from django import forms
+
+from cita.core.errors import CitaError
+from cita.ports.models import Port
+from cita.registrations.countries import country_choices
+from cita.registrations.models import DocumentType, Language, Relationship, Shelter
+from cita.registrations.services import MemberInput
+from cita.staff.models import StaffRole
+
+
+def add_cita_error(form: forms.Form, exc: CitaError) -> None:
+    """Show a domain error on the field it concerns, or above the form."""
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, exc.message)
 
 
 class PasswordForm(forms.Form):
@@ -10,5 +29,143 @@ class CodeForm(forms.Form):
     code = forms.CharField(
         label="Code from your authenticator app, or a recovery code",
         max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "spellcheck": "false"}),
+    )
+
+
+class AppCodeForm(forms.Form):
+    code = forms.CharField(
+        label="6-digit code from your authenticator app",
+        max_length=16,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
+
+
+class PasswordChangeForm(forms.Form):
+    old_password = forms.CharField(
+        label="Current password", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    new_password1 = forms.CharField(
+        label="New password",
+        help_text="At least 12 characters; not a common password, not only digits.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_password2 = forms.CharField(
+        label="New password again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("new_password1") and data.get("new_password2") != data.get("new_password1"):
+            self.add_error("new_password2", "The two new passwords are not the same.")
+        return data
+
+
+def _port_field() -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        Port.objects.all(), required=False, empty_label="(none)", help_text="Officers only: their port."
+    )
+
+
+def _shelter_field() -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        Shelter.objects.all(),
+        required=False,
+        empty_label="(none)",
+        help_text="NGO workers only: their shelter.",
+    )
+
+
+class AccountRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=StaffRole.choices)
+    port = _port_field()
+    shelter = _shelter_field()
+
+
+class AccountCreateForm(AccountRoleForm):
+    username = forms.CharField(max_length=150, help_text="Letters, digits and @ . + - _ only.")
+    email = forms.EmailField(label="Work email")
+    first_name = forms.CharField(label="Given name", max_length=150, required=False)
+    last_name = forms.CharField(label="Family name", max_length=150, required=False)
+
+    field_order = ["username", "email", "first_name", "last_name", "role", "port", "shelter"]
+
+
+class OccupancyForm(forms.Form):
+    occupancy = forms.IntegerField(
+        label="People staying at the shelter now",
+        min_value=0,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+
+class MemberForm(forms.Form):
+    """One person of a travel group, as an NGO worker types it."""
+
+    relationship = forms.ChoiceField(
+        label="Relationship to the main person",
+        choices=[c for c in Relationship.choices if c[0] != Relationship.SELF],
+    )
+    given_names = forms.CharField(max_length=100)
+    family_names = forms.CharField(max_length=100)
+    date_of_birth = forms.DateField(
+        help_text="Pick the date, or type it as year-month-day: 1990-05-17.",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    nationality = forms.ChoiceField(choices=[("", "(choose)"), *country_choices("en")])
+    document_type = forms.ChoiceField(choices=[("", "(no document)"), *DocumentType.choices], required=False)
+    document_number = forms.CharField(max_length=40, required=False)
+
+    def member_input(self, relationship: str | None = None) -> MemberInput:
+        """The cleaned data as the registrations services take it."""
+        data = self.cleaned_data
+        return MemberInput(
+            relationship=relationship or data["relationship"],
+            given_names=data["given_names"],
+            family_names=data["family_names"],
+            date_of_birth=data["date_of_birth"],
+            nationality=data["nationality"],
+            document_type=data.get("document_type") or "",
+            document_number=data.get("document_number") or "",
+        )
+
+
+class ResidentRegisterForm(MemberForm):
+    """A new resident: contact, language, the principal's details and their consent."""
+
+    phone = forms.CharField(
+        max_length=32, required=False, help_text="With + and the country code, for example +52 664 123 4567."
+    )
+    email = forms.CharField(
+        max_length=254, required=False, help_text="Give a phone number, an email, or both."
+    )
+    language = forms.ChoiceField(
+        label="The resident's language", choices=Language.choices, help_text="Pages and messages use it."
+    )
+    consent = forms.BooleanField(
+        required=False,
+        label="The resident heard or read the consent text in their language and agreed to it.",
+    )
+
+    field_order = [
+        "phone",
+        "email",
+        "language",
+        "given_names",
+        "family_names",
+        "date_of_birth",
+        "nationality",
+        "document_type",
+        "document_number",
+        "consent",
+    ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["relationship"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("phone") and not data.get("email") and not self.has_error("phone"):
+            self.add_error("phone", "Give a phone number or an email address.")
+        return data

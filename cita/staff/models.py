@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils.crypto import salted_hmac
 
 
 class StaffRole(models.TextChoices):
@@ -27,6 +28,8 @@ class User(AbstractUser):
     )
     failed_logins = models.PositiveSmallIntegerField(default=0, editable=False)
     locked_until = models.DateTimeField(null=True, blank=True)
+    # Part of the session hash: raising it ends every session of this account at its next request.
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     REQUIRED_FIELDS = ["email", "role"]
 
@@ -47,7 +50,19 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=Q(role__in=[r.value for r in StaffRole]), name="staff_role_known"
             ),
+            # The Django admin's flags follow the role: only admins enter it, with every permission.
+            models.CheckConstraint(
+                condition=(Q(role="admin") & Q(is_staff=True) & Q(is_superuser=True))
+                | (~Q(role="admin") & Q(is_staff=False) & Q(is_superuser=False)),
+                name="staff_admin_flags_follow_role",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.username} ({self.role})"
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django checks this on every request: it changes with the password and with `session_epoch`."""
+        key_salt = "cita.staff.User.session_auth_hash"
+        value = f"{self.password}\x00{self.session_epoch}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()

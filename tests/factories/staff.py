@@ -4,12 +4,17 @@ import factory
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from factory.django import DjangoModelFactory
 
+from cita.core.actors import Actor, Role
+from cita.registrations.models import Applicant, Shelter
 from cita.staff.models import User
+from tests.factories.registrations import member_input
 
 PASSWORD = "correct horse battery staple"
 
 
 class StaffFactory(DjangoModelFactory[User]):
+    """A staff member with a confirmed authenticator app (`totp=False`: none yet, as a new account)."""
+
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -26,4 +31,34 @@ class StaffFactory(DjangoModelFactory[User]):
     def totp(obj: User, create: bool, extracted: object, **kwargs: object) -> None:
         if create:
             obj.save()
-            TOTPDevice.objects.create(user=obj, name="test", confirmed=True)
+            if extracted is not False:
+                TOTPDevice.objects.create(user=obj, name="test", confirmed=True)
+
+
+def actor_of(user: User) -> Actor:
+    """The actor of a signed-in (MFA verified) staff member."""
+    return Actor(
+        role=Role(user.role),
+        user_id=user.pk,
+        port_id=user.port_id,
+        shelter_id=user.shelter_id,
+        name=user.username,
+    )
+
+
+_phones = iter(range(7_100_000, 8_000_000))
+
+
+def resident(*, shelter: Shelter, worker: User | None = None, **principal: object) -> Applicant:
+    """A resident of `shelter`, registered by one of its NGO workers (made if not given)."""
+    from cita.staff.services import resident_register
+
+    worker = worker or StaffFactory.create(role="ngo", shelter=shelter)
+    return resident_register(
+        actor=actor_of(worker),
+        phone=f"+52664{next(_phones):07d}",
+        email=None,
+        language="es",
+        principal=member_input(**principal),
+        consent_given=True,
+    )

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
 from pathlib import Path
 
 import pytest
+from django import forms
 from django.conf import settings
 from django.core.management import call_command
+from django.utils import translation
 
 import cita
 
@@ -85,3 +88,79 @@ def test_placeholders_survive_translation(language):
         if sorted(pattern.findall(msgid)) != sorted(pattern.findall(msgstr))
     ]
     assert not broken, f"{language}: placeholders differ in {broken}"
+
+
+class DjangoFieldsProbe(forms.Form):
+    """Fields whose error messages come from Django itself (Django has no Haitian Creole catalogue)."""
+
+    name = forms.CharField(max_length=3)
+    email = forms.EmailField()
+    day = forms.DateField()
+    count = forms.IntegerField(max_value=5, min_value=1)
+    kind = forms.ChoiceField(choices=[("a", "A")])
+
+
+PROBES = [
+    {},
+    {"name": "toolong", "email": "nope", "day": "31/02/2020", "count": "x", "kind": "b"},
+    {"count": "9"},
+    {"count": "0"},
+]
+
+
+def errors_of(form_class: type[forms.Form], data: dict[str, str], language: str) -> list[str]:
+    with translation.override(language):
+        form = form_class(data)
+        form.is_valid()
+        return [str(message) for messages in form.errors.values() for message in messages]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_django_form_errors_are_in_the_readers_language(language):
+    for data in PROBES:
+        english = errors_of(DjangoFieldsProbe, data, "en")
+        translated = errors_of(DjangoFieldsProbe, data, language)
+        assert len(english) == len(translated)
+        same = [e for e, t in zip(english, translated, strict=True) if e == t]
+        assert not same, f"{language}: Django messages left in English: {same}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_applicant_form_errors_are_in_the_readers_language(language):
+    from cita.web.forms import CodeForm, ContactForm, MemberForm, RegisterForm
+
+    cases: list[tuple[type[forms.Form], dict[str, str]]] = [
+        (ContactForm, {}),
+        (CodeForm, {"code": "12ab"}),
+        (CodeForm, {}),
+        (MemberForm, {}),
+        (MemberForm, {"dob_day": "x", "dob_year": "19", "relationship": "boss", "given_names": "a" * 120}),
+        (MemberForm, {"dob_day": "31", "dob_month": "2", "dob_year": "2001"}),
+        (RegisterForm, {}),
+    ]
+    for form_class, data in cases:
+        english = errors_of(form_class, data, "en")
+        translated = errors_of(form_class, data, language)
+        assert english
+        same = [e for e, t in zip(english, translated, strict=True) if e == t]
+        assert not same, f"{language}: {form_class.__name__} errors left in English: {same}"
+
+
+@pytest.mark.parametrize(
+    ("language", "written"),
+    [
+        ("en", "March 17, 2026"),
+        ("es", "17 de marzo de 2026"),
+        ("ht", "17 mas 2026"),
+        ("fr", "17 mars 2026"),
+        ("pt", "17 de Março de 2026"),
+    ],
+)
+def test_dates_are_written_in_the_readers_language(language, written):
+    from cita.web.templatetags.cita_web import when
+
+    with translation.override(language):
+        assert when(dt.date(2026, 3, 17)) == f'<time datetime="2026-03-17">{written}</time>'
+        moment = when(dt.datetime(2026, 3, 17, 15, 5, tzinfo=dt.UTC), "America/Tijuana")
+    assert 'datetime="2026-03-17T08:05-07:00"' in moment
+    assert "08:05" in moment or "8:05" in moment

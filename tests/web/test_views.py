@@ -58,3 +58,12 @@ def test_an_unknown_page_is_a_404_in_the_callers_language():
     response = Client().get("/no-such-page", HTTP_ACCEPT_LANGUAGE="es")
     assert response.status_code == 404
     assert "Página no encontrada" in response.content.decode()
+
+
+def test_applicant_pages_allow_only_cita_itself_to_be_loaded():
+    policy = Client().get("/signin")["Content-Security-Policy"]
+    assert "default-src 'self'" in policy
+    assert "script-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "Content-Security-Policy" in Client().get("/no-such-page")
+    assert "Content-Security-Policy" not in Client().get("/healthz")

@@ -1,23 +1,56 @@
-"""Applicant pages. Thin: parse input, call one service or selector, render."""
+"""Pages anyone may read: the start page, help, privacy, and the language choice."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cita.core.access import allow
 from cita.core.actors import Role
 from cita.core.middleware import LANGUAGE_CODES
+from cita.registrations.selectors import shelter_list
+from cita.registrations.signin import CODE_MINUTES
+from cita.web.components import NextStep
 
 
 @allow(Role.PUBLIC)
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """What cita is and is not, with the language choice first."""
-    return render(request, "web/home.html")
+    """What cita is and is not, with the language choice first and the next step."""
+    actor = request.actor  # type: ignore[attr-defined]
+    if actor.role is Role.APPLICANT:
+        step = NextStep(title=_("Your travel group"), url=reverse("web:group"), action=_("Go to your group"))
+    else:
+        step = NextStep(
+            title=_("Sign in or register"),
+            text=_("We send a code to your phone or email. You do not need a password. It is free."),
+            url=reverse("web:signin"),
+            action=_("Start"),
+        )
+    return render(request, "web/home.html", {"next": step})
+
+
+@allow(Role.PUBLIC)
+@require_GET
+def help_page(request: HttpRequest) -> HttpResponse:
+    """How the draw works in simple words, and the shelters and NGOs that can help."""
+    return render(request, "web/help.html", {"shelters": shelter_list()})
+
+
+@allow(Role.PUBLIC)
+@require_GET
+def privacy(request: HttpRequest) -> HttpResponse:
+    """What cita keeps about you, for how long, and who sees it."""
+    return render(
+        request,
+        "web/privacy.html",
+        {"retention_days": settings.CITA_RETENTION_DAYS, "code_minutes": CODE_MINUTES},
+    )
 
 
 @allow(Role.PUBLIC)

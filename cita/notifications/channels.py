@@ -1,0 +1,248 @@
+"""The outside world behind two small protocols: email and SMS. Settings name the classes used
+(`CITA_NOTIFY_EMAIL_CHANNEL`, `CITA_NOTIFY_SMS_CHANNEL`); tests plug in real local servers.
+
+A channel either returns the provider's message id, or raises `TemporaryFailure` (try again later:
+connection refused, timeout, 4xx SMTP replies, 5xx/429 HTTP answers) or `PermanentFailure` (do not try
+again: the address is refused or invalid). `ChannelDown` is a temporary failure of the connection itself,
+after which the rest of a batch waits instead of each message failing in turn.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import smtplib
+from dataclasses import dataclass
+from functools import cache
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.utils.module_loading import import_string
+
+
+class TemporaryFailure(Exception):
+    """The message may go through later. `retry_after` (seconds) when the provider said when."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ChannelDown(TemporaryFailure):
+    """The provider cannot be reached at all: no point trying the rest of the batch now."""
+
+
+class PermanentFailure(Exception):
+    """The message will never go through as it is (invalid or refused address)."""
+
+
+@dataclass(frozen=True)
+class EmailOut:
+    reference: str
+    to: str
+    subject: str
+    body: str
+    language: str
+
+
+@dataclass(frozen=True)
+class SmsOut:
+    reference: str
+    to: str
+    text: str
+
+
+class EmailChannel(Protocol):
+    def send(self, message: EmailOut) -> str:
+        """Hand the message to the provider; return its message id."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+class SmsChannel(Protocol):
+    def send(self, message: SmsOut) -> str:
+        """Hand the message to the provider; return its message id."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+def message_id(reference: str) -> str:
+    """The Message-ID of a delivery: stable, so a message sent twice can be recognised downstream."""
+    host = urlsplit(settings.CITA_BASE_URL).hostname or "cita.invalid"
+    return f"<{reference}@{host}>"
+
+
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+
+
+class SmtpEmail:
+    """Email through Django's SMTP backend (settings `CITA_EMAIL_*`), one connection kept for a batch."""
+
+    def __init__(self) -> None:
+        # Always SMTP, whatever EMAIL_BACKEND says (tests set it to memory): this class is the SMTP channel.
+        self._connection = get_connection(SMTP_BACKEND, fail_silently=False)
+
+    def send(self, message: EmailOut) -> str:
+        """Send over SMTP; classify refusals by their reply code (5xx permanent, 4xx temporary)."""
+        mid = message_id(message.reference)
+        email = EmailMessage(
+            subject=message.subject,
+            body=message.body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[message.to],
+            headers={
+                "Message-ID": mid,
+                "Content-Language": message.language,
+                "Auto-Submitted": "auto-generated",
+                "X-Cita-Reference": message.reference,
+            },
+            connection=self._connection,
+        )
+        try:
+            if self._connection.connection is None:
+                # Opened here and kept: send_messages() on a closed backend opens and closes it per message.
+                self._connection.open()
+            email.send()
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = [code for code, _msg in exc.recipients.values()]
+            detail = "; ".join(f"{code} {msg!r}" for code, msg in exc.recipients.values())
+            if codes and all(code >= 500 for code in codes):
+                raise PermanentFailure(f"recipient refused: {detail}") from exc
+            raise TemporaryFailure(f"recipient deferred: {detail}") from exc
+        except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
+            self.close()
+            reply = f"{exc.smtp_code} {exc.smtp_error!r}"
+            if isinstance(exc, smtplib.SMTPDataError) and exc.smtp_code >= 500:
+                raise PermanentFailure(f"message refused: {reply}") from exc
+            raise TemporaryFailure(f"SMTP refused: {reply}") from exc
+        except (
+            smtplib.SMTPServerDisconnected,
+            smtplib.SMTPConnectError,
+            smtplib.SMTPAuthenticationError,
+        ) as exc:
+            self.close()
+            raise ChannelDown(f"SMTP server unusable: {type(exc).__name__}: {exc}") from exc
+        except smtplib.SMTPException as exc:
+            self.close()
+            raise TemporaryFailure(f"SMTP error: {type(exc).__name__}: {exc}") from exc
+        except OSError as exc:
+            # Connection refused, reset or timed out (smtplib's own errors are OSErrors too: caught above).
+            self.close()
+            raise ChannelDown(f"SMTP server unreachable: {type(exc).__name__}: {exc}") from exc
+        except (ValueError, UnicodeError) as exc:
+            # Django refuses addresses it cannot encode or that hold line breaks.
+            raise PermanentFailure(f"invalid address: {exc}") from exc
+        return mid
+
+    def close(self) -> None:
+        """Quit the SMTP session (a new one opens on the next send)."""
+        with contextlib.suppress(Exception):  # a broken connection is being thrown away anyway
+            self._connection.close()
+
+
+class HttpSms:
+    """An SMS provider over HTTP: `POST CITA_SMS_URL` with a bearer token and JSON
+    `{"to", "from", "text", "reference"}`; answers `{"id": "..."}`. The reference goes in an
+    `Idempotency-Key` header too, so a provider that honours it never sends a retried message twice."""
+
+    def __init__(self) -> None:
+        self._url = urlsplit(settings.CITA_SMS_URL)
+        self._timeout = float(settings.CITA_SMS_TIMEOUT)
+        self._conn: http.client.HTTPConnection | None = None
+
+    def _connection(self) -> http.client.HTTPConnection:
+        if self._conn is None:
+            if self._url.scheme not in ("http", "https") or not self._url.hostname:
+                raise ChannelDown("SMS provider not configured (CITA_SMS_URL)")
+            kind = http.client.HTTPSConnection if self._url.scheme == "https" else http.client.HTTPConnection
+            self._conn = kind(self._url.hostname, self._url.port, timeout=self._timeout)
+        return self._conn
+
+    def send(self, message: SmsOut) -> str:
+        """POST the message; 2xx sent, 408/429/5xx and network errors temporary, other 4xx permanent."""
+        payload = json.dumps(
+            {
+                "to": message.to,
+                "from": settings.CITA_SMS_SENDER,
+                "text": message.text,
+                "reference": message.reference,
+            }
+        ).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "Authorization": f"Bearer {settings.CITA_SMS_TOKEN}",
+            "Idempotency-Key": message.reference,
+        }
+        path = self._url.path or "/"
+        if self._url.query:
+            path += f"?{self._url.query}"
+        try:
+            conn = self._connection()
+            conn.request("POST", path, body=payload, headers=headers)
+            response = conn.getresponse()
+            body = response.read()
+        except TimeoutError as exc:
+            self.close()
+            raise TemporaryFailure(f"SMS provider timed out after {self._timeout:g} s") from exc
+        except (OSError, http.client.HTTPException) as exc:
+            self.close()
+            raise ChannelDown(f"SMS provider unreachable: {type(exc).__name__}: {exc}") from exc
+        status = response.status
+        if 200 <= status < 300:
+            try:
+                answer = json.loads(body or b"{}")
+            except ValueError:
+                answer = {}
+            return str(answer.get("id", "")) if isinstance(answer, dict) else ""
+        detail = f"HTTP {status}: {_error_text(body)}"
+        if status in (408, 429) or status >= 500:
+            raise TemporaryFailure(detail, retry_after=_retry_after(response.getheader("Retry-After")))
+        raise PermanentFailure(detail)
+
+    def close(self) -> None:
+        """Close the kept-alive HTTP connection."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def _error_text(body: bytes) -> str:
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        return body[:200].decode("utf-8", "replace")
+    if isinstance(answer, dict):
+        return str(answer.get("error") or answer.get("message") or answer)[:200]
+    return str(answer)[:200]
+
+
+def _retry_after(value: str | None) -> float | None:
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None
+
+
+@cache
+def _channel_class(path: str) -> type:
+    return import_string(path)
+
+
+def email_channel() -> EmailChannel:
+    """A new email channel of the class named in settings."""
+    return _channel_class(settings.CITA_NOTIFY_EMAIL_CHANNEL)()
+
+
+def sms_channel() -> SmsChannel:
+    """A new SMS channel of the class named in settings."""
+    return _channel_class(settings.CITA_NOTIFY_SMS_CHANNEL)()

@@ -1,0 +1,225 @@
+"""The context contract: which keys each kind of notice needs, checked when the notice is enqueued.
+
+A missing or malformed key fails in the transaction of the change that owes the notice (a programming
+error shows in that service's tests), never later in the worker. Values are normalised to JSON text:
+dates `YYYY-MM-DD`, slots `HH:MM` (local to the port), deadlines ISO datetimes in UTC. Unknown keys are
+refused too, so that nothing else (personal data above all) slips into the outbox. docs/notifications.md
+lists the same table for the people who enqueue notices.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cita.notifications.errors import InvalidNoticeContext
+from cita.notifications.models import NoticeKind
+
+Normaliser = Callable[[str, Any], Any]
+
+_SLOT = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_TICKET = re.compile(r"^[A-Z0-9]{10}$")
+_PORT_CODE = re.compile(r"^[A-Z]{3}$")
+_CODE = re.compile(r"^[0-9A-Z]{4,12}$")
+
+# Longest values the SMS texts are sized for (tests/notifications/test_messages.py renders every kind in
+# every language with values this long and checks the segment count).
+MAX_PORT_NAME = 40
+MAX_PORT_ADDRESS = 90
+MAX_URL = 80
+
+CANCEL_REASONS = ("applicant", "ngo", "staff", "port_closed", "other")
+
+
+def _fail(key: str, why: str) -> InvalidNoticeContext:
+    return InvalidNoticeContext(f"context key {key!r} {why}")
+
+
+def ident(key: str, value: Any) -> int | str:
+    """A database id or other short identifier: a positive int or a non-empty short string."""
+    if isinstance(value, bool):
+        raise _fail(key, "must be an id, not a boolean")
+    if isinstance(value, int) and value >= 0:
+        return value
+    if isinstance(value, str) and 0 < len(value) <= 64:
+        return value
+    raise _fail(key, f"must be a positive int or a short string, not {value!r}")
+
+
+def text(max_len: int) -> Normaliser:
+    """Non-empty text of at most `max_len` characters."""
+
+    def check(key: str, value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise _fail(key, "must be non-empty text")
+        if len(value) > max_len:
+            raise _fail(key, f"must be at most {max_len} characters (it is shown in SMS)")
+        return value.strip()
+
+    return check
+
+
+def pattern(regex: re.Pattern[str], example: str) -> Normaliser:
+    """Text matching `regex`."""
+
+    def check(key: str, value: Any) -> str:
+        if not isinstance(value, str) or not regex.match(value):
+            raise _fail(key, f"must look like {example!r}, not {value!r}")
+        return value
+
+    return check
+
+
+def date(key: str, value: Any) -> str:
+    """A calendar date: `datetime.date` or `YYYY-MM-DD`."""
+    if isinstance(value, dt.datetime):
+        raise _fail(key, "must be a date, not a datetime")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value).isoformat()
+        except ValueError:
+            pass
+    raise _fail(key, f"must be a date YYYY-MM-DD, not {value!r}")
+
+
+def slot(key: str, value: Any) -> str:
+    """A time of day local to the port: `datetime.time` or `HH:MM`."""
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M")
+    if isinstance(value, str) and _SLOT.match(value):
+        return value
+    raise _fail(key, f"must be a time HH:MM, not {value!r}")
+
+
+def instant(key: str, value: Any) -> str:
+    """A moment: an aware `datetime` or an ISO datetime with its offset; stored in UTC."""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise _fail(key, f"must be an ISO datetime, not {value!r}") from exc
+    if not isinstance(value, dt.datetime) or value.tzinfo is None:
+        raise _fail(key, "must be an ISO datetime with its time zone (UTC)")
+    return value.astimezone(dt.UTC).isoformat()
+
+
+def time_zone(key: str, value: Any) -> str:
+    """An IANA time zone name."""
+    try:
+        zoneinfo.ZoneInfo(str(value))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise _fail(key, f"must be an IANA time zone, not {value!r}") from exc
+    return str(value)
+
+
+def flag(key: str, value: Any) -> bool:
+    """True or False."""
+    if not isinstance(value, bool):
+        raise _fail(key, f"must be true or false, not {value!r}")
+    return value
+
+
+def minutes(key: str, value: Any) -> int:
+    """A number of minutes from 1 to 1440."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1440:
+        raise _fail(key, f"must be whole minutes from 1 to 1440, not {value!r}")
+    return value
+
+
+def url(key: str, value: Any) -> str:
+    """An http(s) URL short enough for an SMS."""
+    if not isinstance(value, str) or not value.startswith(("https://", "http://")) or " " in value:
+        raise _fail(key, f"must be an http(s) URL, not {value!r}")
+    if len(value) > MAX_URL:
+        raise _fail(key, f"must be at most {MAX_URL} characters (it is shown in SMS)")
+    return value
+
+
+def reason(key: str, value: Any) -> str:
+    """Why an appointment was cancelled: one of CANCEL_REASONS."""
+    if value not in CANCEL_REASONS:
+        raise _fail(key, f"must be one of {', '.join(CANCEL_REASONS)}, not {value!r}")
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Contract:
+    """The keys a kind needs, those it may have, and those needed when a flag is true."""
+
+    required: Mapping[str, Normaliser]
+    optional: Mapping[str, Normaliser] = field(default_factory=dict)
+    when: Mapping[str, Mapping[str, Normaliser]] = field(default_factory=dict)
+
+    def keys(self) -> set[str]:
+        """Every key this kind accepts."""
+        names = set(self.required) | set(self.optional)
+        for extra in self.when.values():
+            names |= set(extra)
+        return names
+
+
+PORT_NAME = text(MAX_PORT_NAME)
+PLACE = {"port_name": PORT_NAME, "date": date, "slot": slot, "time_zone": time_zone}
+
+CONTRACTS: dict[str, Contract] = {
+    NoticeKind.SIGNIN_CODE: Contract({"code": pattern(_CODE, "123456"), "minutes": minutes}),
+    NoticeKind.REQUEST_RECEIVED: Contract(
+        {"ticket": pattern(_TICKET, "K7Q2M9X4AB"), "draw_id": ident, "appointment_date": date}
+    ),
+    NoticeKind.SELECTED: Contract(
+        {
+            "ticket": pattern(_TICKET, "K7Q2M9X4AB"),
+            "offer_id": ident,
+            "port_code": pattern(_PORT_CODE, "SYS"),
+            **PLACE,
+            "deadline": instant,
+        },
+        optional={"url": url},
+    ),
+    NoticeKind.NOT_SELECTED: Contract(
+        {"ticket": pattern(_TICKET, "K7Q2M9X4AB"), "draw_id": ident, "appointment_date": date}
+    ),
+    NoticeKind.DEADLINE_REMINDER: Contract({"offer_id": ident, "deadline": instant, **PLACE}, {"url": url}),
+    NoticeKind.CONFIRMED: Contract({"appointment_id": ident, **PLACE, "pass_url": url}),
+    NoticeKind.REBOOKED: Contract(
+        {"appointment_id": ident, "placed": flag, "old_port_name": PORT_NAME, "old_date": date},
+        when={"placed": {**PLACE, "pass_url": url}},
+    ),
+    NoticeKind.CANCELLED: Contract(
+        {"appointment_id": ident, "port_name": PORT_NAME, "date": date, "reason": reason}
+    ),
+    NoticeKind.DAY_BEFORE: Contract(
+        {"appointment_id": ident, **PLACE, "port_address": text(MAX_PORT_ADDRESS), "pass_url": url}
+    ),
+    NoticeKind.NO_SHOW: Contract({"appointment_id": ident, "port_name": PORT_NAME, "date": date}),
+}
+
+
+def context_validate(kind: str, context: Mapping[str, Any]) -> dict[str, Any]:
+    """The context normalised to JSON values; raises InvalidNoticeContext naming the first problem."""
+    contract = CONTRACTS.get(kind)
+    if contract is None:
+        raise InvalidNoticeContext(f"unknown notice kind {kind!r}")
+    unknown = sorted(set(context) - contract.keys())
+    if unknown:
+        raise InvalidNoticeContext(
+            f"{kind}: context keys {unknown} are not in the contract; allowed: {sorted(contract.keys())}"
+        )
+    needed = dict(contract.required)
+    for flag_key, extra in contract.when.items():
+        if context.get(flag_key) is True:
+            needed.update(extra)
+    missing = sorted(set(needed) - set(context))
+    if missing:
+        raise InvalidNoticeContext(f"{kind}: context is missing {missing}")
+    clean = {key: check(key, context[key]) for key, check in needed.items()}
+    for key, check in contract.optional.items():
+        if context.get(key) is not None:
+            clean[key] = check(key, context[key])
+    return clean

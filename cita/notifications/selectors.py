@@ -1,0 +1,82 @@
+"""Reads of the notifications domain, scoped to the caller."""
+
+from __future__ import annotations
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, QuerySet
+
+from cita.core.actors import Actor, Role
+from cita.core.errors import NotFound
+from cita.notifications.models import (
+    NEEDS_ATTENTION,
+    ChannelChoice,
+    Delivery,
+    DeliveryStatus,
+    Notice,
+    NoticeKind,
+)
+from cita.registrations.selectors import applicant_get_for_actor
+
+INBOX_PAGE = 20
+
+
+def inbox_page_for_actor(*, actor: Actor, page: int | str | None = 1) -> Page[Notice]:
+    """One page of the messages of the actor's applicant, newest first (sign-in codes are not kept there)."""
+    applicant = applicant_get_for_actor(actor=actor)
+    notices = (
+        Notice.objects.filter(applicant=applicant)
+        .exclude(kind=NoticeKind.SIGNIN_CODE)
+        .order_by("-created_at", "-id")
+    )
+    return Paginator(notices, INBOX_PAGE).get_page(page)
+
+
+def unread_count_for_actor(*, actor: Actor) -> int:
+    """How many messages of the actor's applicant are unread."""
+    applicant = applicant_get_for_actor(actor=actor)
+    return (
+        Notice.objects.filter(applicant=applicant, read_at__isnull=True)
+        .exclude(kind=NoticeKind.SIGNIN_CODE)
+        .count()
+    )
+
+
+def preference_for_actor(*, actor: Actor) -> str:
+    """The channel choice of the actor's applicant (`all` when they never chose)."""
+    applicant = applicant_get_for_actor(actor=actor)
+    choice = getattr(getattr(applicant, "notification_preference", None), "channels", None)
+    return str(choice or ChannelChoice.ALL)
+
+
+def _admin_only(actor: Actor) -> None:
+    if actor.role is not Role.ADMIN or not actor.is_staff:
+        raise NotFound("no such page")
+
+
+def deliveries_for_admin(*, actor: Actor, status: str | None = None, limit: int = 200) -> QuerySet[Delivery]:
+    """Deliveries an admin must look at (failed and dead-lettered), or those of one status; newest first."""
+    _admin_only(actor)
+    rows = Delivery.objects.select_related("notice").order_by("-updated_at", "-id")
+    if status in DeliveryStatus.values:
+        rows = rows.filter(status=status)
+    else:
+        rows = rows.filter(status__in=NEEDS_ATTENTION)
+    return rows[:limit]
+
+
+def delivery_counts_for_admin(*, actor: Actor) -> dict[str, int]:
+    """How many deliveries are in each status."""
+    _admin_only(actor)
+    counts = dict(Delivery.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    return {status: counts.get(status, 0) for status in DeliveryStatus.values}
+
+
+def signin_code_of(*, notice: Notice) -> str | None:
+    """The sign-in code a notice carries, unsealed; None once it was sent or expired (then it is wiped).
+
+    For tests and support tooling that must read a code cita is about to send; never shown to staff."""
+    from cita.core import crypto
+    from cita.notifications.services import CODE_SEAL
+
+    sealed = notice.context.get("code") if notice.kind == NoticeKind.SIGNIN_CODE else None
+    return crypto.unseal(sealed, context=CODE_SEAL) if sealed else None

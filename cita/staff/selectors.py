@@ -1,0 +1,232 @@
+"""Reads of the staff domain, scoped to the caller: accounts (admins), residents (their shelter's NGO
+workers only), shelters' occupancy (planners and admins)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, QuerySet
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from cita.core import clock
+from cita.core.actors import Actor, Role
+from cita.core.errors import NotFound
+from cita.registrations.models import Applicant, Consent, Member, Relationship, Shelter
+from cita.registrations.selectors import applicant_get_for_actor, member_list_for_actor
+from cita.staff.models import User
+
+RESIDENT_SEARCH_MIN = 2
+
+
+def staff_has_mfa(*, user: User) -> bool:
+    """True when the staff member has a confirmed authenticator app (else they enrol one first)."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def recovery_codes_left(*, user: User) -> int:
+    """How many unused recovery codes the staff member has."""
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+# -- accounts (admins) -------------------------------------------------------------------------------------
+
+
+def _require_admin(actor: Actor) -> None:
+    if actor.role is not Role.ADMIN or actor.mfa_pending:
+        raise NotFound("no such account")
+
+
+def staff_list_for_actor(*, actor: Actor, role: str = "", active: bool | None = None) -> QuerySet[User]:
+    """Every staff account, with whether MFA is set up (admins only)."""
+    _require_admin(actor)
+    users = User.objects.select_related("port", "shelter").annotate(
+        mfa=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
+    )
+    if role:
+        users = users.filter(role=role)
+    if active is not None:
+        users = users.filter(is_active=active)
+    return users.order_by("username")
+
+
+def staff_get_for_actor(*, actor: Actor, user_id: int) -> User:
+    """One staff account (admins only)."""
+    user = staff_list_for_actor(actor=actor).filter(pk=user_id).first()
+    if user is None:
+        raise NotFound("no such account")
+    return user
+
+
+def staff_is_locked(*, user: User) -> bool:
+    """True while the account is locked after failed attempts."""
+    return bool(user.locked_until and user.locked_until > clock.now())
+
+
+# -- residents (NGO workers of their shelter) --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResidentRow:
+    """One resident in the shelter's list (decrypted for the NGO worker only)."""
+
+    applicant_id: int
+    name: str
+    group_size: int
+    language: str
+    registered_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ResidentStatus:
+    """Where a resident stands. For now only the registration; the daily cycle adds requests, offers and
+    appointments here (see `resident_status_for_actor`)."""
+
+    registered: bool
+    group_size: int
+    consent_version: str | None
+    consent_current: bool
+
+
+def _require_ngo(actor: Actor) -> int:
+    if actor.role is not Role.NGO or actor.shelter_id is None or actor.mfa_pending:
+        raise NotFound("no such resident")
+    return actor.shelter_id
+
+
+def shelter_for_actor(*, actor: Actor) -> Shelter:
+    """The shelter an NGO worker works for."""
+    shelter = Shelter.objects.filter(pk=_require_ngo(actor)).first()
+    if shelter is None:
+        raise NotFound("no shelter")
+    return shelter
+
+
+def resident_list_for_actor(*, actor: Actor, query: str = "") -> list[ResidentRow]:
+    """The residents of the worker's shelter, newest first; `query` matches the principal's names.
+
+    Names are sealed at rest, so the match runs here over the shelter's residents (hundreds, not millions).
+    """
+    shelter_id = _require_ngo(actor)
+    applicants = (
+        Applicant.objects.filter(shelter_id=shelter_id)
+        .annotate(size=Count("members"))
+        .order_by("-created_at", "-id")
+    )
+    principals = {
+        m.applicant_id: m.full_name
+        for m in Member.objects.filter(applicant__shelter_id=shelter_id, relationship=Relationship.SELF)
+    }
+    needle = " ".join(query.split()).casefold()
+    rows = []
+    for applicant in applicants:
+        name = principals.get(applicant.pk, "")
+        if len(needle) >= RESIDENT_SEARCH_MIN and needle not in name.casefold():
+            continue
+        rows.append(
+            ResidentRow(
+                applicant_id=applicant.pk,
+                name=name,
+                group_size=applicant.size,
+                language=applicant.get_language_display(),
+                registered_at=applicant.created_at,
+            )
+        )
+    return rows
+
+
+def resident_get_for_actor(*, actor: Actor, applicant_id: int) -> Applicant:
+    """One resident of the worker's shelter; anyone else is not found (as in the applicant flow)."""
+    _require_ngo(actor)
+    return applicant_get_for_actor(actor=dataclasses.replace(actor, applicant_id=applicant_id))
+
+
+def resident_members_for_actor(*, actor: Actor, applicant_id: int) -> QuerySet[Member]:
+    """The travel group of one resident of the worker's shelter, principal first."""
+    _require_ngo(actor)
+    return member_list_for_actor(actor=dataclasses.replace(actor, applicant_id=applicant_id))
+
+
+def resident_consents_for_actor(*, actor: Actor, applicant_id: int) -> QuerySet[Consent]:
+    """The consents on record for one resident of the worker's shelter, newest first."""
+    applicant = resident_get_for_actor(actor=actor, applicant_id=applicant_id)
+    return applicant.consents.order_by("-at")
+
+
+def resident_status_for_actor(*, actor: Actor, applicant_id: int) -> ResidentStatus:
+    """Where one resident stands, for their NGO worker.
+
+    Hook for the daily cycle: requests, offers, appointments and passes are added here (and to
+    `ResidentStatus`) when those domains exist; until then this says only what registrations know.
+    """
+    from django.conf import settings
+
+    applicant = resident_get_for_actor(actor=actor, applicant_id=applicant_id)
+    consent = applicant.consents.order_by("-at").first()
+    size = applicant.members.count()
+    return ResidentStatus(
+        registered=applicant.members.filter(relationship=Relationship.SELF).exists(),
+        group_size=size,
+        consent_version=consent.text_version if consent else None,
+        consent_current=bool(consent and consent.text_version == settings.CITA_CONSENT_VERSION),
+    )
+
+
+def acting_for_label(*, actor: Actor) -> str | None:
+    """The name of the resident an NGO worker is acting for (for the banner), or None."""
+    if actor.role is not Role.NGO or actor.applicant_id is None:
+        return None
+    try:
+        applicant = applicant_get_for_actor(actor=actor)
+    except NotFound:
+        return None
+    principal = applicant.members.filter(relationship=Relationship.SELF).first()
+    return principal.full_name if principal else f"resident {applicant.pk}"
+
+
+# -- shelters (planners and admins) ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShelterOccupancy:
+    """One shelter's capacity, occupancy and registered residents."""
+
+    shelter: Shelter
+    residents: int
+
+    @property
+    def percent(self) -> int | None:
+        """Occupancy as a whole percentage of capacity (None without a capacity)."""
+        cap = self.shelter.capacity
+        return round(100 * self.shelter.occupancy / cap) if cap else None
+
+    @property
+    def over(self) -> bool:
+        """More people than places."""
+        return self.shelter.occupancy > self.shelter.capacity
+
+
+@dataclass(frozen=True)
+class OccupancyTable:
+    rows: list[ShelterOccupancy]
+    capacity: int
+    occupancy: int
+    residents: int
+
+
+def shelter_occupancy_for_actor(*, actor: Actor) -> OccupancyTable:
+    """Occupancy of every shelter with totals (planners and admins)."""
+    if actor.role not in (Role.PLANNER, Role.ADMIN) or actor.mfa_pending:
+        raise NotFound("no shelters")
+    rows = [
+        ShelterOccupancy(shelter=s, residents=s.n_residents)
+        for s in Shelter.objects.annotate(n_residents=Count("residents")).order_by("city", "name")
+    ]
+    return OccupancyTable(
+        rows=rows,
+        capacity=sum(r.shelter.capacity for r in rows),
+        occupancy=sum(r.shelter.occupancy for r in rows),
+        residents=sum(r.residents for r in rows),
+    )

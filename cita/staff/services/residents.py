@@ -1,0 +1,142 @@
+"""NGO work for a shelter: registering residents (with their consent), acting for them, occupancy.
+
+An NGO worker only ever touches residents of their own shelter: every lookup goes through
+`cita.staff.selectors.resident_get_for_actor`, and these services check the shelter again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from django.db import transaction
+
+from cita.audit.services import audit_record
+from cita.core import clock
+from cita.core.actors import Actor, Role
+from cita.core.errors import PermissionDenied
+from cita.registrations.models import Applicant, Shelter
+from cita.registrations.services import MemberInput, applicant_get_or_create, contact_indexes, group_register
+from cita.staff.errors import ContactInUse, InvalidOccupancy, ResidentExists
+
+# A shelter far beyond its capacity is real; a number this large is a typing mistake.
+OCCUPANCY_MAX_FACTOR = 10
+
+
+def _require_ngo(actor: Actor) -> int:
+    if actor.role is not Role.NGO or actor.shelter_id is None or actor.mfa_pending:
+        raise PermissionDenied("Only NGO workers of a shelter register its residents.")
+    return actor.shelter_id
+
+
+def _require_resident(actor: Actor, applicant: Applicant) -> None:
+    if applicant.shelter_id is None or applicant.shelter_id != _require_ngo(actor):
+        raise PermissionDenied("This person is not a resident of your shelter.")
+
+
+def acting_actor(*, actor: Actor, applicant: Applicant) -> Actor:
+    """The NGO worker working on one resident's data (`applicant_id` set), as the applicant flow sees them."""
+    _require_resident(actor, applicant)
+    return dataclasses.replace(actor, applicant_id=applicant.pk)
+
+
+@transaction.atomic
+def resident_register(
+    *,
+    actor: Actor,
+    phone: str | None,
+    email: str | None,
+    language: str,
+    principal: MemberInput,
+    consent_given: bool,
+) -> Applicant:
+    """Register a new resident of the worker's shelter and their travel group's principal, with the
+    resident's consent recorded as given to this worker.
+
+    A phone or email that already belongs to an account is refused: the worker cannot take over someone
+    else's registration by typing their number.
+    """
+    shelter_id = _require_ngo(actor)
+    phone_index, email_index = contact_indexes(phone=phone or None, email=email or None)
+    for field, index in (("phone", phone_index), ("email", email_index)):
+        if index is None:
+            continue
+        existing = Applicant.objects.filter(**{f"{field}_index": index}).first()
+        if existing is not None and existing.shelter_id == shelter_id:
+            raise ResidentExists(
+                "This person is already registered at your shelter.", field=field, applicant=existing
+            )
+        if existing is not None:
+            raise ContactInUse(
+                "This phone number or email already belongs to an account. The person can sign in with it "
+                "and ask for help from there.",
+                field=field,
+            )
+    applicant = applicant_get_or_create(phone=phone or None, email=email or None, language=language)
+    Applicant.objects.filter(pk=applicant.pk).update(shelter_id=shelter_id)
+    applicant.shelter_id = shelter_id
+    group_register(
+        actor=acting_actor(actor=actor, applicant=applicant),
+        applicant=applicant,
+        principal=principal,
+        consent_given=consent_given,
+        consent_language=applicant.language,
+    )
+    audit_record(
+        actor=actor,
+        action="resident.registered",
+        object_type="applicant",
+        object_id=applicant.pk,
+        data={"shelter": shelter_id, "language": applicant.language},
+    )
+    return applicant
+
+
+@transaction.atomic
+def acting_start(*, actor: Actor, applicant: Applicant) -> Actor:
+    """Start working in the applicant pages on behalf of a resident; returns the acting actor."""
+    acting = acting_actor(actor=actor, applicant=applicant)
+    audit_record(
+        actor=actor,
+        action="ngo.acting_started",
+        object_type="applicant",
+        object_id=applicant.pk,
+        data={"shelter": applicant.shelter_id},
+    )
+    return acting
+
+
+@transaction.atomic
+def acting_stop(*, actor: Actor) -> None:
+    """Stop acting for the resident the worker was helping."""
+    _require_ngo(actor)
+    if actor.applicant_id is None:
+        return
+    audit_record(
+        actor=actor, action="ngo.acting_stopped", object_type="applicant", object_id=actor.applicant_id
+    )
+
+
+@transaction.atomic
+def shelter_occupancy_set(*, actor: Actor, shelter: Shelter, occupancy: int) -> Shelter:
+    """Record how many people stay at the shelter now (its NGO workers, or an admin)."""
+    if not (actor.role is Role.ADMIN or (actor.role is Role.NGO and actor.shelter_id == shelter.pk)):
+        raise PermissionDenied("Only workers of this shelter update its occupancy.")
+    if isinstance(occupancy, bool) or not isinstance(occupancy, int) or occupancy < 0:
+        raise InvalidOccupancy("Give the number of people as a whole number of 0 or more.", field="occupancy")
+    if occupancy > max(shelter.capacity, 1) * OCCUPANCY_MAX_FACTOR:
+        raise InvalidOccupancy(
+            f"{occupancy} is more than {OCCUPANCY_MAX_FACTOR} times the capacity; check the number.",
+            field="occupancy",
+        )
+    locked = Shelter.objects.select_for_update().get(pk=shelter.pk)
+    previous = locked.occupancy
+    locked.occupancy, locked.occupancy_updated_at = occupancy, clock.now()
+    locked.save(update_fields=["occupancy", "occupancy_updated_at"])
+    audit_record(
+        actor=actor,
+        action="shelter.occupancy_set",
+        object_type="shelter",
+        object_id=shelter.pk,
+        data={"occupancy": occupancy, "previous": previous, "capacity": locked.capacity},
+    )
+    return locked

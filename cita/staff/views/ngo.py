@@ -1,0 +1,181 @@
+"""The NGO console: a shelter's residents (register, see, add family, act for them) and its occupancy.
+
+Personal data of residents is decrypted here only for workers of the resident's shelter: every lookup goes
+through the scoped selectors, and a resident of another shelter is not found.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cita.core.access import allow
+from cita.core.actors import Role
+from cita.core.errors import CitaError
+from cita.core.middleware import SESSION_ACTING_FOR
+from cita.registrations.models import Applicant
+from cita.registrations.services import member_add
+from cita.staff.errors import ResidentExists
+from cita.staff.forms import MemberForm, OccupancyForm, ResidentRegisterForm, add_cita_error
+from cita.staff.selectors import (
+    resident_consents_for_actor,
+    resident_get_for_actor,
+    resident_list_for_actor,
+    resident_members_for_actor,
+    resident_status_for_actor,
+    shelter_for_actor,
+)
+from cita.staff.services import (
+    acting_actor,
+    acting_start,
+    acting_stop,
+    resident_register,
+    shelter_occupancy_set,
+)
+from cita.staff.views.common import actor_of, or_404, safe_next
+
+PAGE_SIZE = 50
+
+
+def _resident(request: HttpRequest, applicant_id: int) -> Applicant:
+    return or_404(lambda: resident_get_for_actor(actor=actor_of(request), applicant_id=applicant_id))
+
+
+@allow(Role.NGO)
+@require_GET
+@never_cache
+def residents(request: HttpRequest) -> HttpResponse:
+    """The shelter's residents, newest first, searchable by name."""
+    actor = actor_of(request)
+    query = request.GET.get("q", "").strip()[:100]
+    rows = resident_list_for_actor(actor=actor, query=query)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "staff/ngo/residents.html",
+        {"shelter": shelter_for_actor(actor=actor), "page": page, "query": query},
+    )
+
+
+@allow(Role.NGO)
+@require_http_methods(["GET", "POST"])
+@never_cache
+def register(request: HttpRequest) -> HttpResponse:
+    """Register a new resident and their travel group's main person, with their consent."""
+    actor = actor_of(request)
+    form = ResidentRegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            applicant = resident_register(
+                actor=actor,
+                phone=data["phone"],
+                email=data["email"],
+                language=data["language"],
+                principal=form.member_input(relationship="self"),
+                consent_given=data["consent"],
+            )
+        except ResidentExists as exc:
+            messages.info(request, exc.message)
+            return HttpResponseRedirect(reverse("staff:ngo_resident", args=[exc.objects["applicant"].pk]))
+        except CitaError as exc:
+            add_cita_error(form, exc)
+        else:
+            messages.success(request, "The resident is registered. Add their family members below.")
+            return HttpResponseRedirect(reverse("staff:ngo_resident", args=[applicant.pk]))
+    return render(
+        request,
+        "staff/ngo/register.html",
+        {"form": form, "shelter": shelter_for_actor(actor=actor)},
+    )
+
+
+@allow(Role.NGO)
+@require_GET
+@never_cache
+def resident(request: HttpRequest, applicant_id: int) -> HttpResponse:
+    """One resident: contact, language, travel group, consents, status; act for them."""
+    actor = actor_of(request)
+    applicant = _resident(request, applicant_id)
+    return render(
+        request,
+        "staff/ngo/resident.html",
+        {
+            "resident": applicant,
+            "members": resident_members_for_actor(actor=actor, applicant_id=applicant.pk),
+            "consents": resident_consents_for_actor(actor=actor, applicant_id=applicant.pk),
+            "status": resident_status_for_actor(actor=actor, applicant_id=applicant.pk),
+            "acting": actor.applicant_id == applicant.pk,
+        },
+    )
+
+
+@allow(Role.NGO)
+@require_http_methods(["GET", "POST"])
+@never_cache
+def member_new(request: HttpRequest, applicant_id: int) -> HttpResponse:
+    """Add a family member to a resident's travel group."""
+    applicant = _resident(request, applicant_id)
+    form = MemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member_add(
+                actor=acting_actor(actor=actor_of(request), applicant=applicant),
+                applicant=applicant,
+                member=form.member_input(),
+            )
+        except CitaError as exc:
+            add_cita_error(form, exc)
+        else:
+            messages.success(request, "The family member is added.")
+            return HttpResponseRedirect(reverse("staff:ngo_resident", args=[applicant.pk]))
+    return render(
+        request,
+        "staff/ngo/member_new.html",
+        {"form": form, "resident": applicant},
+    )
+
+
+@allow(Role.NGO)
+@require_POST
+def acting_begin(request: HttpRequest, applicant_id: int) -> HttpResponse:
+    """Act for a resident in the applicant pages (until "Stop acting")."""
+    applicant = _resident(request, applicant_id)
+    acting_start(actor=actor_of(request), applicant=applicant)
+    request.session[SESSION_ACTING_FOR] = applicant.pk
+    return HttpResponseRedirect(safe_next(request, default=reverse("web:home")))
+
+
+@allow(Role.NGO)
+@require_POST
+def acting_end(request: HttpRequest) -> HttpResponse:
+    """Stop acting for the resident; back to their page in the console."""
+    actor = actor_of(request)
+    acting_stop(actor=actor)
+    request.session.pop(SESSION_ACTING_FOR, None)
+    if actor.applicant_id is not None:
+        return HttpResponseRedirect(reverse("staff:ngo_resident", args=[actor.applicant_id]))
+    return HttpResponseRedirect(reverse("staff:ngo_residents"))
+
+
+@allow(Role.NGO)
+@require_http_methods(["GET", "POST"])
+def occupancy(request: HttpRequest) -> HttpResponse:
+    """How many people stay at the shelter now."""
+    actor = actor_of(request)
+    shelter = shelter_for_actor(actor=actor)
+    form = OccupancyForm(request.POST or None, initial={"occupancy": shelter.occupancy})
+    if request.method == "POST" and form.is_valid():
+        try:
+            shelter_occupancy_set(actor=actor, shelter=shelter, occupancy=form.cleaned_data["occupancy"])
+        except CitaError as exc:
+            add_cita_error(form, exc)
+        else:
+            messages.success(request, "Occupancy saved.")
+            return HttpResponseRedirect(reverse("staff:ngo_occupancy"))
+    return render(request, "staff/ngo/occupancy.html", {"form": form, "shelter": shelter})

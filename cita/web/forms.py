@@ -1,0 +1,250 @@
+"""Applicant forms. They parse and check what was typed; the rules live in the services, whose errors
+`add_service_error` puts beside the field they concern. Messages are in the reader's language."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django import forms
+from django.utils.dates import MONTHS
+from django.utils.translation import get_language, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+
+from cita.core.errors import CitaError
+from cita.registrations.countries import country_choices
+from cita.registrations.models import DocumentType, Language, Member, Relationship
+from cita.registrations.services import MemberInput
+
+
+class ApplicantForm(forms.Form):
+    """No browser-side `required` (its bubbles are in the browser's language, not the page's): the server
+    checks and answers beside each field. `field_groups` names fieldsets whose parts share one error."""
+
+    use_required_attribute = False
+    field_groups: Mapping[str, tuple[str, ...]] = {}
+    # Where a service error about a field of the domain (its `field`) is shown on this form.
+    service_fields: Mapping[str, str] = {}
+
+    def add_service_error(self, error: CitaError) -> None:
+        """Show a domain error beside the field it concerns, or at the top when it concerns none here."""
+        name = self.service_fields.get(error.field or "", error.field or "")
+        self.add_error(name if name in self.fields else None, error.message)
+
+    def error_links(self) -> list[tuple[str, str]]:
+        """(anchor id, message) for the error summary: each message links to its field."""
+        links = [("", str(message)) for message in self.non_field_errors()]
+        seen: set[tuple[str, str]] = set()
+        for bound in self:
+            group = self.field_groups.get(bound.name, (bound.name,))[0]
+            for message in bound.errors:
+                if (group, str(message)) not in seen:
+                    seen.add((group, str(message)))
+                    links.append((self[group].id_for_label, str(message)))
+        return links
+
+
+class ContactForm(ApplicantForm):
+    contact = forms.CharField(
+        label=_("Your phone number or email address"),
+        help_text=_("A phone number starts with + and the country code, for example +52 664 123 4567."),
+        max_length=120,
+        error_messages={"required": _("Write your phone number or your email address.")},
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocapitalize": "off"}),
+    )
+
+
+class CodeForm(ApplicantForm):
+    code = forms.CharField(
+        label=_("The 6-digit code"),
+        max_length=12,
+        error_messages={"required": _("Write the code we sent you.")},
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "size": "8", "class": "code"}
+        ),
+    )
+
+    def clean_code(self) -> str:
+        code = "".join(self.cleaned_data["code"].split())
+        if len(code) != 6 or not code.isascii() or not code.isdigit():
+            raise forms.ValidationError(_("The code has 6 digits, for example 123456."))
+        return code
+
+
+def relationship_choices() -> list[tuple[str, Any]]:
+    """How a member is related to the principal, in the reader's language (the principal excluded)."""
+    return [
+        ("", _("Choose")),
+        (Relationship.PARTNER, _("Husband, wife or partner")),
+        (Relationship.CHILD, _("Son or daughter")),
+        (Relationship.PARENT, _("Father or mother")),
+        (Relationship.SIBLING, _("Brother or sister")),
+        (Relationship.RELATIVE, _("Other relative")),
+        (Relationship.OTHER, _("Other person")),
+    ]
+
+
+def document_choices() -> list[tuple[str, Any]]:
+    """Document types in the reader's language, with "no document" first."""
+    return [
+        ("", _("No document")),
+        (DocumentType.PASSPORT, _("Passport")),
+        (DocumentType.NATIONAL_ID, _("National identity card")),
+        (DocumentType.BIRTH_CERTIFICATE, _("Birth certificate")),
+        (DocumentType.OTHER, _("Other document")),
+    ]
+
+
+def month_choices() -> list[tuple[str, Any]]:
+    return [("", pgettext_lazy("month of birth", "Month")), *((str(n), name) for n, name in MONTHS.items())]
+
+
+DOB_MISSING = _("Write the day, the month and the year of birth.")
+
+
+class MemberForm(ApplicantForm):
+    """One person of the travel group. The date of birth is three plain fields (day, month name, year),
+    which work on every phone, unlike the browser's date picker."""
+
+    field_groups = dict.fromkeys(("dob_day", "dob_month", "dob_year"), ("dob_day", "dob_month", "dob_year"))
+    service_fields = {"date_of_birth": "dob_day"}
+
+    relationship = forms.ChoiceField(
+        label=_("This person is your"),
+        choices=relationship_choices,
+        error_messages={"required": _("Choose how this person is related to you.")},
+    )
+    given_names = forms.CharField(
+        label=_("Given names"),
+        max_length=100,
+        error_messages={"required": _("Write the given names.")},
+        help_text=_("As written on the document, if there is one."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    family_names = forms.CharField(
+        label=_("Family names"),
+        max_length=100,
+        error_messages={"required": _("Write the family names.")},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    dob_day = forms.IntegerField(
+        label=_("Day"),
+        min_value=1,
+        max_value=31,
+        error_messages={"invalid": _("Write the day as a number, for example 17."), "required": DOB_MISSING},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "size": "2", "maxlength": "2", "class": "day"}),
+    )
+    dob_month = forms.TypedChoiceField(
+        label=_("Month"), coerce=int, choices=month_choices, error_messages={"required": DOB_MISSING}
+    )
+    dob_year = forms.IntegerField(
+        label=_("Year"),
+        min_value=1900,
+        max_value=2100,
+        error_messages={
+            "invalid": _("Write the year with 4 digits, for example 1990."),
+            "required": DOB_MISSING,
+        },
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "size": "4", "maxlength": "4", "class": "year"}
+        ),
+    )
+    nationality = forms.ChoiceField(
+        label=_("Nationality"), error_messages={"required": _("Choose a country from the list.")}
+    )
+    document_type = forms.ChoiceField(label=_("Identity document"), choices=document_choices, required=False)
+    document_number = forms.CharField(
+        label=_("Document number"),
+        max_length=40,
+        required=False,
+        help_text=_("Leave it empty if this person has no document."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
+        ),
+    )
+
+    def __init__(self, *args: Any, principal: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        language = get_language() or "en"
+        nationality = self.fields["nationality"]
+        assert isinstance(nationality, forms.ChoiceField)
+        nationality.choices = [("", _("Choose a country")), *country_choices(language)]
+        self.principal = principal
+        if principal:
+            del self.fields["relationship"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        day, month, year = data.get("dob_day"), data.get("dob_month"), data.get("dob_year")
+        if day and month and year:
+            try:
+                data["date_of_birth"] = dt.date(year, month, day)
+            except ValueError:
+                self.add_error("dob_day", _("This date does not exist. Check the day and the month."))
+        return data
+
+    def dob_errors(self) -> list[str]:
+        """The errors of the three date-of-birth fields, shown once beside the fieldset."""
+        errors = [str(e) for name in ("dob_day", "dob_month", "dob_year") for e in self[name].errors]
+        return list(dict.fromkeys(errors))
+
+    def member_input(self) -> MemberInput:
+        """What the services take, from a valid form."""
+        data = self.cleaned_data
+        return MemberInput(
+            relationship=Relationship.SELF if self.principal else data["relationship"],
+            given_names=data["given_names"],
+            family_names=data["family_names"],
+            date_of_birth=data["date_of_birth"],
+            nationality=data["nationality"],
+            document_type=data.get("document_type") or "",
+            document_number=data.get("document_number") or "",
+        )
+
+    @staticmethod
+    def initial_for(member: Member) -> dict[str, Any]:
+        """The form's starting values for an existing member."""
+        return {
+            "relationship": member.relationship,
+            "given_names": member.given_names,
+            "family_names": member.family_names,
+            "dob_day": member.date_of_birth.day,
+            "dob_month": str(member.date_of_birth.month),
+            "dob_year": member.date_of_birth.year,
+            "nationality": member.nationality,
+            "document_type": member.document_type,
+            "document_number": member.document_number or "",
+        }
+
+
+class RegisterForm(MemberForm):
+    """The principal, and their agreement to the consent text."""
+
+    consent = forms.BooleanField(
+        label=_("I have read this text and I agree."),
+        error_messages={"required": _("You must agree before we can save your data.")},
+    )
+
+    def __init__(self, *args: Any, helper: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, principal=True, **kwargs)
+        if helper:
+            self.fields["consent"].label = _(
+                "The person read this text, or I read it to them, and they agree."
+            )
+
+
+class ContactChangeForm(ApplicantForm):
+    """A new phone number or email for the account; a code goes to it before it counts."""
+
+    contact = forms.CharField(
+        label=_("New phone number or email address"),
+        help_text=_("We send a code to it. It changes only when you type that code here."),
+        max_length=120,
+        error_messages={"required": _("Write your phone number or your email address.")},
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocapitalize": "off"}),
+    )
+
+
+class LanguageForm(ApplicantForm):
+    language = forms.ChoiceField(label=_("Language"), choices=Language.choices)

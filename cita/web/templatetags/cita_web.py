@@ -1,0 +1,128 @@
+"""Template helpers for applicant pages: dates in the reader's language, form fields with their errors,
+the next-step box and the timeline (cita.web.components)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Sequence
+from typing import Any
+
+from django import template
+from django.forms import BoundField
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from cita.core.actors import Role
+from cita.core.errors import NotFound
+from cita.registrations.countries import country_name
+from cita.registrations.models import Member, Relationship
+from cita.registrations.selectors import member_list_for_actor
+from cita.web.components import NextStep, TimelineStep
+from cita.web.forms import document_choices, relationship_choices
+
+register = template.Library()
+
+
+def _aware_local(value: dt.datetime, tz: str = "") -> dt.datetime:
+    zone = zoneinfo.ZoneInfo(tz) if tz else timezone.get_current_timezone()
+    return timezone.localtime(value, zone) if timezone.is_aware(value) else value
+
+
+@register.filter
+def when(value: dt.datetime | dt.date | None, tz: str = "") -> SafeString | str:
+    """A `<time>` element: a date, or a date and time (in `tz`, e.g. a port's zone), in the page's
+    language (`DATE_FORMAT` / `DATETIME_FORMAT` of the active locale)."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        local = _aware_local(value, tz)
+        return format_html(
+            '<time datetime="{}">{}</time>',
+            local.isoformat(timespec="minutes"),
+            date_format(local, "DATETIME_FORMAT"),
+        )
+    return format_html('<time datetime="{}">{}</time>', value.isoformat(), date_format(value, "DATE_FORMAT"))
+
+
+@register.filter
+def described(field: BoundField, group: str) -> SafeString:
+    """Render one part of a fieldset (`group`, e.g. the date of birth) pointing at the fieldset's hint
+    (`<group>_hint`) and, when any part has an error, its error (`<group>_error`)."""
+    ids = [f"{group}_hint"]
+    attrs: dict[str, Any] = {}
+    names = getattr(field.form, "field_groups", {}).get(field.name, (field.name,))
+    if any(field.form[name].errors for name in names):
+        ids.append(f"{group}_error")
+        attrs["aria-invalid"] = "true"
+    attrs["aria-describedby"] = " ".join(ids)
+    return field.as_widget(attrs=attrs)
+
+
+@register.simple_tag(takes_context=True)
+def signed_in(context: template.Context) -> bool:
+    """True when the page is for an applicant: one signed in, or a resident an NGO worker is helping."""
+    actor = context.get("actor")
+    if actor is None:
+        return False
+    return actor.role is Role.APPLICANT or (actor.role is Role.NGO and actor.applicant_id is not None)
+
+
+@register.simple_tag(takes_context=True)
+def helping_name(context: template.Context) -> str:
+    """The name of the resident an NGO worker is helping (their group's principal), or ""."""
+    actor = context.get("actor")
+    if actor is None or actor.role is not Role.NGO or actor.applicant_id is None:
+        return ""
+    try:
+        members = member_list_for_actor(actor=actor)
+    except NotFound:
+        return ""
+    principal = members.filter(relationship=Relationship.SELF).first()
+    return principal.full_name if principal else ""
+
+
+@register.filter
+def relationship(value: str) -> str:
+    """How a member is related to the principal, in the reader's language."""
+    if value == Relationship.SELF:
+        return str(_("You (main person)"))
+    return str(dict(relationship_choices()).get(value, value))
+
+
+@register.filter
+def country(code: str) -> str:
+    """A country's name in the reader's language."""
+    return country_name(code, get_language() or "en")
+
+
+@register.filter
+def document(member: Member) -> str:
+    """The document type and only the end of its number (enough to recognise it on a shared screen)."""
+    if not member.document_number:
+        return str(_("No document"))
+    kind = dict(document_choices()).get(member.document_type, member.document_type)
+    return f"{kind} ···{member.document_number[-4:]}"
+
+
+@register.inclusion_tag("web/_field.html")
+def field(bound: BoundField) -> dict[str, Any]:
+    """A labelled field with its hint (`help_text`) and its errors beside it; the ids are the ones Django's
+    `aria-describedby` points at (`<id>_helptext`, `<id>_error`)."""
+    return {"field": bound}
+
+
+@register.inclusion_tag("web/_next_step.html", takes_context=True)
+def next_step(context: template.Context, step: NextStep | None) -> dict[str, Any]:
+    """The box that says what to do now and by when."""
+    return {"step": step, "csrf_token": context.get("csrf_token")}
+
+
+@register.inclusion_tag("web/_timeline.html")
+def timeline(steps: Sequence[TimelineStep]) -> dict[str, Any]:
+    """An ordered list of the applicant's steps, each done, current, failed or still to come."""
+    return {"steps": steps}

@@ -1,0 +1,69 @@
+"""What applicant views share: who the page is for, where the caller is, and safe redirects."""
+
+from __future__ import annotations
+
+import functools
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from cita.core.actors import Actor, Role
+from cita.core.errors import NotFound
+from cita.registrations.models import Applicant
+from cita.registrations.selectors import applicant_get_for_actor
+
+CLIENT = "cita.client"
+
+
+def actor_of(request: HttpRequest) -> Actor:
+    """The caller (set by cita.core.middleware.ActorMiddleware)."""
+    return request.actor  # type: ignore[attr-defined]
+
+
+def client_id(request: HttpRequest) -> str:
+    """A random id for this browser session, used to limit how many codes one browser may ask for."""
+    value = request.session.get(CLIENT)
+    if not value:
+        value = request.session[CLIENT] = secrets.token_urlsafe(16)
+    return str(value)
+
+
+def caller_ip(request: HttpRequest) -> str:
+    """The caller's network address: the last hop of X-Forwarded-For behind a trusted proxy."""
+    if settings.CITA_TRUST_PROXY:
+        forwarded = request.headers.get("X-Forwarded-For", "")
+        if forwarded.strip():
+            return forwarded.split(",")[-1].strip()
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def safe_next(request: HttpRequest, target: str | None, default: str) -> str:
+    """`target` when it points inside cita, otherwise `default`."""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def for_applicant(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Give the view the applicant the page is for: the signed-in applicant, or the resident an NGO worker
+    is helping. An NGO worker who has not chosen a resident is sent to the NGO console to choose one."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        actor = actor_of(request)
+        if actor.role is Role.NGO and actor.applicant_id is None:
+            return HttpResponseRedirect(reverse("staff:home"))
+        try:
+            applicant: Applicant = applicant_get_for_actor(actor=actor)
+        except NotFound as exc:
+            raise Http404 from exc
+        return view(request, applicant, *args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,75 @@
+"""The notifications catalogue (cita/notifications/locale) holds every message in every language: nothing
+missing or fuzzy, nothing left in English, every placeholder kept."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.utils import translation
+
+import cita.notifications
+from cita.notifications import messages
+from tests.web.test_translations import entries
+
+APP = Path(cita.notifications.__file__).parent
+LANGUAGES = [code for code, _ in settings.LANGUAGES if code != "en"]
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
+
+
+@pytest.fixture(scope="module")
+def fresh_catalogues(tmp_path_factory) -> Path:
+    """The catalogues as makemessages makes them now from the app's source, in a copy of the app."""
+    copy = tmp_path_factory.mktemp("src") / "notifications"
+    shutil.copytree(APP, copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
+    previous, cwd = settings.LOCALE_PATHS, Path.cwd()
+    settings.LOCALE_PATHS = []
+    try:
+        os.chdir(copy)
+        call_command("makemessages", locale=LANGUAGES, no_location=True, verbosity=0)
+    finally:
+        os.chdir(cwd)
+        settings.LOCALE_PATHS = previous
+    return copy / "locale"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_message_string_is_translated(fresh_catalogues, language):
+    found = entries(fresh_catalogues / language / "LC_MESSAGES" / "django.po")
+    assert len(found) > 90
+    problems = [
+        f"{'fuzzy' if fuzzy else 'missing'}: {msgid!r}"
+        for msgid, msgstr, fuzzy in found
+        if fuzzy or not msgstr
+    ]
+    assert not problems, f"{language}: {len(problems)} untranslated strings:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_translations_are_not_english_copies(language):
+    po = APP / "locale" / language / "LC_MESSAGES" / "django.po"
+    copies = [msgid for msgid, msgstr, _ in entries(po) if msgstr == msgid and len(msgid.split()) > 2]
+    assert not copies, f"{language}: left in English: {copies}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_placeholders_survive_translation(language):
+    po = APP / "locale" / language / "LC_MESSAGES" / "django.po"
+    broken = [
+        msgid
+        for msgid, msgstr, _ in entries(po)
+        if sorted(PLACEHOLDER.findall(msgid)) != sorted(PLACEHOLDER.findall(msgstr))
+    ]
+    assert not broken, f"{language}: placeholders differ in {broken}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_compiled_catalogue_is_the_one_in_use(language):
+    with translation.override(language):
+        assert str(messages.SIGNIN_CODE.subject) != "Your cita sign-in code"
+        assert str(messages.MONTHS[0]) != "January"

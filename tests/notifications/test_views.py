@@ -1,0 +1,139 @@
+"""The applicant's inbox and the admins' dead-letter page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+
+from cita.audit.models import AuditEvent
+from cita.core.middleware import SESSION_ACTING_FOR
+from cita.notifications.models import ChannelChoice, Delivery, DeliveryStatus, Notice, NoticeKind, Preference
+from tests.conftest import sign_in_applicant, sign_in_staff
+from tests.factories.notifications import context_for, enqueue
+from tests.factories.registrations import ShelterFactory, applicant
+from tests.factories.staff import StaffFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(person) -> Client:
+    client = Client()
+    sign_in_applicant(client, person)
+    return client
+
+
+def test_the_inbox_lists_the_applicants_messages_newest_first_in_their_language(frozen_clock):
+    person = applicant(language="es")
+    enqueue(NoticeKind.REQUEST_RECEIVED, applicant=person)
+    frozen_clock.advance(hours=20)
+    enqueue(NoticeKind.NOT_SELECTED, applicant=person)
+    enqueue(NoticeKind.SIGNIN_CODE, applicant=person)  # codes are not kept in the inbox
+    page = signed_in(person).get("/messages").content.decode()
+    assert page.index("esta vez su grupo no fue elegido") < page.index("Recibimos su solicitud")
+    assert "482913" not in page
+    assert "Su código" not in page
+    assert "Nuevo:" in page
+    assert "miércoles 30 de septiembre de 2026" in page
+
+
+def test_showing_the_inbox_marks_the_messages_read(frozen_clock):
+    person = applicant()
+    notice = enqueue(NoticeKind.CONFIRMED, applicant=person)
+    client = signed_in(person)
+    assert "Nuevo:" in client.get("/messages").content.decode()
+    notice.refresh_from_db()
+    assert notice.read_at == frozen_clock.now()
+    assert "Nuevo:" not in client.get("/messages").content.decode()
+
+
+def test_an_applicant_never_sees_another_applicants_messages():
+    person, other = applicant(language="en"), applicant(language="en")
+    enqueue(
+        NoticeKind.CONFIRMED,
+        applicant=other,
+        context={**context_for(NoticeKind.CONFIRMED), "port_name": "Nogales"},
+    )
+    page = signed_in(person).get("/messages").content.decode()
+    assert "Nogales" not in page
+    assert "You have no messages yet." in page
+    assert Notice.objects.get().read_at is None
+
+
+def test_an_ngo_worker_reads_a_residents_messages_without_marking_them_read():
+    shelter = ShelterFactory.create()
+    resident = applicant(language="ht")
+    resident.shelter = shelter
+    resident.save()
+    enqueue(NoticeKind.CONFIRMED, applicant=resident)
+    client = Client()
+    sign_in_staff(client, StaffFactory.create(role="ngo", shelter=shelter))
+    session = client.session
+    session[SESSION_ACTING_FOR] = resident.pk
+    session.save()
+    page = client.get("/messages").content.decode()
+    assert "Your appointment is confirmed" in page  # the page's language: the worker can switch it
+    assert Notice.objects.get().read_at is None
+
+
+def test_an_ngo_worker_helping_nobody_is_sent_to_the_staff_start_page():
+    client = Client()
+    sign_in_staff(client, StaffFactory.create(role="ngo", shelter=ShelterFactory.create()))
+    response = client.get("/messages")
+    assert response.status_code == 302
+    assert response["Location"] == "/staff/"
+
+
+def test_the_applicant_chooses_how_to_get_messages():
+    person = applicant(phone="+526649990000", email="both@example.org")
+    client = signed_in(person)
+    response = client.post("/messages/channels", {"channels": "email"}, follow=True)
+    assert "Guardado." in response.content.decode()
+    assert Preference.objects.get(applicant=person).channels == ChannelChoice.EMAIL
+    assert sorted(
+        enqueue(NoticeKind.CONFIRMED, applicant=person).deliveries.values_list("channel", flat=True)
+    ) == ["email"]
+    client.post("/messages/channels", {"channels": "carrier pigeon"})
+    assert Preference.objects.get(applicant=person).channels == ChannelChoice.EMAIL
+
+
+def admin_client() -> Client:
+    client = Client()
+    sign_in_staff(client, StaffFactory.create(role="admin"))
+    return client
+
+
+def test_admins_see_dead_letters_with_their_reason_and_can_retry_them(frozen_clock):
+    notice = enqueue(NoticeKind.CONFIRMED, applicant=applicant())
+    Delivery.objects.update(
+        status=DeliveryStatus.DEAD, attempts=10, last_error="SMTP server unreachable: refused"
+    )
+    delivery = notice.deliveries.get()
+    client = admin_client()
+    page = client.get("/staff/notifications/").content.decode()
+    assert "SMTP server unreachable: refused" in page
+    assert f"/staff/notifications/{delivery.pk}/retry" in page
+    response = client.post(f"/staff/notifications/{delivery.pk}/retry", follow=True)
+    assert f"Delivery {delivery.pk} will be sent again." in response.content.decode()
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.PENDING
+    event = AuditEvent.objects.get(action="delivery.retried")
+    assert event.object_id == str(delivery.pk)
+    assert event.actor.startswith("admin:")
+
+
+def test_retrying_something_that_is_not_dead_says_why(frozen_clock):
+    notice = enqueue(NoticeKind.CONFIRMED, applicant=applicant())
+    delivery = notice.deliveries.get()
+    page = admin_client().post(f"/staff/notifications/{delivery.pk}/retry", follow=True).content.decode()
+    assert "not failed or dead-lettered" in page
+    assert not AuditEvent.objects.filter(action="delivery.retried").exists()
+
+
+def test_the_admin_page_filters_by_status():
+    sent = enqueue(NoticeKind.CONFIRMED, applicant=applicant())
+    sent.deliveries.update(status=DeliveryStatus.SENT, sent_at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
+    client = admin_client()
+    assert "None." in client.get("/staff/notifications/").content.decode()
+    assert "Appointment confirmed" in client.get("/staff/notifications/?status=sent").content.decode()

@@ -39,20 +39,23 @@ def main() -> int:
     admin_url, url = _database()
     try:
         return _bench(url)
-    except BaseException:
-        raise
     finally:
-        from django.db import connections
+        _drop(admin_url)
 
-        connections.close_all()
-        if os.environ.get("CITA_BENCH_KEEP"):
-            print(f"kept database {DB_NAME} (CITA_BENCH_KEEP)")
-            return
-        import psycopg
 
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        print(f"dropped database {DB_NAME}")
+def _drop(admin_url: str) -> None:
+    """Drop the bench database (unless CITA_BENCH_KEEP is set, to look into it)."""
+    from django.db import connections
+
+    connections.close_all()
+    if os.environ.get("CITA_BENCH_KEEP"):
+        print(f"kept database {DB_NAME} (CITA_BENCH_KEEP)")
+        return
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+    print(f"dropped database {DB_NAME}")
 
 
 def _database() -> tuple[str, str]:
@@ -113,7 +116,7 @@ def _bench(url: str) -> int:
     from cita.core import clock
     from cita.core.actors import system
     from cita.draws.models import Draw, DrawStatus
-    from cita.draws.services import draw_close, draw_notify
+    from cita.draws.services import draw_close
 
     actor = system("bench")
     steps: list[dict[str, float]] = []
@@ -145,14 +148,18 @@ def _bench(url: str) -> int:
     began = perf_counter()
     done = draw_close(draw=Draw.objects.get(pk=draw.pk), actor=actor)
     committed = perf_counter() - began
-    assert done.status == DrawStatus.PUBLISHED and done.entries_count == REQUESTS
+    assert done.status == DrawStatus.PUBLISHED
+    assert done.entries_count == REQUESTS
     best_floor, best_job = min(floors), min(jobs)
     ratio = best_job / best_floor
     print(
         f"draw {done.draw_id}: {done.entries_count:,} entries, {done.selected_count} selected, "
         f"{done.seats} seats, results_sha256 {done.results_sha256}"
     )
-    print(f"floor (COPY entries out + COPY {REQUESTS:,} result rows in): best {best_floor:.2f} s of {_times(floors)}")
+    print(
+        f"floor (COPY entries out + COPY {REQUESTS:,} result rows in): "
+        f"best {best_floor:.2f} s of {_times(floors)}"
+    )
     print(f"job   (draw_close, rolled back):                       best {best_job:.2f} s of {_times(jobs)}")
     print(f"job   (draw_close, committed):                         {committed:.2f} s")
     print(f"ratio job/floor: {ratio:.2f} (goal ≤ {RATIO_GOAL})")
@@ -199,7 +206,8 @@ def _floor(draw_pk: int) -> float:
     with transaction.atomic(), connection.cursor() as cursor:
         raw = cursor.cursor
         with raw.copy(
-            "COPY (SELECT ticket, group_size, waiting_since, ports FROM draws_request WHERE draw_id = %s) TO STDOUT",
+            "COPY (SELECT ticket, group_size, waiting_since, ports FROM draws_request "
+            "WHERE draw_id = %s) TO STDOUT",
             [draw_pk],
         ) as copy:
             size = sum(len(chunk) for chunk in copy)
@@ -213,7 +221,7 @@ def _floor(draw_pk: int) -> float:
     return seconds
 
 
-def _day(clock_module: object):  # type: ignore[no-untyped-def]
+def _day(clock_module: object):
     """Ports with 1,450 seats on the appointment day, an open draw, REQUESTS groups asking in it."""
     from django.db import connection
 
@@ -232,18 +240,24 @@ def _day(clock_module: object):  # type: ignore[no-untyped-def]
     clock.install(clock.FrozenClock(opens_at))
     appointment_day = day + dt.timedelta(days=14)
     for position, (code, name, city, address, tz, seats) in enumerate(PORTS):
-        port = Port.objects.create(code=code, name=name, city=city, address=address, time_zone=tz, position=position)
+        port = Port.objects.create(
+            code=code, name=name, city=city, address=address, time_zone=tz, position=position
+        )
         base, extra = divmod(seats, len(SLOTS))
         for i, slot in enumerate(SLOTS):
             n = base + (1 if i < extra else 0)
-            SlotCapacity.objects.create(port=port, day=appointment_day, slot=dt.time.fromisoformat(slot), seats=n, left=n)
+            SlotCapacity.objects.create(
+                port=port, day=appointment_day, slot=dt.time.fromisoformat(slot), seats=n, left=n
+            )
     draw: Draw = draw_open(day=day, actor=system("bench"))
     codes = [p[0] for p in PORTS]
     weights = [6 if c == "SYS" else 3 if c in ("ELP", "HID", "LAR") else 1 for c in codes]
     created = opens_at.isoformat()
     with connection.cursor() as cursor:
         raw = cursor.cursor
-        with raw.copy("COPY registrations_applicant (language, phone_index, session_epoch, created_at) FROM STDIN") as copy:
+        with raw.copy(
+            "COPY registrations_applicant (language, phone_index, session_epoch, created_at) FROM STDIN"
+        ) as copy:
             copy.write("".join(f"es\t{i:064x}\t0\t{created}\n" for i in range(REQUESTS)).encode())
         cursor.execute("SELECT min(id) FROM registrations_applicant")
         first_id = cursor.fetchone()[0]
@@ -256,11 +270,13 @@ def _day(clock_module: object):  # type: ignore[no-untyped-def]
             tickets.add(ticket)
             ranked: list[str] = []
             for _ in range(rng.choice((1, 1, 2, 2, 3, 4))):
-                port = rng.choices(codes, weights)[0]
-                if port not in ranked:
-                    ranked.append(port)
+                code = rng.choices(codes, weights)[0]
+                if code not in ranked:
+                    ranked.append(code)
             size = rng.choices((1, 2, 3, 4, 5, 6, 7, 8), (30, 25, 18, 12, 7, 4, 2, 2))[0]
-            waiting = day - dt.timedelta(days=rng.choices((0, rng.randrange(1, 30), rng.randrange(30, 400)), (55, 30, 15))[0])
+            waiting = day - dt.timedelta(
+                days=rng.choices((0, rng.randrange(1, 30), rng.randrange(30, 400)), (55, 30, 15))[0]
+            )
             buffer.write(
                 f"{draw.pk}\t{first_id + i}\t{ticket}\t{{{','.join(ranked)}}}\t{size}\t"
                 f"{waiting.isoformat()}\t{created}\tapplicant:{first_id + i}\n"
@@ -278,7 +294,8 @@ def _day(clock_module: object):  # type: ignore[no-untyped-def]
         )
         reason = seal("bench: urgent", context="draws.priorityflag.reason")
         with raw.copy(
-            "COPY draws_priorityflag (applicant_id, kind, reason, created_at, created_by, ended_reason) FROM STDIN"
+            "COPY draws_priorityflag (applicant_id, kind, reason, created_at, created_by, ended_reason) "
+            "FROM STDIN"
         ) as copy:
             for applicant in rng.sample(range(first_id, first_id + REQUESTS), 300):
                 copy.write_row((applicant, "urgent", reason, created, "bench", ""))

@@ -65,7 +65,9 @@ class Appointment(models.Model):
     group_size = models.PositiveSmallIntegerField()
     members = ArrayField(models.BigIntegerField())
     document_indexes = ArrayField(models.CharField(max_length=64), default=list, blank=True)
-    state = models.CharField(max_length=12, choices=AppointmentState.choices, default=AppointmentState.SCHEDULED)
+    state = models.CharField(
+        max_length=12, choices=AppointmentState.choices, default=AppointmentState.SCHEDULED
+    )
     created_at = models.DateTimeField()
     checked_in_at = models.DateTimeField(null=True, blank=True)
     checked_in_by = models.CharField(max_length=80, blank=True, help_text="Actor label of the officer.")

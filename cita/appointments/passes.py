@@ -160,7 +160,9 @@ def pass_check(
     try:
         Ed25519PublicKey.from_public_bytes(public).verify(signature, message)
     except InvalidSignature:
-        raise PassRefused("bad_signature", "the signature does not match: the pass is forged or altered") from None
+        raise PassRefused(
+            "bad_signature", "the signature does not match: the pass is forged or altered"
+        ) from None
     if port is not None and fields.port != port.upper():
         raise PassRefused(
             "other_port", f"this pass is for port {fields.port}, not {port.upper()}", fields=fields

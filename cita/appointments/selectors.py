@@ -15,7 +15,7 @@ def appointment_get_for_actor(*, actor: Actor, appointment_id: int) -> Appointme
     rows = Appointment.objects.select_related("port", "applicant")
     if actor.role in (Role.APPLICANT, Role.NGO) and not actor.mfa_pending:
         rows = rows.filter(applicant=applicant_get_for_actor(actor=actor))
-    elif actor.role is Role.OFFICER and not actor.mfa_pending:
+    elif actor.role is Role.OFFICER and not actor.mfa_pending and actor.port_id is not None:
         rows = rows.filter(port_id=actor.port_id)
     elif actor.role not in (Role.PLANNER, Role.ADMIN, Role.AUDITOR) or actor.mfa_pending:
         raise NotFound("no such appointment")

@@ -14,7 +14,14 @@ from django.utils.translation import gettext as _
 
 from cita.appointments.errors import AlreadyCheckedIn, AppointmentStateError, PassKeyError, WrongPortOrDay
 from cita.appointments.models import Appointment, AppointmentState
-from cita.appointments.passes import PassFields, PassRefused, keys_document, pass_check, pass_sign, public_key_of
+from cita.appointments.passes import (
+    PassFields,
+    PassRefused,
+    keys_document,
+    pass_check,
+    pass_sign,
+    public_key_of,
+)
 from cita.audit.services import Event, audit_record, audit_record_many
 from cita.core import clock
 from cita.core.actors import Actor, Role
@@ -149,7 +156,9 @@ def appointment_cancel(*, appointment: Appointment, reason: str, actor: Actor) -
     if not (own or staff) or actor.mfa_pending:
         raise PermissionDenied(_("You cannot cancel this appointment."))
     now = clock.now()
-    appointment = Appointment.objects.select_for_update(of=("self",)).select_related("port").get(pk=appointment.pk)
+    appointment = (
+        Appointment.objects.select_for_update(of=("self",)).select_related("port").get(pk=appointment.pk)
+    )
     if not _move(
         appointment,
         to=AppointmentState.CANCELLED,
@@ -158,7 +167,9 @@ def appointment_cancel(*, appointment: Appointment, reason: str, actor: Actor) -
         ended_reason=reason,
     ):
         raise AppointmentStateError(_("Only a scheduled appointment can be cancelled."))
-    capacity_release(port_id=appointment.port_id, day=appointment.day, slot=appointment.slot, seats=appointment.group_size)
+    capacity_release(
+        port_id=appointment.port_id, day=appointment.day, slot=appointment.slot, seats=appointment.group_size
+    )
     appointment.refresh_from_db()
     audit_record(
         actor=actor,
@@ -194,7 +205,9 @@ def _officer_at(actor: Actor, appointment: Appointment) -> None:
 @transaction.atomic
 def appointment_check_in(*, appointment: Appointment, actor: Actor) -> Appointment:
     """Check the group in at its port on its day, exactly once; a second attempt says who did it, when."""
-    appointment = Appointment.objects.select_for_update(of=("self",)).select_related("port").get(pk=appointment.pk)
+    appointment = (
+        Appointment.objects.select_for_update(of=("self",)).select_related("port").get(pk=appointment.pk)
+    )
     _officer_at(actor, appointment)
     now = clock.now()
     today = now.astimezone(appointment.port.tz).date()
@@ -203,13 +216,16 @@ def appointment_check_in(*, appointment: Appointment, actor: Actor) -> Appointme
         assert at is not None
         local = at.astimezone(appointment.port.tz)
         raise AlreadyCheckedIn(
-            f"Already checked in by {appointment.checked_in_by} at {local:%Y-%m-%d %H:%M} ({appointment.port.time_zone}).",
+            f"Already checked in by {appointment.checked_in_by} at {local:%Y-%m-%d %H:%M} "
+            f"({appointment.port.time_zone}).",
             by=appointment.checked_in_by,
             at=at,
             appointment=appointment,
         )
     if appointment.day != today:
-        raise WrongPortOrDay(f"This appointment is for {appointment.day.isoformat()}, not today ({today.isoformat()}).")
+        raise WrongPortOrDay(
+            f"This appointment is for {appointment.day.isoformat()}, not today ({today.isoformat()})."
+        )
     if not _move(
         appointment,
         to=AppointmentState.CHECKED_IN,
@@ -232,7 +248,9 @@ def appointment_check_in(*, appointment: Appointment, actor: Actor) -> Appointme
 @transaction.atomic
 def appointment_complete(*, appointment: Appointment, actor: Actor) -> Appointment:
     """Close a checked-in appointment once the officer has recorded the group's outcomes."""
-    appointment = Appointment.objects.select_for_update(of=("self",)).select_related("port").get(pk=appointment.pk)
+    appointment = (
+        Appointment.objects.select_for_update(of=("self",)).select_related("port").get(pk=appointment.pk)
+    )
     _officer_at(actor, appointment)
     now = clock.now()
     if not _move(
@@ -244,7 +262,9 @@ def appointment_complete(*, appointment: Appointment, actor: Actor) -> Appointme
     ):
         raise AppointmentStateError("Only a checked-in appointment can be completed.")
     appointment.refresh_from_db()
-    audit_record(actor=actor, action="appointment.completed", object_type="appointment", object_id=appointment.pk)
+    audit_record(
+        actor=actor, action="appointment.completed", object_type="appointment", object_id=appointment.pk
+    )
     return appointment
 
 
@@ -261,7 +281,9 @@ def appointments_mark_no_shows(*, actor: Actor, now: dt.datetime | None = None) 
     )
     events = []
     for appointment in candidates:
-        day_end = dt.datetime.combine(appointment.day + dt.timedelta(days=1), dt.time(0), tzinfo=appointment.port.tz)
+        day_end = dt.datetime.combine(
+            appointment.day + dt.timedelta(days=1), dt.time(0), tzinfo=appointment.port.tz
+        )
         if now < day_end:
             continue
         if not _move(
@@ -272,7 +294,9 @@ def appointments_mark_no_shows(*, actor: Actor, now: dt.datetime | None = None) 
             ended_reason="no_show",
         ):
             continue
-        events.append(Event("appointment.no_show", "appointment", str(appointment.pk), {"day": appointment.day}))
+        events.append(
+            Event("appointment.no_show", "appointment", str(appointment.pk), {"day": appointment.day})
+        )
         notice_enqueue(
             kind=NoticeKind.NO_SHOW,
             dedup_key=f"appointment:{appointment.pk}:no_show",
@@ -351,10 +375,17 @@ def pass_verify(*, payload: str, port: Port | str, day: dt.date) -> PassCheck:
         return PassCheck(
             False,
             "checked_in",
-            f"already checked in by {appointment.checked_in_by} at {local:%H:%M} ({appointment.port.time_zone})",
+            f"already checked in by {appointment.checked_in_by} at {local:%H:%M} "
+            f"({appointment.port.time_zone})",
             fields,
             appointment,
         )
     if appointment.state != AppointmentState.SCHEDULED:
-        return PassCheck(False, appointment.state, f"the appointment is {appointment.get_state_display().lower()}", fields, appointment)
+        return PassCheck(
+            False,
+            appointment.state,
+            f"the appointment is {appointment.get_state_display().lower()}",
+            fields,
+            appointment,
+        )
     return PassCheck(True, "valid", "valid pass", fields, appointment)

@@ -21,6 +21,7 @@ from cita.appointments.services import appointment_cancel, public_keys_document
 from cita.core.access import allow
 from cita.core.actors import Actor, Role
 from cita.core.errors import CitaError, NotFound
+from cita.draws.views import resident_chosen
 
 
 def _own(request: HttpRequest, appointment_id: int) -> Appointment:
@@ -38,10 +39,13 @@ def _qr(appointment: Appointment) -> segno.QRCode:
 @allow(Role.APPLICANT, Role.NGO)
 @require_GET
 @never_cache
+@resident_chosen
 def pass_page(request: HttpRequest, appointment_id: int) -> HttpResponse:
     """The pass to print or show: QR code, port, address, day, time, group size."""
     appointment = _own(request, appointment_id)
-    svg = _qr(appointment).svg_inline(scale=5, border=4, title=_("Appointment pass"), dark="#000", light="#fff")
+    svg = _qr(appointment).svg_inline(
+        scale=5, border=4, title=_("Appointment pass"), dark="#000", light="#fff"
+    )
     return render(
         request,
         "appointments/pass.html",
@@ -52,6 +56,7 @@ def pass_page(request: HttpRequest, appointment_id: int) -> HttpResponse:
 @allow(Role.APPLICANT, Role.NGO)
 @require_GET
 @never_cache
+@resident_chosen
 def pass_png(request: HttpRequest, appointment_id: int) -> HttpResponse:
     """The QR code of the pass as a PNG image (to save on a phone)."""
     appointment = _own(request, appointment_id)
@@ -64,12 +69,15 @@ def pass_png(request: HttpRequest, appointment_id: int) -> HttpResponse:
 
 @allow(Role.APPLICANT, Role.NGO)
 @require_POST
+@resident_chosen
 def cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
     """Cancel the group's appointment (its seats go back to the port's slot)."""
     appointment = _own(request, appointment_id)
     actor: Actor = request.actor  # type: ignore[attr-defined]
     try:
-        appointment_cancel(appointment=appointment, reason="ngo" if actor.role is Role.NGO else "applicant", actor=actor)
+        appointment_cancel(
+            appointment=appointment, reason="ngo" if actor.role is Role.NGO else "applicant", actor=actor
+        )
     except CitaError as exc:
         messages.error(request, exc.message)
         return HttpResponseRedirect(reverse("appointments:pass", args=[appointment.pk]))

@@ -21,7 +21,9 @@ def register_run(commands: argparse._SubParsersAction) -> None:
         "freeze and compute it once the window closed (waiting for the beacon if there is one), its "
         "second chances, and the result notices. Safe to run again: done steps are not repeated.",
     )
-    parser.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="the draw's id: the day its window opened")
+    parser.add_argument(
+        "--date", required=True, metavar="YYYY-MM-DD", help="the draw's id: the day its window opened"
+    )
     parser.set_defaults(func=_run)
 
 

@@ -147,10 +147,16 @@ def _groups_load(rng: random.Random, *, now: dt.datetime) -> list[Applicant]:
             members.append(
                 Member(
                     applicant=applicant,
-                    relationship=Relationship.SELF if position == 0 else (Relationship.PARTNER if adult else Relationship.CHILD),
+                    relationship=Relationship.SELF
+                    if position == 0
+                    else (Relationship.PARTNER if adult else Relationship.CHILD),
                     given_names=rng.choice(GIVEN),
                     family_names=family,
-                    date_of_birth=dt.date(rng.randrange(1960, 2003) if adult else rng.randrange(2008, 2025), rng.randrange(1, 13), rng.randrange(1, 29)),
+                    date_of_birth=dt.date(  # sealed as its ISO text
+                        rng.randrange(1960, 2003) if adult else rng.randrange(2008, 2025),
+                        rng.randrange(1, 13),
+                        rng.randrange(1, 29),
+                    ).isoformat(),
                     nationality=rng.choice(NATIONALITIES),
                     document_type="passport" if number else "",
                     document_number=number,
@@ -160,10 +166,17 @@ def _groups_load(rng: random.Random, *, now: dt.datetime) -> list[Applicant]:
             )
     Member.objects.bulk_create(members, batch_size=2000)
     Consent.objects.bulk_create(
-        [Consent(applicant=a, text_version="2026-11", language=a.language, recorded_by="demo", at=a.created_at) for a in applicants],
+        [
+            Consent(
+                applicant=a, text_version="2026-11", language=a.language, recorded_by="demo", at=a.created_at
+            )
+            for a in applicants
+        ],
         batch_size=2000,
     )
-    audit_record(actor=DEMO, action="demo.groups_loaded", data={"groups": len(applicants), "members": len(members)})
+    audit_record(
+        actor=DEMO, action="demo.groups_loaded", data={"groups": len(applicants), "members": len(members)}
+    )
     return applicants
 
 
@@ -179,7 +192,12 @@ def _requests_load(rng: random.Random, *, draw: Draw, applicants: list[Applicant
         members.setdefault(applicant_id, []).append((member_id, document))
     records, requests, tickets = [], [], set()
     for applicant in applicants:
-        waiting = (now - dt.timedelta(days=rng.choices([0, rng.randrange(1, 30), rng.randrange(30, 180)], [60, 30, 10])[0])).date()
+        waiting = (
+            now
+            - dt.timedelta(
+                days=rng.choices([0, rng.randrange(1, 30), rng.randrange(30, 180)], [60, 30, 10])[0]
+            )
+        ).date()
         records.append(DrawApplicant(applicant=applicant, waiting_since=waiting, first_request_at=now))
         ranked: list[str] = []
         for _ in range(rng.randint(1, min(4, len(ports)))):
@@ -216,7 +234,9 @@ def _requests_load(rng: random.Random, *, draw: Draw, applicants: list[Applicant
         ],
         batch_size=2000,
     )
-    RequestStatus.objects.bulk_create([RequestStatus(request=request, draw=draw) for request in requests], batch_size=2000)
+    RequestStatus.objects.bulk_create(
+        [RequestStatus(request=request, draw=draw) for request in requests], batch_size=2000
+    )
     audit_record(
         actor=DEMO,
         action="demo.requests_loaded",

@@ -27,12 +27,30 @@ class ReadOnly(admin.ModelAdmin):
 
 @admin.register(DrawPolicy, site=admin_site)
 class DrawPolicyAdmin(ReadOnly):
-    list_display = ("effective_from", "window_opens", "window_closes", "horizon_days", "reserve_percent", "confirm_hours", "group_size_limit", "created_by")
+    list_display = (
+        "effective_from",
+        "window_opens",
+        "window_closes",
+        "horizon_days",
+        "reserve_percent",
+        "confirm_hours",
+        "group_size_limit",
+        "created_by",
+    )
 
 
 @admin.register(Draw, site=admin_site)
 class DrawAdmin(ReadOnly):
-    list_display = ("draw_id", "round", "appointment_date", "status", "entries_count", "selected_count", "seats", "published_at")
+    list_display = (
+        "draw_id",
+        "round",
+        "appointment_date",
+        "status",
+        "entries_count",
+        "selected_count",
+        "seats",
+        "published_at",
+    )
     list_filter = ("status", "round")
     search_fields = ("draw_id",)
     exclude = ("seed_sealed",)
@@ -54,6 +72,15 @@ class OfferAdmin(ReadOnly):
 
 @admin.register(PriorityFlag, site=admin_site)
 class PriorityFlagAdmin(ReadOnly):
-    list_display = ("id", "applicant", "kind", "draws_remaining", "created_by", "created_at", "ended_at", "ended_reason")
+    list_display = (
+        "id",
+        "applicant",
+        "kind",
+        "draws_remaining",
+        "created_by",
+        "created_at",
+        "ended_at",
+        "ended_reason",
+    )
     list_filter = ("kind",)
     exclude = ("reason",)

@@ -86,7 +86,9 @@ class DrandBeacon:
         data = self._get(f"public/{round_number}")
         randomness = data.get("randomness")
         if data.get("round") != round_number or not isinstance(randomness, str):
-            raise BeaconUnavailable(f"{self.source} answered for round {data.get('round')!r}, not {round_number}")
+            raise BeaconUnavailable(
+                f"{self.source} answered for round {data.get('round')!r}, not {round_number}"
+            )
         randomness = randomness.lower()
         if not _HEX.match(randomness):
             raise BeaconUnavailable(f"{self.source} round {round_number}: randomness is not hex")
@@ -110,7 +112,9 @@ class DrandBeacon:
                 problem = f"HTTP {exc.code}"
             except (OSError, ValueError) as exc:
                 problem = type(exc).__name__ + (f": {exc}" if str(exc) else "")
-            log.warning("beacon request failed", extra={"url": url, "attempt": attempt + 1, "problem": problem})
+            log.warning(
+                "beacon request failed", extra={"url": url, "attempt": attempt + 1, "problem": problem}
+            )
         raise BeaconUnavailable(f"{url}: {problem[:200]} (after {self.attempts} attempts)")
 
 

@@ -21,11 +21,16 @@ class RequestForm(forms.Form):
                 label=_("Choice %(number)d") % {"number": number},
                 choices=choices,
                 required=number == 1,
-                error_messages={"required": _("Choose at least one port."), "invalid_choice": _("Choose ports from the list.")},
+                error_messages={
+                    "required": _("Choose at least one port."),
+                    "invalid_choice": _("Choose ports from the list."),
+                },
             )
 
     def ranked(self) -> list[str]:
         """The chosen port codes, first choice first, blanks left out."""
         return [
-            self.cleaned_data[name] for name in sorted(self.fields, key=lambda n: int(n.split("_")[1])) if self.cleaned_data.get(name)
+            self.cleaned_data[name]
+            for name in sorted(self.fields, key=lambda n: int(n.split("_")[1]))
+            if self.cleaned_data.get(name)
         ]

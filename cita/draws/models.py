@@ -46,9 +46,13 @@ class DrawPolicy(models.Model):
         ordering = ["-effective_from"]
         verbose_name_plural = "draw policies"
         constraints = [
-            models.CheckConstraint(condition=Q(horizon_days__gte=1, horizon_days__lte=90), name="policy_horizon"),
+            models.CheckConstraint(
+                condition=Q(horizon_days__gte=1, horizon_days__lte=90), name="policy_horizon"
+            ),
             models.CheckConstraint(condition=Q(reserve_percent__lte=100), name="policy_reserve_percent"),
-            models.CheckConstraint(condition=Q(confirm_hours__gte=1, confirm_hours__lte=168), name="policy_confirm"),
+            models.CheckConstraint(
+                condition=Q(confirm_hours__gte=1, confirm_hours__lte=168), name="policy_confirm"
+            ),
             models.CheckConstraint(
                 condition=Q(group_size_limit__gte=1, group_size_limit__lte=30), name="policy_group_size"
             ),
@@ -75,7 +79,11 @@ class Draw(models.Model):
 
     draw_id = models.CharField(max_length=24, unique=True)
     first = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="second_chances",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="second_chances",
         help_text="The round-1 draw of the same day; empty for round 1.",
     )
     round = models.PositiveSmallIntegerField(default=1)
@@ -92,17 +100,18 @@ class Draw(models.Model):
     # Commit and reveal.
     commitment = models.CharField(max_length=64)
     seed_sealed = models.TextField(editable=False)
-    server_seed = models.CharField(max_length=64, null=True, blank=True, help_text="Set at the reveal.")
+    # NULL means "not yet" for these four (the CHECK constraints below refuse an empty string).
+    server_seed = models.CharField(max_length=64, null=True, blank=True, help_text="Set at the reveal.")  # noqa: DJ001
     beacon_source = models.CharField(max_length=300, blank=True)
     beacon_round = models.BigIntegerField(null=True, blank=True)
     beacon_genesis = models.BigIntegerField(null=True, blank=True, help_text="Chain genesis (Unix seconds).")
     beacon_period = models.PositiveIntegerField(null=True, blank=True, help_text="Seconds between rounds.")
-    beacon_value = models.CharField(max_length=1024, null=True, blank=True)
+    beacon_value = models.CharField(max_length=1024, null=True, blank=True)  # noqa: DJ001
     beacon_attempts = models.PositiveIntegerField(default=0)
     beacon_error = models.CharField(max_length=300, blank=True)
     # Freeze and publish.
-    entries_sha256 = models.CharField(max_length=64, null=True, blank=True)
-    results_sha256 = models.CharField(max_length=64, null=True, blank=True)
+    entries_sha256 = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    results_sha256 = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     entries_count = models.PositiveIntegerField(null=True, blank=True)
     selected_count = models.PositiveIntegerField(null=True, blank=True)
     seats = models.PositiveIntegerField(null=True, blank=True, help_text="Seats drawn (capacity total).")
@@ -175,7 +184,9 @@ class DrawFile(models.Model):
     """One published file of a draw bundle, kept byte for byte (served as stored, hashed at write)."""
 
     draw = models.ForeignKey(Draw, on_delete=models.PROTECT, related_name="files")
-    name = models.CharField(max_length=16, choices=[(n, n) for n in ("manifest.json", "entries.csv", "results.csv")])
+    name = models.CharField(
+        max_length=16, choices=[(n, n) for n in ("manifest.json", "entries.csv", "results.csv")]
+    )
     content = models.BinaryField()
     sha256 = models.CharField(max_length=64)
     size = models.PositiveBigIntegerField()
@@ -271,7 +282,9 @@ class Request(models.Model):
     """
 
     draw = models.ForeignKey(Draw, on_delete=models.PROTECT, related_name="requests")
-    applicant = models.ForeignKey("registrations.Applicant", on_delete=models.PROTECT, related_name="requests")
+    applicant = models.ForeignKey(
+        "registrations.Applicant", on_delete=models.PROTECT, related_name="requests"
+    )
     ticket = models.CharField(max_length=10, unique=True)
     ports = ArrayField(models.CharField(max_length=3), help_text="Port codes, most preferred first.")
     group_size = models.PositiveSmallIntegerField()
@@ -286,7 +299,9 @@ class Request(models.Model):
             # One live request per group per draw. The condition names `withdrawn_at`, never `state`, so
             # the bulk state changes stay in-place (HOT) updates.
             models.UniqueConstraint(
-                fields=["draw", "applicant"], condition=Q(withdrawn_at__isnull=True), name="request_one_per_draw"
+                fields=["draw", "applicant"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="request_one_per_draw",
             ),
             models.CheckConstraint(condition=Q(ticket__regex=TICKET), name="request_ticket_form"),
             models.CheckConstraint(condition=Q(group_size__gte=1), name="request_group_size_positive"),
@@ -314,7 +329,9 @@ class RequestStatus(models.Model):
     """
 
     request = models.OneToOneField(Request, primary_key=True, on_delete=models.CASCADE, related_name="status")
-    draw = models.ForeignKey(Draw, on_delete=models.PROTECT, related_name="+", help_text="The request's draw.")
+    draw = models.ForeignKey(
+        Draw, on_delete=models.PROTECT, related_name="+", help_text="The request's draw."
+    )
     state = models.CharField(max_length=12, choices=RequestState.choices, default=RequestState.SUBMITTED)
     decided_at = models.DateTimeField(null=True, blank=True)
 
@@ -381,7 +398,9 @@ class Offer(models.Model):
         ordering = ["draw", "order"]
         constraints = [
             models.UniqueConstraint(fields=["draw", "order"], name="offer_order_unique"),
-            models.CheckConstraint(condition=Q(state__in=[s.value for s in OfferState]), name="offer_state_known"),
+            models.CheckConstraint(
+                condition=Q(state__in=[s.value for s in OfferState]), name="offer_state_known"
+            ),
             models.CheckConstraint(
                 condition=iff(Q(state="open"), Q(settled_at__isnull=True)), name="offer_settled_at"
             ),

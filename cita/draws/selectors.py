@@ -54,7 +54,7 @@ class PolicyValues:
 
 
 def reference_time_zone() -> zoneinfo.ZoneInfo:
-    """The one time zone draw windows are defined in (`CITA_DRAW_TIME_ZONE`), since a draw covers all ports."""
+    """The one time zone draw windows are defined in (`CITA_DRAW_TIME_ZONE`): a draw covers all ports."""
     return zoneinfo.ZoneInfo(settings.CITA_DRAW_TIME_ZONE)
 
 
@@ -157,7 +157,11 @@ def request_list_for_actor(*, actor: Actor, limit: int = 10) -> list[Request]:
 def offer_get_for_actor(*, actor: Actor, offer_id: int) -> Offer:
     """One offer made to the actor's own group."""
     applicant = applicant_get_for_actor(actor=actor)
-    row = Offer.objects.filter(pk=offer_id, applicant=applicant).select_related("port", "draw", "request").first()
+    row = (
+        Offer.objects.filter(pk=offer_id, applicant=applicant)
+        .select_related("port", "draw", "request")
+        .first()
+    )
     if row is None:
         raise NotFound("no such offer")
     return row
@@ -167,7 +171,9 @@ def offer_list_for_actor(*, actor: Actor, limit: int = 10) -> list[Offer]:
     """The offers made to the actor's group, newest first."""
     applicant = applicant_get_for_actor(actor=actor)
     return list(
-        Offer.objects.filter(applicant=applicant).select_related("port", "draw").order_by("-created_at")[:limit]
+        Offer.objects.filter(applicant=applicant)
+        .select_related("port", "draw")
+        .order_by("-created_at")[:limit]
     )
 
 

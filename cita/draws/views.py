@@ -6,6 +6,10 @@ Thin: parse input, call one service or selector, render. The applicant-web pages
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -32,8 +36,23 @@ from cita.ports.selectors import port_list
 from cita.registrations.selectors import applicant_get_for_actor
 
 
+def resident_chosen(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """An NGO worker who has not chosen a resident to help is sent to the NGO console to choose one
+    (as on every applicant page)."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        actor = request.actor  # type: ignore[attr-defined]
+        if actor.role is Role.NGO and actor.applicant_id is None:
+            return HttpResponseRedirect(reverse("staff:home"))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 @allow(Role.APPLICANT, Role.NGO)
 @require_http_methods(["GET", "POST"])
+@resident_chosen
 def home(request: HttpRequest) -> HttpResponse:
     """Today's draw: the group's request and ticket, or the form to ask; earlier results and offers."""
     actor = request.actor  # type: ignore[attr-defined]
@@ -73,6 +92,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @allow(Role.APPLICANT, Role.NGO)
 @require_POST
+@resident_chosen
 def withdraw(request: HttpRequest) -> HttpResponse:
     """Take the group's request out of today's draw."""
     actor = request.actor  # type: ignore[attr-defined]
@@ -88,12 +108,15 @@ def withdraw(request: HttpRequest) -> HttpResponse:
     except CitaError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("Your request was withdrawn. You can ask again while the window is open."))
+        messages.success(
+            request, _("Your request was withdrawn. You can ask again while the window is open.")
+        )
     return HttpResponseRedirect(reverse("draws:home"))
 
 
 @allow(Role.APPLICANT, Role.NGO)
 @require_http_methods(["GET", "POST"])
+@resident_chosen
 def offer(request: HttpRequest, offer_id: int) -> HttpResponse:
     """An offer: where and when, the deadline, and the two buttons (confirm, give the seat back)."""
     actor = request.actor  # type: ignore[attr-defined]

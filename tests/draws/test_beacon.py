@@ -54,7 +54,8 @@ def test_the_draw_waits_for_the_beacon_raises_an_alert_and_then_publishes_with_i
     frozen_clock.set(WINDOW_CLOSES)
     cycle_run_due(actor=JOB)
     draw.refresh_from_db()
-    assert draw.status == DrawStatus.FROZEN and draw.server_seed is None
+    assert draw.status == DrawStatus.FROZEN
+    assert draw.server_seed is None
     assert not Offer.objects.exists()
 
     # Well past the round's time and still nothing: the draw waits, visibly, and alerts.
@@ -63,8 +64,10 @@ def test_the_draw_waits_for_the_beacon_raises_an_alert_and_then_publishes_with_i
         cycle_run_due(actor=JOB)
         cycle_run_due(actor=JOB)
     draw.refresh_from_db()
-    assert draw.status == DrawStatus.BEACON_WAIT and draw.server_seed is None
-    assert "HTTP 404" in draw.beacon_error and draw.beacon_attempts == 3
+    assert draw.status == DrawStatus.BEACON_WAIT
+    assert draw.server_seed is None
+    assert "HTTP 404" in draw.beacon_error
+    assert draw.beacon_attempts == 3
     assert AuditEvent.objects.filter(action="draw.beacon_unavailable").count() == 1
     assert any("waits for the beacon" in record.message for record in caplog.records)
     assert not Offer.objects.exists()
@@ -73,9 +76,11 @@ def test_the_draw_waits_for_the_beacon_raises_an_alert_and_then_publishes_with_i
     value = chain.publish(expected_round)
     cycle_run_due(actor=JOB)
     draw.refresh_from_db()
-    assert draw.status == DrawStatus.PUBLISHED and draw.beacon_value == value
+    assert draw.status == DrawStatus.PUBLISHED
+    assert draw.beacon_value == value
     manifest = json.loads(bytes(draw.files.get(name="manifest.json").content))
     assert manifest["beacon"] == {"source": chain_url(chain), "round": expected_round, "value": value}
+    assert draw.selected_count is not None
     assert Offer.objects.filter(draw=draw).count() == draw.selected_count > 0
 
 

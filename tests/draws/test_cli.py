@@ -26,7 +26,8 @@ def test_draw_run_opens_then_publishes_then_has_nothing_left_to_do(frozen_clock,
     assert "2026-12-01: published, 3 entries, 2 selected, 2 seats" in out
     assert "2026-12-01-2: open until" in out
     draw = Draw.objects.get(draw_id="2026-12-01")
-    assert draw.status == DrawStatus.PUBLISHED and draw.notices_done
+    assert draw.status == DrawStatus.PUBLISHED
+    assert draw.notices_done
     assert main(["draw", "run", "--date", "2026-12-01"]) == 0
     assert "published" in capsys.readouterr().out
 

@@ -26,7 +26,6 @@ from tests.factories.draws import (
 )
 from tests.factories.registrations import actor_for, registered_group
 
-
 # The PostgreSQL servers here allow 100 connections (shared with other test runs): at most this many
 # threads race at once, each running its share of the jobs back to back.
 MAX_THREADS = 40
@@ -72,7 +71,8 @@ def test_fifty_concurrent_submissions_of_one_request_create_one(frozen_clock):
 
     created = [r for r in results if isinstance(r, Request)]
     refused = [r for r in results if isinstance(r, AlreadyRequested)]
-    assert len(created) == 1 and len(refused) == 49, Counter(type(r).__name__ for r in results)
+    assert len(created) == 1, Counter(type(r).__name__ for r in results)
+    assert len(refused) == 49
     assert Request.objects.filter(applicant=applicant).count() == 1
 
 
@@ -94,9 +94,11 @@ def test_two_hundred_confirmations_racing_the_deadline_and_other_bookings_never_
 
     deadline = offers[0].deadline
     frozen_clock.set(deadline - dt.timedelta(seconds=1))  # confirmers are just in time...
-    confirms: list[Callable[[], Any]] = [
-        (lambda offer=offer: offer_confirm(offer=offer, actor=actor_for(offer.applicant))) for offer in offers
-    ]
+
+    def confirm(offer: Offer) -> Callable[[], Any]:
+        return lambda: offer_confirm(offer=offer, actor=actor_for(offer.applicant))
+
+    confirms = [confirm(offer) for offer in offers]
     takes: list[Callable[[], Any]] = [
         lambda: capacity_take(port_id=slot.pk, day=APPOINTMENT_DAY, slot=dt.time(8), seats=1)
         for _ in range(50)
@@ -114,7 +116,8 @@ def test_two_hundred_confirmations_racing_the_deadline_and_other_bookings_never_
     assert Appointment.objects.filter(offer__state=OfferState.EXPIRED).count() == 0
     # Every seat has exactly one holder: a confirmed group, another booking, or nobody (still free).
     assert len(confirmed) + taken_by_others + capacity.left == 200
-    assert capacity.left >= 0 and taken_by_others <= states[OfferState.EXPIRED]
+    assert capacity.left >= 0
+    assert taken_by_others <= states[OfferState.EXPIRED]
     print(
         f"confirmed {len(confirmed)}, expired {states[OfferState.EXPIRED]}, taken by others {taken_by_others}"
     )

@@ -89,7 +89,9 @@ def test_a_whole_day_from_window_to_second_chance_publishes_bundles_that_verify(
         25,
     )
     listed = client.get("/transparency/draws.json").json()["draws"][0]
-    assert listed["commitment"] == draw.commitment and listed["server_seed"] is None and listed["files"] == {}
+    assert listed["commitment"] == draw.commitment
+    assert listed["server_seed"] is None
+    assert listed["files"] == {}
 
     frozen_clock.advance(hours=1)
     requests = [
@@ -101,23 +103,25 @@ def test_a_whole_day_from_window_to_second_chance_publishes_bundles_that_verify(
     frozen_clock.set(WINDOW_CLOSES)
     assert cycle_run_due(actor=JOB)[0] == "2026-12-01: published"
     draw.refresh_from_db()
-    assert draw.status == DrawStatus.PUBLISHED and draw.entries_count == 24
+    assert draw.status == DrawStatus.PUBLISHED
+    assert draw.entries_count == 24
     offers = list(Offer.objects.filter(draw=draw).select_related("applicant", "port").order_by("order"))
+    assert draw.selected_count is not None
     assert len(offers) == draw.selected_count > 0
     assert sum(o.group_size for o in offers) <= 11
     assert {r.state for r in Request.objects.all()} == {RequestState.SELECTED, RequestState.NOT_SELECTED}
-    assert seats_held() == {k: v for k, v in seats_owed().items()} | {
-        k: 0 for k in seats_held() if k not in seats_owed()
-    }
+    assert seats_held() == dict(seats_owed().items()) | {k: 0 for k in seats_held() if k not in seats_owed()}
     notices = Counter(Notice.objects.values_list("kind", flat=True))
-    assert notices["selected"] == len(offers) and notices["not_selected"] == 24 - len(offers)
+    assert notices["selected"] == len(offers)
+    assert notices["not_selected"] == 24 - len(offers)
 
     first = fetch_bundle(client, "2026-12-01", tmp_path / "round1")
     result = cita_verify(first)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("verified 2026-12-01")
     manifest = json.loads((first / "manifest.json").read_bytes())
-    assert manifest["server_seed"] and manifest["reserve_percent"] == 25
+    assert manifest["server_seed"]
+    assert manifest["reserve_percent"] == 25
 
     # Some confirm, one declines, the rest let the deadline pass.
     frozen_clock.advance(hours=1)
@@ -125,17 +129,18 @@ def test_a_whole_day_from_window_to_second_chance_publishes_bundles_that_verify(
     appointments = [offer_confirm(offer=o, actor=actor_for(o.applicant)) for o in confirmed]
     offer_decline(offer=offers[-1], actor=actor_for(offers[-1].applicant))
     second = Draw.objects.get(first=draw, round=2)
-    assert second.status == DrawStatus.OPEN and second.closes_at == draw.deadline
+    assert second.status == DrawStatus.OPEN
+    assert second.closes_at == draw.deadline
 
     frozen_clock.set(draw.deadline + dt.timedelta(minutes=1))
     lines = cycle_run_due(actor=JOB)
-    assert any("expired" in line for line in lines) and "2026-12-01-2: published" in lines
+    assert any("expired" in line for line in lines)
+    assert "2026-12-01-2: published" in lines
     second.refresh_from_db()
     released = sum(o.group_size for o in offers[len(offers) // 2 :])
-    assert second.seats == released and second.entries_count == 24 - len(offers)
-    assert seats_held() == {k: v for k, v in seats_owed().items()} | {
-        k: 0 for k in seats_held() if k not in seats_owed()
-    }
+    assert second.seats == released
+    assert second.entries_count == 24 - len(offers)
+    assert seats_held() == dict(seats_owed().items()) | {k: 0 for k in seats_held() if k not in seats_owed()}
     lucky = list(Offer.objects.filter(draw=second).select_related("applicant"))
     assert lucky, "released seats went to groups not selected in round 1"
     assert all(o.request.draw_id == draw.pk for o in lucky)
@@ -173,4 +178,5 @@ def test_a_tampered_results_file_fails_verification(frozen_clock, client, tmp_pa
     (folder / "results.csv").write_text("\n".join([lines[0], ",".join(swapped), *lines[2:]]) + "\n")
     result = cita_verify(folder)
     assert result.returncode == 1
-    assert "NOT verified" in result.stderr and "line 2" in result.stderr
+    assert "NOT verified" in result.stderr
+    assert "line 2" in result.stderr

@@ -23,12 +23,15 @@ def published(db, frozen_clock) -> Draw:
 
 
 def test_each_group_hears_its_result_once_with_the_agreed_context(published):
-    assert not Notice.objects.filter(kind__in=["selected", "not_selected"]).exists()  # not in the draw's own transaction
+    assert not Notice.objects.filter(
+        kind__in=["selected", "not_selected"]
+    ).exists()  # not in the draw's own transaction
     batches = draw_notify(draw=published, actor=JOB, batch=4)
     assert batches == 4  # 9 not selected in batches of 4, then the closing batch
     selected = Notice.objects.filter(kind="selected")
     not_selected = Notice.objects.filter(kind="not_selected")
-    assert selected.count() == 3 and not_selected.count() == 9
+    assert selected.count() == 3
+    assert not_selected.count() == 9
     offer = Offer.objects.select_related("port", "request").first()
     assert offer is not None
     notice = selected.get(applicant=offer.applicant)
@@ -43,7 +46,8 @@ def test_each_group_hears_its_result_once_with_the_agreed_context(published):
         "time_zone": offer.port.time_zone,
     }
     sample = not_selected.first()
-    assert sample is not None and set(sample.context) == {"ticket", "draw_id", "appointment_date"}
+    assert sample is not None
+    assert set(sample.context) == {"ticket", "draw_id", "appointment_date"}
     published.refresh_from_db()
     assert published.notices_done
     assert draw_notify(draw=published, actor=JOB) == 0

@@ -11,17 +11,17 @@ from cita.appointments.models import Appointment, AppointmentState
 from cita.audit.models import AuditEvent
 from cita.core.errors import PermissionDenied
 from cita.draws.errors import OfferNotOpen
-from cita.draws.models import Draw, DrawStatus, Offer, OfferState, PriorityFlag, Request, RequestState
+from cita.draws.models import Draw, DrawStatus, Offer, OfferState, Request, RequestState
 from cita.draws.services import (
     draw_close,
     draw_open,
-    request_submit,
     draws_close_due,
     offer_confirm,
     offer_decline,
     offers_expire_due,
     offers_remind_due,
     priority_flag,
+    request_submit,
 )
 from cita.notifications.models import Notice
 from cita.ports.models import SlotCapacity
@@ -73,9 +73,11 @@ def test_confirming_issues_an_appointment_with_a_pass_and_tells_the_group(offers
     offer = offers[0]
     appointment = offer_confirm(offer=offer, actor=actor_for(offer.applicant))
     offer.refresh_from_db()
-    assert offer.state == OfferState.CONFIRMED and offer.settled_at == frozen_clock.now()
+    assert offer.state == OfferState.CONFIRMED
+    assert offer.settled_at == frozen_clock.now()
     assert (appointment.port, appointment.day, appointment.slot) == (offer.port, offer.day, offer.slot)
-    assert appointment.state == AppointmentState.SCHEDULED and appointment.pass_payload.startswith("CP1:")
+    assert appointment.state == AppointmentState.SCHEDULED
+    assert appointment.pass_payload.startswith("CP1:")
     notice = Notice.objects.get(kind="confirmed", applicant=offer.applicant)
     assert notice.context == {
         "appointment_id": appointment.pk,
@@ -111,7 +113,8 @@ def test_declining_gives_the_seats_back(offers):
     offer = offers[0]
     offer_decline(offer=offer, actor=actor_for(offer.applicant))
     offer.refresh_from_db()
-    assert offer.state == OfferState.DECLINED and left() == 1
+    assert offer.state == OfferState.DECLINED
+    assert left() == 1
 
 
 def test_the_expiry_job_expires_late_offers_once_and_gives_their_seats_back(offers, frozen_clock):
@@ -146,7 +149,8 @@ def test_one_reminder_before_the_deadline(offers, frozen_clock):
     assert offers_remind_due(actor=JOB) == 4
     assert offers_remind_due(actor=JOB) == 0
     notice = Notice.objects.filter(kind="deadline_reminder").first()
-    assert notice is not None and set(notice.context) == {
+    assert notice is not None
+    assert set(notice.context) == {
         "offer_id",
         "deadline",
         "port_name",
@@ -168,7 +172,8 @@ def test_confirming_ends_the_groups_priority(offers):
 def test_the_second_chance_draws_the_released_seats_among_those_not_selected(offers, frozen_clock):
     draw = offers[0].draw
     second = Draw.objects.get(first=draw, round=2)
-    assert second.status == DrawStatus.OPEN and second.closes_at == draw.deadline
+    assert second.status == DrawStatus.OPEN
+    assert second.closes_at == draw.deadline
     offer_decline(offer=offers[0], actor=actor_for(offers[0].applicant))
     offer_decline(offer=offers[1], actor=actor_for(offers[1].applicant))
     for offer in offers[2:]:
@@ -177,9 +182,11 @@ def test_the_second_chance_draws_the_released_seats_among_those_not_selected(off
     frozen_clock.set(draw.deadline)
     draws_close_due(actor=JOB)
     second.refresh_from_db()
-    assert second.status == DrawStatus.PUBLISHED and (second.seats, second.entries_count) == (2, 1)
+    assert second.status == DrawStatus.PUBLISHED
+    assert (second.seats, second.entries_count) == (2, 1)
     lucky = Offer.objects.get(draw=second)
-    assert lucky.request_id == left_out.pk and lucky.deadline == draw.deadline + dt.timedelta(hours=23)
+    assert lucky.request_id == left_out.pk
+    assert lucky.deadline == draw.deadline + dt.timedelta(hours=23)
     left_out.refresh_from_db()
     assert left_out.state == RequestState.SELECTED
     assert left() == 1  # two released, one taken again, one given back to the slot
@@ -194,7 +201,8 @@ def test_a_second_chance_with_no_released_seats_is_skipped_and_reveals_its_seed(
     frozen_clock.set(draw.deadline)
     draws_close_due(actor=JOB)
     second = Draw.objects.get(first=draw, round=2)
-    assert second.status == DrawStatus.SKIPPED and second.server_seed is not None
+    assert second.status == DrawStatus.SKIPPED
+    assert second.server_seed is not None
     assert not Draw.objects.filter(first=draw, round=3).exists()
     assert AuditEvent.objects.filter(action="draw.skipped", object_id=second.draw_id).exists()
 
@@ -205,7 +213,9 @@ def test_a_group_that_asked_again_meanwhile_is_left_out_of_the_second_chance(off
     left_out = Request.objects.select_related("applicant").get(status__state=RequestState.NOT_SELECTED)
     port_with_slots("SYS", slots=[("08:00", 5)], day=dt.date(2026, 12, 16))
     tomorrow = open_draw(frozen_clock, day=dt.date(2026, 12, 2))
-    request_submit(applicant=left_out.applicant, ports=["SYS"], actor=actor_for(left_out.applicant), draw=tomorrow)
+    request_submit(
+        applicant=left_out.applicant, ports=["SYS"], actor=actor_for(left_out.applicant), draw=tomorrow
+    )
     frozen_clock.set(draw.deadline)
     draws_close_due(actor=JOB)
     second = Draw.objects.get(first=draw, round=2)
@@ -234,15 +244,19 @@ def test_a_second_chance_declines_at_once_for_a_group_that_asked_again_while_it_
     frozen_clock.set(draw.deadline)
     draws_close_due(actor=JOB)
     chance = Draw.objects.get(first=draw, round=2)
-    assert chance.status == DrawStatus.FROZEN and chance.entries_count == 1
+    assert chance.status == DrawStatus.FROZEN
+    assert chance.entries_count == 1
     port_with_slots("ELP", slots=[("08:00", 5)], day=dt.date(2026, 12, 17), position=1)
     frozen_clock.set(WINDOW_CLOSES + dt.timedelta(days=1, hours=1))  # draw 2026-12-03 is open
     tomorrow = draw_open(day=dt.date(2026, 12, 3), actor=JOB)
-    request_submit(applicant=left_out.applicant, ports=["ELP"], actor=actor_for(left_out.applicant), draw=tomorrow)
+    request_submit(
+        applicant=left_out.applicant, ports=["ELP"], actor=actor_for(left_out.applicant), draw=tomorrow
+    )
     chain.publish(int(chance.beacon_round or 0))
     draws_close_due(actor=JOB)
     chance.refresh_from_db()
-    assert chance.status == DrawStatus.PUBLISHED and chance.selected_count == 1
+    assert chance.status == DrawStatus.PUBLISHED
+    assert chance.selected_count == 1
     auto = Offer.objects.get(draw=chance)
     assert (auto.state, auto.settled_reason) == (OfferState.DECLINED, "holds another booking")
     assert left() == 1  # the seat went back, for the next round

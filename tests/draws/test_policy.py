@@ -45,14 +45,17 @@ def test_a_policy_takes_effect_at_its_time_and_draws_record_the_values_they_used
     frozen_clock.set(WINDOW_OPENS - dt.timedelta(hours=1))
     row = policy_set(effective_from=start, actor=PLANNER, **values())
     event = AuditEvent.objects.get(action="draw_policy.set")
-    assert event.actor == "planner:7" and event.data["group_size_limit"] == 6
+    assert event.actor == "planner:7"
+    assert event.data["group_size_limit"] == 6
     frozen_clock.set(WINDOW_OPENS)
-    assert policy_current().policy is None and group_size_limit() == 8
+    assert policy_current().policy is None
+    assert group_size_limit() == 8
     today = draw_open(day=dt.date(2026, 12, 1), actor=JOB)
     assert (today.reserve_percent, today.appointment_date) == (10, dt.date(2026, 12, 15))
     # The new policy: window 09:00 to 20:00 the same day, 10 days ahead.
     frozen_clock.set(dt.datetime(2026, 12, 2, 17, 0, tzinfo=dt.UTC))  # 09:00 in Tijuana
-    assert policy_current().policy == row and group_size_limit() == 6
+    assert policy_current().policy == row
+    assert group_size_limit() == 6
     tomorrow = draw_open(day=dt.date(2026, 12, 2), actor=JOB)
     assert tomorrow.policy == row
     assert (tomorrow.reserve_percent, tomorrow.confirm_hours, tomorrow.group_size_limit) == (20, 12, 6)
@@ -60,7 +63,8 @@ def test_a_policy_takes_effect_at_its_time_and_draws_record_the_values_they_used
     assert tomorrow.closes_at == dt.datetime(2026, 12, 3, 4, 0, tzinfo=dt.UTC)  # 20:00 Tijuana
     # The draw opened before keeps what it opened with.
     today.refresh_from_db()
-    assert today.reserve_percent == 10 and Draw.objects.count() == 2
+    assert today.reserve_percent == 10
+    assert Draw.objects.count() == 2
 
 
 @pytest.mark.django_db
@@ -95,6 +99,10 @@ def test_only_planners_and_admins_set_the_policy(frozen_clock, role):
 
 @pytest.mark.django_db
 def test_a_window_with_equal_times_lasts_a_day(frozen_clock):
-    policy_set(effective_from=frozen_clock.now(), actor=PLANNER, **values(window_opens=dt.time(12), window_closes=dt.time(12)))
+    policy_set(
+        effective_from=frozen_clock.now(),
+        actor=PLANNER,
+        **values(window_opens=dt.time(12), window_closes=dt.time(12)),
+    )
     opens, closes = policy_current(at=WINDOW_OPENS).window(dt.date(2026, 12, 1))
     assert closes - opens == dt.timedelta(days=1)

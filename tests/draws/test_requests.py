@@ -57,7 +57,8 @@ def test_a_request_gets_a_ticket_the_group_size_a_notice_and_an_audit_event(draw
     request = ask(group, ports=["ELP", "SYS"])
     assert re.fullmatch(r"[A-Z0-9]{10}", request.ticket)
     assert (request.group_size, request.ports, request.state) == (3, ["ELP", "SYS"], RequestState.SUBMITTED)
-    assert len(request.people.members) == 3 and len(request.people.document_indexes) == 3
+    assert len(request.people.members) == 3
+    assert len(request.people.document_indexes) == 3
     notice = Notice.objects.get(applicant=group)
     assert notice.kind == "request_received"
     assert notice.context == {
@@ -138,7 +139,8 @@ def test_a_group_may_ask_again_after_withdrawing_in_the_same_window(draw):
     second = ask(group, ports=["ELP"])
     assert second.ticket != first.ticket
     first.refresh_from_db()
-    assert first.state == RequestState.WITHDRAWN and first.withdrawn_at is not None
+    assert first.state == RequestState.WITHDRAWN
+    assert first.withdrawn_at is not None
 
 
 def test_withdrawal_is_refused_after_the_window_closes_and_for_a_withdrawn_request(draw, frozen_clock):

@@ -13,15 +13,18 @@ from cita.draws.models import Draw, DrawStatus
 from cita.draws.services import cycle_run_due
 from cita.draws.services.cycle import SEED_CONTEXT
 from cita.lottery import commitment_compute
+from tests.conftest import sign_in_staff
 from tests.draws.conftest import Chain
 from tests.factories.draws import JOB, WINDOW_CLOSES, WINDOW_OPENS, port_with_slots, submitted
 from tests.factories.staff import StaffFactory
-from tests.conftest import sign_in_staff
 
 
 def everything_public(client) -> str:
     """Every public page and file of every draw, and the whole audit log, as one text."""
-    parts = [client.get("/transparency/").content.decode(), client.get("/transparency/draws.json").content.decode()]
+    parts = [
+        client.get("/transparency/").content.decode(),
+        client.get("/transparency/draws.json").content.decode(),
+    ]
     for draw in client.get("/transparency/draws.json").json()["draws"]:
         for url in draw["files"].values():
             parts.append(client.get(url.removeprefix("http://testserver")).content.decode())
@@ -30,7 +33,9 @@ def everything_public(client) -> str:
 
 
 @pytest.mark.django_db
-def test_the_seed_is_nowhere_before_the_reveal_and_everywhere_after(frozen_clock, client, chain: Chain, caplog):
+def test_the_seed_is_nowhere_before_the_reveal_and_everywhere_after(
+    frozen_clock, client, chain: Chain, caplog
+):
     port_with_slots("SYS", slots=[("08:00", 2)])
     frozen_clock.set(WINDOW_OPENS)
     with caplog.at_level(logging.DEBUG):
@@ -38,7 +43,8 @@ def test_the_seed_is_nowhere_before_the_reveal_and_everywhere_after(frozen_clock
         draw = Draw.objects.get()
         seed = unseal(draw.seed_sealed, context=SEED_CONTEXT)
         assert commitment_compute(seed) == draw.commitment
-        assert seed not in draw.seed_sealed and draw.server_seed is None
+        assert seed not in draw.seed_sealed
+        assert draw.server_seed is None
         for _ in range(3):
             submitted(ports=["SYS"])
         assert seed not in everything_public(client)
@@ -48,16 +54,20 @@ def test_the_seed_is_nowhere_before_the_reveal_and_everywhere_after(frozen_clock
         draw.refresh_from_db()
         assert draw.status == DrawStatus.FROZEN
         public = everything_public(client)
-        assert '"server_seed": null' in public and draw.commitment in public
+        assert '"server_seed": null' in public
+        assert draw.commitment in public
         assert seed not in public
         # Staff see no more than the public.
         admin = StaffFactory.create(role="admin")
         sign_in_staff(client, admin)
         page = client.get(f"/admin/draws/draw/{draw.pk}/change/")
-        assert page.status_code == 200 and seed not in page.content.decode()
+        assert page.status_code == 200
+        assert seed not in page.content.decode()
         assert draw.seed_sealed not in page.content.decode()
         client.logout()
-    assert all(seed not in record.getMessage() and seed not in str(record.__dict__) for record in caplog.records)
+    assert all(
+        seed not in record.getMessage() and seed not in str(record.__dict__) for record in caplog.records
+    )
     # Revealed: now it is published, and matches the commitment published at the start.
     chain.publish(int(draw.beacon_round or 0))
     cycle_run_due(actor=JOB)

@@ -26,8 +26,11 @@ def test_the_page_shows_the_open_draw_and_the_ranked_port_choices(setup, client)
     page = client.get("/draw/")
     text = page.content.decode()
     assert page.status_code == 200
-    assert "15/12/2026" in text and "Personas en su grupo: 2." in text
-    assert 'name="port_1"' in text and 'name="port_2"' in text and "San Ysidro" in text
+    assert "15/12/2026" in text
+    assert "Personas en su grupo: 2." in text
+    assert 'name="port_1"' in text
+    assert 'name="port_2"' in text
+    assert "San Ysidro" in text
 
 
 def test_asking_through_the_form_gives_the_ticket(setup, client):
@@ -36,7 +39,8 @@ def test_asking_through_the_form_gives_the_ticket(setup, client):
     request = Request.objects.get()
     assert request.ports == ["ELP", "SYS"]
     page = client.get("/draw/").content.decode()
-    assert request.ticket in page and "Retirar la solicitud" in page
+    assert request.ticket in page
+    assert "Retirar la solicitud" in page
 
 
 def test_form_errors_are_shown_in_the_applicants_language(setup, client):
@@ -57,24 +61,28 @@ def test_withdrawing_from_the_page(setup, client):
 
 
 def test_confirming_an_offer_leads_to_the_pass(setup, client, frozen_clock):
-    draw, group = setup
+    draw, _group = setup
     client.post("/draw/", {"port_1": "SYS"})
     frozen_clock.set(WINDOW_CLOSES)
     draw_close(draw=Draw.objects.get(pk=draw.pk), actor=JOB)
     offer = Offer.objects.get()
     home = client.get("/draw/").content.decode()
-    assert "Usted fue seleccionado" in home and f"/draw/offers/{offer.pk}" in home
+    assert "Usted fue seleccionado" in home
+    assert f"/draw/offers/{offer.pk}" in home
     page = client.get(f"/draw/offers/{offer.pk}")
-    assert page.status_code == 200 and "Confirmar la cita" in page.content.decode()
+    assert page.status_code == 200
+    assert "Confirmar la cita" in page.content.decode()
     response = client.post(f"/draw/offers/{offer.pk}", {"action": "confirm"})
     appointment = Appointment.objects.get()
-    assert response.status_code == 302 and response["Location"] == f"/appointments/{appointment.pk}/pass"
+    assert response.status_code == 302
+    assert response["Location"] == f"/appointments/{appointment.pk}/pass"
     again = client.post(f"/draw/offers/{offer.pk}", {"action": "decline"})
-    assert again.status_code == 409 and "Usted ya confirmó esta oferta." in again.content.decode()
+    assert again.status_code == 409
+    assert "Usted ya confirmó esta oferta." in again.content.decode()
 
 
 def test_declining_an_offer(setup, client, frozen_clock):
-    draw, group = setup
+    draw, _group = setup
     client.post("/draw/", {"port_1": "SYS"})
     frozen_clock.set(WINDOW_CLOSES)
     draw_close(draw=Draw.objects.get(pk=draw.pk), actor=JOB)

@@ -8,7 +8,7 @@ import datetime as dt
 from cita.appointments.models import Appointment
 from cita.appointments.services import _sign
 from cita.core import clock
-from cita.draws.models import Draw, DrawFile, Offer, Request
+from cita.draws.models import Draw, DrawFile, Offer, Request, RequestStatus
 from cita.lottery import seed_new
 from cita.ports.models import Port
 from cita.registrations.models import Applicant
@@ -39,7 +39,9 @@ def access_objects(*, applicant: Applicant, port: Port) -> Appointment:
         frozen_at=now,
         created_at=now,
     )
-    DrawFile.objects.create(draw=draw, name="manifest.json", content=b"{}\n", sha256="1" * 64, size=3, updated_at=now)
+    DrawFile.objects.create(
+        draw=draw, name="manifest.json", content=b"{}\n", sha256="1" * 64, size=3, updated_at=now
+    )
     request = Request.objects.create(
         draw=draw,
         applicant=applicant,
@@ -47,11 +49,10 @@ def access_objects(*, applicant: Applicant, port: Port) -> Appointment:
         ports=[port.code],
         group_size=1,
         waiting_since=now.date(),
-        state="selected",
-        decided_at=now,
         created_at=now,
         created_by="test",
     )
+    RequestStatus.objects.create(request=request, draw=draw, state="selected", decided_at=now)
     Offer.objects.create(
         pk=ACCESS_OFFER_ID,
         request=request,

@@ -25,12 +25,19 @@ APPOINTMENT_DAY = dt.date(2026, 12, 15)
 
 
 def port_with_slots(
-    code: str, *, slots: Sequence[tuple[str, int]], day: dt.date = APPOINTMENT_DAY, position: int = 0, **extra: object
+    code: str,
+    *,
+    slots: Sequence[tuple[str, int]],
+    day: dt.date = APPOINTMENT_DAY,
+    position: int = 0,
+    **extra: object,
 ) -> Port:
     """A port with the given (HH:MM, seats) slots on `day`."""
     port = PortFactory.create(code=code, position=position, **extra)
     for slot, seats in slots:
-        SlotCapacity.objects.create(port=port, day=day, slot=dt.time.fromisoformat(slot), seats=seats, left=seats)
+        SlotCapacity.objects.create(
+            port=port, day=day, slot=dt.time.fromisoformat(slot), seats=seats, left=seats
+        )
     return port
 
 
@@ -40,7 +47,9 @@ def open_draw(frozen_clock: clock.FrozenClock, *, day: dt.date = DRAW_DAY) -> Dr
     return draw_open(day=day, actor=JOB)
 
 
-def submitted(*, ports: Sequence[str], size: int = 1, language: str = "es", draw: Draw | None = None) -> Request:
+def submitted(
+    *, ports: Sequence[str], size: int = 1, language: str = "es", draw: Draw | None = None
+) -> Request:
     """A newly registered group of `size` people asking in the open draw."""
     applicant = registered_group(size=size, language=language)
     return request_submit(applicant=applicant, ports=list(ports), actor=actor_for(applicant), draw=draw)
@@ -49,11 +58,17 @@ def submitted(*, ports: Sequence[str], size: int = 1, language: str = "es", draw
 def staff_actor(user: User) -> Actor:
     """The actor of a signed-in staff member (MFA passed), as the middleware builds it."""
     return Actor(
-        role=Role(user.role), user_id=user.pk, port_id=user.port_id, shelter_id=user.shelter_id, name=user.username
+        role=Role(user.role),
+        user_id=user.pk,
+        port_id=user.port_id,
+        shelter_id=user.shelter_id,
+        name=user.username,
     )
 
 
-def appointments_made(frozen_clock: clock.FrozenClock, *, count: int = 1, size: int = 2, code: str = "SYS") -> list[Appointment]:
+def appointments_made(
+    frozen_clock: clock.FrozenClock, *, count: int = 1, size: int = 2, code: str = "SYS"
+) -> list[Appointment]:
     """Groups that asked, were drawn and confirmed: their appointments (port `code`, 2026-12-15 08:00)."""
     from cita.draws.models import Offer
     from cita.draws.services import draw_close, offer_confirm

@@ -26,20 +26,27 @@ def published(db, frozen_clock) -> Draw:
 
 def test_draws_json_lists_each_draw_with_its_commitment_status_and_files(published, client):
     response = client.get("/transparency/draws.json")
-    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
     data = response.json()
     assert data["format"] == "cita-draws-v1"
     assert [d["draw_id"] for d in data["draws"]] == ["2026-12-01-2", "2026-12-01"]
     first = data["draws"][1]
-    assert first["appointment_date"] == "2026-12-15" and first["status"] == "published"
-    assert first["commitment"] == published.commitment and first["server_seed"] == published.server_seed
-    assert first["entries"] == 4 and first["selected"] == 2 and first["seats"] == 2
+    assert first["appointment_date"] == "2026-12-15"
+    assert first["status"] == "published"
+    assert first["commitment"] == published.commitment
+    assert first["server_seed"] == published.server_seed
+    assert first["entries"] == 4
+    assert first["selected"] == 2
+    assert first["seats"] == 2
     assert first["files"] == {
         name: f"http://testserver/transparency/draws/2026-12-01/{name}"
         for name in ("manifest.json", "entries.csv", "results.csv")
     }
     second = data["draws"][0]
-    assert second["status"] == "open" and second["server_seed"] is None and second["files"] == {}
+    assert second["status"] == "open"
+    assert second["server_seed"] is None
+    assert second["files"] == {}
 
 
 def test_the_files_are_served_byte_for_byte_with_the_published_hashes(published, client):
@@ -51,12 +58,18 @@ def test_the_files_are_served_byte_for_byte_with_the_published_hashes(published,
         assert hashlib.sha256(response.content).hexdigest() == manifest[key]
         assert "immutable" in response["Cache-Control"]
         etag = response["ETag"]
-        assert client.get(f"/transparency/draws/2026-12-01/{name}", HTTP_IF_NONE_MATCH=etag).status_code == 304
+        assert (
+            client.get(f"/transparency/draws/2026-12-01/{name}", HTTP_IF_NONE_MATCH=etag).status_code == 304
+        )
 
 
 @pytest.mark.parametrize(
     "path",
-    ["/transparency/draws/2026-12-01/secret.txt", "/transparency/draws/1999-01-01/manifest.json", "/transparency/draws/2026-12-01-2/results.csv"],
+    [
+        "/transparency/draws/2026-12-01/secret.txt",
+        "/transparency/draws/1999-01-01/manifest.json",
+        "/transparency/draws/2026-12-01-2/results.csv",
+    ],
 )
 def test_unknown_files_are_not_found(published, client, path):
     assert client.get(path).status_code == 404
@@ -66,8 +79,10 @@ def test_the_page_lists_the_draws_and_explains_how_to_check_them_in_the_callers_
     page = client.get("/transparency/", HTTP_ACCEPT_LANGUAGE="ht")
     text = page.content.decode()
     assert page.status_code == 200
-    assert "Kijan pou verifye yon tiraj" in text and "cita draw verify" in text
-    assert published.commitment in text and published.server_seed in text
+    assert "Kijan pou verifye yon tiraj" in text
+    assert "cita draw verify" in text
+    assert published.commitment in text
+    assert published.server_seed in text
     assert "/transparency/draws/2026-12-01/results.csv" in text
 
 

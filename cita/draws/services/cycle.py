@@ -41,8 +41,8 @@ from cita.draws.models import (
     RequestState,
     RequestStatus,
 )
-from cita.draws.services.offers import offers_expire_due
 from cita.draws.selectors import PolicyValues, policy_current, reference_time_zone
+from cita.draws.services.offers import offers_expire_due
 from cita.lottery import (
     Beacon as LotteryBeacon,
 )
@@ -120,7 +120,9 @@ def _beacon_fields(*, freeze_at: dt.datetime, known: Draw | None = None) -> dict
             )
             if earlier is None:
                 raise
-            info = ChainInfo(genesis_time=int(earlier.beacon_genesis or 0), period=int(earlier.beacon_period or 0))
+            info = ChainInfo(
+                genesis_time=int(earlier.beacon_genesis or 0), period=int(earlier.beacon_period or 0)
+            )
     return {
         "beacon_source": beacon.source,
         "beacon_round": info.round_at(freeze_at),
@@ -139,7 +141,9 @@ def draw_open(*, day: dt.date, actor: Actor) -> Draw:
     values = policy_current(at=now)
     opens_at, closes_at = values.window(day)
     if not opens_at <= now < closes_at:
-        raise DrawNotDue(f"the window of {day} runs from {opens_at:%Y-%m-%d %H:%M} to {closes_at:%Y-%m-%d %H:%M} UTC")
+        raise DrawNotDue(
+            f"the window of {day} runs from {opens_at:%Y-%m-%d %H:%M} to {closes_at:%Y-%m-%d %H:%M} UTC"
+        )
     beacon = _beacon_fields(freeze_at=closes_at)
     return _draw_commit(
         draw_id=day.isoformat(),
@@ -223,7 +227,9 @@ def draw_open_due(*, actor: Actor, now: dt.datetime | None = None) -> list[Draw]
             try:
                 opened.append(draw_open(day=day, actor=actor))
             except BeaconUnavailable as exc:
-                log.error("draw window cannot open: beacon unreachable", extra={"day": str(day), "error": str(exc)})
+                log.error(
+                    "draw window cannot open: beacon unreachable", extra={"day": str(day), "error": str(exc)}
+                )
     return opened
 
 
@@ -248,7 +254,9 @@ def draw_close(*, draw: Draw, actor: Actor) -> Draw:
     if draw.beacon_round is not None and draw.beacon_value is None:
         # Fetched before the transaction: retries must not hold the draw's locks.
         beacon_value, beacon_error = _beacon_fetch(draw)
-    published = _draw_close_locked(draw_pk=draw.pk, actor=actor, beacon_value=beacon_value, beacon_error=beacon_error)
+    published = _draw_close_locked(
+        draw_pk=draw.pk, actor=actor, beacon_value=beacon_value, beacon_error=beacon_error
+    )
     return published
 
 
@@ -324,11 +332,13 @@ def _capacity_next_round(draw: Draw) -> tuple[list[SlotCapacity], list[int]]:
         .select_related("port")
     }
     rows, seats = [], []
-    for slot in listed:
-        key = (ports[slot.port].pk, dt.time.fromisoformat(slot.slot))
+    for listed_slot in listed:
+        key = (ports[listed_slot.port].pk, dt.time.fromisoformat(listed_slot.slot))
         row = rows_by_key.get(key)
         if row is None:  # the slot was removed since round 1: nothing to give
-            row = SlotCapacity(port=ports[slot.port], day=draw.appointment_date, slot=key[1], seats=0, left=0)
+            row = SlotCapacity(
+                port=ports[listed_slot.port], day=draw.appointment_date, slot=key[1], seats=0, left=0
+            )
         rows.append(row)
         seats.append(min(released[key], row.left))
     return rows, seats
@@ -344,7 +354,8 @@ def _freeze(
     if draw.round > 1 and sum(seats) == 0:
         return None, b""
     capacity = tuple(
-        Capacity(port=row.port.code, slot=f"{row.slot:%H:%M}", seats=n) for row, n in zip(rows, seats, strict=True)
+        Capacity(port=row.port.code, slot=f"{row.slot:%H:%M}", seats=n)
+        for row, n in zip(rows, seats, strict=True)
     )
     # Hold the seats: they are this draw's until its results are applied (then unallocated ones go back).
     for row, n in zip(rows, seats, strict=True):
@@ -376,7 +387,9 @@ def _freeze(
         if mark_entered:
             # When the reveal follows in this same transaction the state goes straight from submitted to
             # its result (one write per request instead of two); nobody can see the difference.
-            RequestStatus.objects.filter(draw=draw, state=RequestState.SUBMITTED).update(state=RequestState.ENTERED)
+            RequestStatus.objects.filter(draw=draw, state=RequestState.SUBMITTED).update(
+                state=RequestState.ENTERED
+            )
         _displaced_count_down(draw=draw, now=now)
     _mark("freeze: requests")
     _file_put(draw, ENTRIES, entries, now)
@@ -387,13 +400,20 @@ def _freeze(
     draw.entries_count = entry_count
     draw.seats = sum(seats)
     draw.frozen_at = now
-    draw.save(update_fields=["status", "entries_sha256", "entries_count", "seats", "frozen_at", "beacon_value"])
+    draw.save(
+        update_fields=["status", "entries_sha256", "entries_count", "seats", "frozen_at", "beacon_value"]
+    )
     audit_record(
         actor=actor,
         action="draw.frozen",
         object_type="draw",
         object_id=draw.draw_id,
-        data={"entries_sha256": entries_sha256, "entries": entry_count, "seats": draw.seats, "round": draw.round},
+        data={
+            "entries_sha256": entries_sha256,
+            "entries": entry_count,
+            "seats": draw.seats,
+            "round": draw.round,
+        },
     )
     return manifest, entries
 
@@ -426,13 +446,22 @@ def _beacon_wait(*, draw: Draw, now: dt.datetime, error: str, actor: Actor) -> N
             action="draw.beacon_unavailable",
             object_type="draw",
             object_id=draw.draw_id,
-            data={"beacon_source": draw.beacon_source, "beacon_round": draw.beacon_round, "error": error[:300]},
+            data={
+                "beacon_source": draw.beacon_source,
+                "beacon_round": draw.beacon_round,
+                "error": error[:300],
+            },
         )
     draw.save(update_fields=fields)
     if alert:
         log.error(
             "draw waits for the beacon",
-            extra={"draw": draw.draw_id, "beacon_round": draw.beacon_round, "attempts": draw.beacon_attempts, "error": error},
+            extra={
+                "draw": draw.draw_id,
+                "beacon_round": draw.beacon_round,
+                "attempts": draw.beacon_attempts,
+                "error": error,
+            },
         )
 
 
@@ -469,7 +498,9 @@ def _publish(
     server_seed = _reveal(draw)
     beacon = None
     if draw.beacon_round is not None:
-        beacon = LotteryBeacon(source=draw.beacon_source, round=int(draw.beacon_round), value=str(draw.beacon_value))
+        beacon = LotteryBeacon(
+            source=draw.beacon_source, round=int(draw.beacon_round), value=str(draw.beacon_value)
+        )
     manifest = replace(manifest, server_seed=server_seed, beacon=beacon)
     entries = entries_from_bytes(entries_csv, ports={slot.port for slot in manifest.capacity})
     allocation = draw_allocate(manifest=manifest, entries=entries)
@@ -487,7 +518,9 @@ def _publish(
             "ticket", "id", "applicant_id", "group_size"
         )
     }
-    ports = {port.code: port.pk for port in Port.objects.filter(code__in={r.port for r in allocation.results})}
+    ports = {
+        port.code: port.pk for port in Port.objects.filter(code__in={r.port for r in allocation.results})
+    }
     offers = Offer.objects.bulk_create(
         Offer(
             request_id=requests[result.ticket][1],
@@ -514,7 +547,9 @@ def _publish(
         state=RequestState.SELECTED, decided_at=now
     )
     if moved != len(selected_ids):
-        raise DrawStateError(f"draw {draw.draw_id}: {len(selected_ids) - moved} selected requests changed state")
+        raise DrawStateError(
+            f"draw {draw.draw_id}: {len(selected_ids) - moved} selected requests changed state"
+        )
     if draw.round == 1:
         RequestStatus.objects.filter(draw=draw, state=expected).update(
             state=RequestState.NOT_SELECTED, decided_at=now
@@ -524,7 +559,9 @@ def _publish(
     used: Counter[tuple[str, str]] = Counter()
     for result, offer in zip(allocation.results, offers, strict=True):
         used[(result.port, result.slot)] += offer.group_size
-    slot_ports = {port.code: port.pk for port in Port.objects.filter(code__in={c.port for c in manifest.capacity})}
+    slot_ports = {
+        port.code: port.pk for port in Port.objects.filter(code__in={c.port for c in manifest.capacity})
+    }
     for slot in manifest.capacity:
         unused = slot.seats - used[(slot.port, slot.slot)]
         if unused > 0:
@@ -587,7 +624,9 @@ def _decline_conflicts(*, draw: Draw, offers: Iterable[Offer], now: dt.datetime,
     for offer in offers:
         DrawApplicant.objects.select_for_update().filter(applicant_id=offer.applicant_id).first()
         request = Request.objects.select_related("people", "applicant", "draw").get(pk=offer.request_id)
-        if not _people_busy(applicant=request.applicant, documents=list(request.people.document_indexes), draw=request.draw):
+        if not _people_busy(
+            applicant=request.applicant, documents=list(request.people.document_indexes), draw=request.draw
+        ):
             continue
         Offer.objects.filter(pk=offer.pk, state=OfferState.OPEN).update(
             state=OfferState.DECLINED, settled_at=now, settled_reason="holds another booking"
@@ -595,7 +634,12 @@ def _decline_conflicts(*, draw: Draw, offers: Iterable[Offer], now: dt.datetime,
         offer.state = OfferState.DECLINED
         capacity_release(port_id=offer.port_id, day=offer.day, slot=offer.slot, seats=offer.group_size)
         events.append(
-            Event("offer.declined", "offer", str(offer.pk), {"draw": draw.draw_id, "reason": "holds another booking"})
+            Event(
+                "offer.declined",
+                "offer",
+                str(offer.pk),
+                {"draw": draw.draw_id, "reason": "holds another booking"},
+            )
         )
     if events:
         audit_record_many(actor=actor, events=events)
@@ -616,7 +660,9 @@ def _next_round_commit(*, draw: Draw, actor: Actor) -> Draw | None:
     try:
         beacon = _beacon_fields(freeze_at=closes_at, known=draw)
     except BeaconUnavailable as exc:
-        log.error("second chance not committed: beacon unreachable", extra={"draw": draw.draw_id, "error": str(exc)})
+        log.error(
+            "second chance not committed: beacon unreachable", extra={"draw": draw.draw_id, "error": str(exc)}
+        )
         return None
     values = PolicyValues(
         window_opens=dt.time(0),
@@ -687,4 +733,3 @@ def _notify_soon(draw_id: str) -> None:
         notify.defer(draw_id=draw_id)
     except Exception:  # the worker's queue is down: the periodic `draws.notify_due` will do it
         log.warning("could not queue draws.notify", extra={"draw": draw_id}, exc_info=True)
-

@@ -44,7 +44,11 @@ def offer_confirm(*, offer: Offer, actor: Actor) -> Appointment:
     """Accept the offered seat before the deadline: issues the appointment and its signed pass."""
     _acting_for(actor, offer)
     now = clock.now()
-    offer = Offer.objects.select_for_update(of=("self",)).select_related("port", "request", "draw", "applicant").get(pk=offer.pk)
+    offer = (
+        Offer.objects.select_for_update(of=("self",))
+        .select_related("port", "request", "draw", "applicant")
+        .get(pk=offer.pk)
+    )
     if offer.state != OfferState.OPEN:
         raise _not_open(offer)
     updated = Offer.objects.filter(pk=offer.pk, state=OfferState.OPEN, deadline__gt=now).update(

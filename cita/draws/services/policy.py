@@ -42,11 +42,11 @@ def policy_set(
         ("confirm_hours", confirm_hours, 1, 168),
         ("group_size_limit", group_size_limit, 1, 30),
     )
-    for field, value, low, high in checks:
-        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+    for field, number, low, high in checks:
+        if not isinstance(number, int) or isinstance(number, bool) or not low <= number <= high:
             raise InvalidPolicy(f"{field} must be a whole number from {low} to {high}.", field=field)
-    for field, value in (("window_opens", window_opens), ("window_closes", window_closes)):
-        if value.second or value.microsecond or value.tzinfo is not None:
+    for field, time in (("window_opens", window_opens), ("window_closes", window_closes)):
+        if time.second or time.microsecond or time.tzinfo is not None:
             raise InvalidPolicy(f"{field} must be a wall-clock time on a whole minute.", field=field)
     if horizon_days * 24 <= confirm_hours + 24:
         raise InvalidPolicy(

@@ -63,7 +63,9 @@ def _window_closed() -> WindowClosed:
 def _lock_draw_shared(draw: Draw, now: dt.datetime) -> None:
     """Hold the draw row FOR SHARE: many requests at once, but never while it freezes (FOR UPDATE)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT status, closes_at, opens_at FROM draws_draw WHERE id = %s FOR SHARE", [draw.pk])
+        cursor.execute(
+            "SELECT status, closes_at, opens_at FROM draws_draw WHERE id = %s FOR SHARE", [draw.pk]
+        )
         row = cursor.fetchone()
     if row is None or row[0] != DrawStatus.OPEN or not row[2] <= now < row[1]:
         raise _window_closed()
@@ -123,7 +125,9 @@ def request_submit(
     if record is None:
         try:
             with transaction.atomic():
-                record = DrawApplicant.objects.create(applicant=applicant, waiting_since=today, first_request_at=now)
+                record = DrawApplicant.objects.create(
+                    applicant=applicant, waiting_since=today, first_request_at=now
+                )
         except IntegrityError:
             # The group's first request racing with another: the other created the row; queue behind it.
             record = DrawApplicant.objects.select_for_update().get(applicant=applicant)
@@ -167,7 +171,12 @@ def request_submit(
         action="request.submitted",
         object_type="request",
         object_id=request.pk,
-        data={"draw": draw.draw_id, "applicant": applicant.pk, "group_size": request.group_size, "ports": ranked},
+        data={
+            "draw": draw.draw_id,
+            "applicant": applicant.pk,
+            "group_size": request.group_size,
+            "ports": ranked,
+        },
     )
     notice_enqueue(
         kind=NoticeKind.REQUEST_RECEIVED,
@@ -269,7 +278,11 @@ def priority_flag(
     if existing is not None:
         return existing
     flag = PriorityFlag.objects.create(
-        applicant=applicant, kind=PriorityKind.URGENT, reason=reason, created_at=clock.now(), created_by=actor.label
+        applicant=applicant,
+        kind=PriorityKind.URGENT,
+        reason=reason,
+        created_at=clock.now(),
+        created_by=actor.label,
     )
     # The reason may describe a person's situation: it stays sealed in the flag, out of the audit log.
     audit_record(

@@ -10,7 +10,7 @@ from cita.core.actors import Actor
 from cita.core.errors import NotFound
 from cita.draws.models import Draw, DrawStatus
 from cita.draws.selectors import policy_current
-from cita.draws.services.cycle import draw_close, draw_open, draws_close_due, draw_open_due
+from cita.draws.services.cycle import draw_close, draw_open, draw_open_due, draws_close_due
 from cita.draws.services.notices import draw_notify, draws_notify_due
 from cita.draws.services.offers import offers_expire_due, offers_remind_due
 
@@ -53,7 +53,10 @@ def draw_run(*, day: dt.date, actor: Actor) -> list[str]:
     rounds = [draw]
     while rounds:
         row = rounds.pop(0)
-        if row.status in (DrawStatus.OPEN, DrawStatus.FROZEN, DrawStatus.BEACON_WAIT) and row.closes_at <= now:
+        if (
+            row.status in (DrawStatus.OPEN, DrawStatus.FROZEN, DrawStatus.BEACON_WAIT)
+            and row.closes_at <= now
+        ):
             row = draw_close(draw=row, actor=actor)
         if row.status == DrawStatus.PUBLISHED and not row.notices_done:
             draw_notify(draw=row, actor=actor)

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from cita.notifications.models import Notice, NoticeKind
+from cita.notifications.selectors import signin_code_of
 from cita.registrations.models import Consent, Member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -86,7 +87,8 @@ def test_sign_in_register_a_group_edit_and_remove_a_member(phone, artifacts, lan
     notice = Notice.objects.filter(kind=NoticeKind.SIGNIN_CODE).latest("id")
     assert notice.address == phone_number.replace(" ", "")
     assert notice.language == language
-    code = notice.context["code"]
+    code = signin_code_of(notice=notice)
+    assert code is not None
     page.fill("#id_code", "000000" if code != "000000" else "111111")
     submit(page)
     assert text["wrong"] in page.locator("#errors").inner_text()

@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 
 from cita.notifications.models import Notice
+from cita.notifications.selectors import signin_code_of
 from cita.registrations.errors import CodeExpired, CodeWrong, InvalidContact, TooManyCodes
 from cita.registrations.models import Applicant, OneTimeCode
 from cita.registrations.signin import (
@@ -25,7 +26,9 @@ def send(raw="+52 664 111 2222", *, client="browser-1", ip="10.0.0.1", language=
 
 def code_of(sent) -> str:
     row = OneTimeCode.objects.get(token=sent.token)
-    return Notice.objects.get(dedup_key=f"code:{row.pk}").context["code"]
+    code = signin_code_of(notice=Notice.objects.get(dedup_key=f"code:{row.pk}"))
+    assert code is not None
+    return code
 
 
 def test_a_code_is_six_digits_and_only_its_keyed_hash_is_stored(frozen_clock):

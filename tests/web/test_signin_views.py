@@ -6,6 +6,7 @@ from django.test import Client
 
 from cita.core.middleware import SESSION_APPLICANT, SESSION_EPOCH
 from cita.notifications.models import Notice, NoticeKind
+from cita.notifications.selectors import signin_code_of
 from cita.registrations.models import Applicant
 from tests.conftest import sign_in_applicant
 from tests.factories.registrations import applicant, registered_group
@@ -19,7 +20,9 @@ def ask_code(client: Client, contact: str, language: str = "es"):
 
 
 def last_code() -> str:
-    return Notice.objects.filter(kind=NoticeKind.SIGNIN_CODE).latest("id").context["code"]
+    code = signin_code_of(notice=Notice.objects.filter(kind=NoticeKind.SIGNIN_CODE).latest("id"))
+    assert code is not None
+    return code
 
 
 def without_tokens(html: str) -> str:

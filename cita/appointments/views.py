@@ -21,7 +21,7 @@ from cita.appointments.services import appointment_cancel, public_keys_document
 from cita.core.access import allow
 from cita.core.actors import Actor, Role
 from cita.core.errors import CitaError, NotFound
-from cita.draws.views import resident_chosen
+from cita.draws.views import resident_chosen, same_origin_only
 
 
 def _own(request: HttpRequest, appointment_id: int) -> Appointment:
@@ -39,12 +39,13 @@ def _qr(appointment: Appointment) -> segno.QRCode:
 @allow(Role.APPLICANT, Role.NGO)
 @require_GET
 @never_cache
+@same_origin_only
 @resident_chosen
 def pass_page(request: HttpRequest, appointment_id: int) -> HttpResponse:
     """The pass to print or show: QR code, port, address, day, time, group size."""
     appointment = _own(request, appointment_id)
     svg = _qr(appointment).svg_inline(
-        scale=5, border=4, title=_("Appointment pass"), dark="#000", light="#fff"
+        border=4, omitsize=True, title=_("Appointment pass"), dark="#000", light="#fff"
     )
     return render(
         request,

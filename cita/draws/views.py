@@ -34,6 +34,20 @@ from cita.draws.selectors import (
 from cita.draws.services import offer_confirm, offer_decline, request_submit, request_withdraw
 from cita.ports.selectors import port_list
 from cita.registrations.selectors import applicant_get_for_actor
+from cita.web.middleware import CONTENT_SECURITY_POLICY
+
+
+def same_origin_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The applicant pages' Content-Security-Policy (cita.web.middleware) on pages outside the `web`
+    namespace: only cita's own files load, nothing inline runs."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        return response
+
+    return wrapper
 
 
 def resident_chosen(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -52,6 +66,7 @@ def resident_chosen(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
 
 @allow(Role.APPLICANT, Role.NGO)
 @require_http_methods(["GET", "POST"])
+@same_origin_only
 @resident_chosen
 def home(request: HttpRequest) -> HttpResponse:
     """Today's draw: the group's request and ticket, or the form to ask; earlier results and offers."""
@@ -116,6 +131,7 @@ def withdraw(request: HttpRequest) -> HttpResponse:
 
 @allow(Role.APPLICANT, Role.NGO)
 @require_http_methods(["GET", "POST"])
+@same_origin_only
 @resident_chosen
 def offer(request: HttpRequest, offer_id: int) -> HttpResponse:
     """An offer: where and when, the deadline, and the two buttons (confirm, give the seat back)."""

@@ -187,3 +187,19 @@ def test_two_officers_scanning_the_same_pass_at_once_check_it_in_once(frozen_clo
         thread.join()
     assert sorted(outcomes) == ["already"] * 19 + ["in"]
     assert AuditEvent.objects.filter(action="appointment.checked_in").count() == 1
+
+
+def test_after_a_key_rotation_old_passes_still_verify_until_their_key_is_dropped(appointment, settings):
+    from cita.core.crypto import new_key_ring_entry
+
+    old = settings.CITA_SIGNING_KEY
+    settings.CITA_SIGNING_KEY = f"{new_key_ring_entry('ts2')},{old}"
+    assert pass_verify(payload=appointment.pass_payload, port=appointment.port, day=APPOINTMENT_DAY).ok
+    from cita.appointments.services import public_keys_document
+
+    keys = public_keys_document()["keys"]
+    assert isinstance(keys, list)
+    assert [key["kid"] for key in keys] == ["ts2", "ts1"]
+    settings.CITA_SIGNING_KEY = new_key_ring_entry("ts3")
+    check = pass_verify(payload=appointment.pass_payload, port=appointment.port, day=APPOINTMENT_DAY)
+    assert check.code == "unknown_key"

@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"cita: demo data: {summary}", flush=True)
     logins = demo_logins()
     if args.no_serve:
-        _print_logins(base_url, logins)
+        _print_logins(base_url, logins, running=False)
         return 0
     return _serve(args, base_url, logins)
 
@@ -171,9 +171,12 @@ def _wait_until_up(url: str, children: list[subprocess.Popen[bytes]], timeout: f
     return False
 
 
-def _print_logins(base_url: str, logins: list[tuple[str, str, str]]) -> None:
+def _print_logins(base_url: str, logins: list[tuple[str, str, str]], *, running: bool = True) -> None:
     width = max((len(user) for _, user, _ in logins), default=10)
-    print(f"\ncita demo is running at {base_url}/  (Ctrl-C stops everything)\n", flush=True)
+    if running:
+        print(f"\ncita demo is running at {base_url}/  (Ctrl-C stops everything)\n", flush=True)
+    else:
+        print(f"\ncita demo is ready; `make demo` serves it at {base_url}/\n", flush=True)
     print("Demo logins (synthetic people only):")
     for role, user, secret in logins:
         print(f"  {role:<10} {user:<{width}}  {secret}")

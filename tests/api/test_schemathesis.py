@@ -5,7 +5,7 @@ caller: the public operations anonymously, the applicant's with an applicant's s
 the officer's and planner's with theirs. Schemathesis generates valid and invalid input for every
 operation; every response must be no server error and must conform to the document (status declared,
 content type, body schema; invalid input refused with a 4xx). A bounded number of examples per operation
-keeps the run short; `derandomize` makes it repeatable.
+keeps the run short; `derandomize` draws the same inputs on every run.
 """
 
 from __future__ import annotations

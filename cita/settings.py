@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "cita.draws",
     "cita.appointments",
     "cita.transparency",
+    "cita.api",
     "cita.web",
 ]
 

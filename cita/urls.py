@@ -14,6 +14,7 @@ urlpatterns = [
     path("staff/", include("cita.staff.urls")),
     path("audit/", include("cita.audit.urls")),
     path("admin/", admin_site.urls),
+    path("api/v1/", include("cita.api.urls")),
     path("", include("cita.notifications.urls")),
     path("", include("cita.draws.urls")),
     path("", include("cita.appointments.urls")),

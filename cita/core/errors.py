@@ -1,4 +1,4 @@
-"""The root of every domain error. One place (cita.core.problems) maps them to HTML pages and API problems."""
+"""The root of every domain error. cita.api.problems maps them to API problem responses."""
 
 from __future__ import annotations
 
@@ -19,6 +19,10 @@ class CitaError(Exception):
         self.message = message
         self.field = field
         self.objects = objects
+
+    def problem_members(self) -> dict[str, Any]:
+        """Extra members of the API problem body (plain JSON values, never personal data)."""
+        return {}
 
 
 class NotFound(CitaError):

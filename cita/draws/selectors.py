@@ -185,9 +185,11 @@ def applicant_has_active_request(*, applicant: Applicant, exclude_draw: Draw | N
     return rows.exists()
 
 
+# Priority flags still in force: not ended, and urgent or with displaced draws left.
+ACTIVE_PRIORITY = Q(ended_at__isnull=True) & (Q(kind="urgent") | Q(draws_remaining__gt=0))
+
+
 def priority_tier(*, applicant: Applicant) -> int:
     """The tier the group would have if a draw froze now: 0 with an active priority flag, else 1."""
-    active = PriorityFlag.objects.filter(applicant=applicant, ended_at__isnull=True).filter(
-        Q(kind="urgent") | Q(draws_remaining__gt=0)
-    )
+    active = PriorityFlag.objects.filter(ACTIVE_PRIORITY, applicant=applicant)
     return 0 if active.exists() else 1

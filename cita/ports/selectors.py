@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet, Sum
 
+from cita.core import clock
+from cita.core.actors import Actor, Role
 from cita.core.errors import NotFound
 from cita.ports.models import Port, SlotCapacity, WeeklySlot
 
@@ -146,3 +148,18 @@ def port_get(*, code: str) -> Port:
     if port is None:
         raise NotFound("no such port")
     return port
+
+
+def port_for_actor(*, actor: Actor) -> Port:
+    """The port an officer works at (other callers have none)."""
+    if actor.role is not Role.OFFICER or actor.mfa_pending or actor.port_id is None:
+        raise NotFound("no port")
+    port = Port.objects.filter(pk=actor.port_id).first()
+    if port is None:
+        raise NotFound("no port")
+    return port
+
+
+def port_today(*, port: Port) -> dt.date:
+    """Today's date at the port (appointment days are the port's own days)."""
+    return clock.now().astimezone(port.tz).date()

@@ -17,3 +17,13 @@ def one_time_code_purge_job(timestamp: int) -> None:
     """Every hour: delete one-time codes that expired a day ago or more (idempotent)."""
     deleted = one_time_code_purge()
     log.info("one-time codes purged", extra={"deleted": deleted})
+
+
+@app.periodic(cron="23 3 * * *", periodic_id="registrations.retention_purge")
+@app.task(name="registrations.retention_purge", queueing_lock="registrations.retention_purge")
+def retention_purge_job(timestamp: int) -> None:
+    """Every day: purge the personal data of cases closed CITA_RETENTION_DAYS ago (idempotent)."""
+    from cita.core.actors import system
+    from cita.registrations.retention import retention_purge_due
+
+    retention_purge_due(actor=system("registrations.retention_purge"))

@@ -7,6 +7,7 @@ declared access differs from the table fails the matrix.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +16,11 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from cita.api.auth import operation_roles
+from cita.api.main import api
 from cita.core.access import declared_roles
+from cita.core.actors import Role
+from cita.draws.models import Offer
 from tests.conftest import sign_in_applicant, sign_in_staff
 from tests.factories.appointments import access_objects
 from tests.factories.ports import PortFactory
@@ -53,15 +58,24 @@ APPLICANT_PAGES = frozenset({"applicant"}) | NGO
 SAME_ROLE = {"ngo_other": "ngo", "officer_other": "officer"}
 
 
+OFFICERS = frozenset({"officer", "officer_other"})
+APPLICANT = frozenset({"applicant"})
+NOBODY: frozenset[str] = frozenset()
+# Not signed in (for the API): refused with 401; every other refused caller gets 403.
+NOT_SIGNED_IN = frozenset({"anonymous"}) | SIGNING_IN
+
+
 @dataclass(frozen=True)
 class Rule:
     """Who gets in (`admits`), and how to call the route (`path` with {placeholders} for the objects the
-    fixture makes, `method`, form `data`)."""
+    fixture makes, `method`, form `data`, or a JSON body when `json`; string values of `data` take the
+    placeholders too)."""
 
     admits: frozenset[str]
     path: str
     method: str = "get"
     data: dict[str, Any] = field(default_factory=dict)
+    json: bool = False
 
 
 RULES: dict[str, Rule] = {
@@ -139,6 +153,47 @@ RULES: dict[str, Rule] = {
     "transparency:home": Rule(EVERYONE, "/transparency/"),
     "transparency:draws_json": Rule(EVERYONE, "/transparency/draws.json"),
     "transparency:draw_file": Rule(EVERYONE, "/transparency/draws/2026-12-01/manifest.json"),
+    # The JSON API (cita.api): each operation declares its callers (`auth=`); a refused caller gets a
+    # problem, 401 when not signed in, 403 otherwise. Domain refusals (409 window closed, …) are admitted.
+    "api:openapi-json": Rule(EVERYONE, "/api/v1/openapi.json"),
+    "api:api-root": Rule(NOBODY, "/api/v1/"),
+    "api:not_found": Rule(NOBODY, "/api/v1/no/such/operation"),
+    "api:session": Rule(EVERYONE, "/api/v1/session"),
+    "api:problems": Rule(EVERYONE, "/api/v1/problems"),
+    "api:draw_current": Rule(EVERYONE, "/api/v1/draws/current"),
+    "api:draws": Rule(EVERYONE, "/api/v1/draws"),
+    "api:draw": Rule(EVERYONE, "/api/v1/draws/2026-12-01"),
+    "api:ports": Rule(EVERYONE, "/api/v1/ports"),
+    "api:pass_keys": Rule(EVERYONE, "/api/v1/pass-keys"),
+    "api:group": Rule(APPLICANT, "/api/v1/me/group"),
+    "api:requests": Rule(APPLICANT, "/api/v1/me/requests"),
+    "api:request_submit": Rule(APPLICANT, "/api/v1/me/requests", "post", {"ports": ["SYS"]}, json=True),
+    "api:request": Rule(APPLICANT, "/api/v1/me/requests/{request}"),
+    "api:request_withdraw": Rule(APPLICANT, "/api/v1/me/requests/{request}/withdraw", "post", json=True),
+    "api:offers": Rule(APPLICANT, "/api/v1/me/offers"),
+    "api:offer": Rule(APPLICANT, "/api/v1/me/offers/900001"),
+    "api:offer_confirm": Rule(APPLICANT, "/api/v1/me/offers/900001/confirm", "post", json=True),
+    "api:offer_decline": Rule(APPLICANT, "/api/v1/me/offers/900001/decline", "post", json=True),
+    "api:appointments": Rule(APPLICANT, "/api/v1/me/appointments"),
+    "api:appointment": Rule(APPLICANT, "/api/v1/me/appointments/900001"),
+    "api:appointment_pass": Rule(APPLICANT, "/api/v1/me/appointments/900001/pass"),
+    "api:appointment_cancel": Rule(APPLICANT, "/api/v1/me/appointments/900001/cancel", "post", json=True),
+    "api:pass_verify": Rule(
+        OFFICERS, "/api/v1/officer/passes/verify", "post", {"payload": "{payload}"}, json=True
+    ),
+    "api:pass_check_in": Rule(
+        OFFICERS, "/api/v1/officer/passes/check-in", "post", {"payload": "{payload}"}, json=True
+    ),
+    "api:manifest": Rule(OFFICERS, "/api/v1/officer/manifest"),
+    "api:capacity_day": Rule(PLANNERS, "/api/v1/planner/capacity/{port}/2026-12-15"),
+}
+# Which callers each role an API operation declares stands for.
+API_CALLERS = {
+    Role.PUBLIC: EVERYONE,
+    Role.APPLICANT: APPLICANT,
+    Role.OFFICER: OFFICERS,
+    Role.PLANNER: frozenset({"planner"}),
+    Role.ADMIN: frozenset({"admin"}),
 }
 # Extra paths inside a namespace rule, to show the rule holds beyond the index page.
 NAMESPACE_SAMPLES = {"admin:*": ["/admin/registrations/applicant/", "/admin/audit/auditevent/"]}
@@ -169,6 +224,28 @@ def test_every_view_declares_who_may_use_it():
     assert not undeclared
 
 
+def test_every_api_operation_declares_the_callers_the_table_admits():
+    mismatched = []
+    for operation in api_operations():
+        name = f"api:{operation.url_name}"
+        declared = frozenset().union(
+            *(API_CALLERS[role] for role in operation_roles(operation.auth_callbacks))
+        )
+        if name not in RULES or RULES[name].admits != declared:
+            mismatched.append(f"{name}: declares {sorted(declared)}")
+    assert not mismatched, "\n".join(mismatched)
+
+
+def api_operations() -> list[Any]:
+    """Every operation of the API."""
+    return [
+        operation
+        for router in api._get_bound_routers()
+        for path_view in router.path_operations.values()
+        for operation in path_view.operations
+    ]
+
+
 def binding(role: str, port: Any, shelter: Any) -> dict[str, Any]:
     """Officers belong to a port, NGO workers to a shelter."""
     return {"port": port} if role == "officer" else {"shelter": shelter} if role == "ngo" else {}
@@ -181,7 +258,7 @@ def callers(db) -> tuple[Callable[[], dict[str, Client]], dict[str, Any]]:
     port, other_port = PortFactory.create(code="SYS"), PortFactory.create(code="OTH")
     shelter, other_shelter = ShelterFactory.create(), ShelterFactory.create()
     applicant = registered_group()
-    access_objects(applicant=applicant, port=port)
+    appointment = access_objects(applicant=applicant, port=port)
     staff = {
         role: StaffFactory.create(role=role, **binding(role, port, shelter))
         for role in STAFF - set(SAME_ROLE)
@@ -195,6 +272,8 @@ def callers(db) -> tuple[Callable[[], dict[str, Client]], dict[str, Any]]:
         "account": StaffFactory.create(role="auditor").pk,
         "port": port.code,
         "member": applicant.members.get(relationship="self").pk,
+        "request": Offer.objects.get(pk=900_001).request_id,
+        "payload": appointment.pass_payload,
     }
 
     def make() -> dict[str, Client]:
@@ -211,9 +290,12 @@ def callers(db) -> tuple[Callable[[], dict[str, Client]], dict[str, Any]]:
 
 
 def admitted(response: Any) -> bool:
-    """The caller got the page (or a redirect that is not a sign-in or MFA step)."""
-    if response.status_code in (403, 404, 405):
+    """The caller got the page (or a redirect that is not a sign-in or MFA step); for the API, the caller
+    got past the access rules (a domain refusal such as "window closed" is an answer to an admitted one)."""
+    if response.status_code in (401, 403, 404, 405):
         return False
+    if is_problem(response):
+        return response.status_code < 500
     if response.status_code == 302:
         location = response["Location"]
         return not any(step in location for step in ("/staff/signin", "/staff/mfa", "/signin"))
@@ -226,15 +308,42 @@ def test_route_role_matrix(callers):
     failures = []
     for name, rule in RULES.items():
         clients = make()
+        data = {k: v.format(**objects) if isinstance(v, str) else v for k, v in rule.data.items()}
         for path in [rule.path.format(**objects), *NAMESPACE_SAMPLES.get(name, [])]:
             for caller, client in clients.items():
-                response = getattr(client, rule.method)(path, rule.data)
+                if rule.json:
+                    response = getattr(client, rule.method)(path, json.dumps(data), "application/json")
+                else:
+                    response = getattr(client, rule.method)(path, data)
                 if admitted(response) != (caller in rule.admits):
                     failures.append(f"{name} {path} as {caller}: {response.status_code}")
+                if path.startswith("/api/"):
+                    failures.extend(api_refusal_faults(f"{name} {path} as {caller}", caller, rule, response))
                 # Object scoping: what a colleague of another port or shelter may not see does not exist.
                 colleague = SAME_ROLE.get(caller)
                 if colleague in rule.admits and caller not in rule.admits and response.status_code != 404:
                     failures.append(f"{name} {path} as {caller}: {response.status_code}, expected 404")
                 checked += 1
-    print(f"route x role pairs checked: {checked} ({len(RULES)} routes x {len(CALLERS)} callers, + samples)")
+    api_rules = sum(name.startswith("api:") for name in RULES)
+    print(
+        f"route x role pairs checked: {checked} ({len(RULES)} routes x {len(CALLERS)} callers, + samples); "
+        f"of them the API: {api_rules * len(CALLERS)} ({api_rules} routes)"
+    )
     assert not failures, "\n".join(failures)
+
+
+def is_problem(response: Any) -> bool:
+    """An RFC 9457 problem body (every API error)."""
+    return str(response.get("Content-Type", "")).startswith("application/problem+json")
+
+
+def api_refusal_faults(label: str, caller: str, rule: Rule, response: Any) -> list[str]:
+    """An API error is a problem body; a refused caller gets 401 when not signed in, 403 otherwise."""
+    faults = []
+    if response.status_code >= 400 and not is_problem(response):
+        faults.append(f"{label}: {response.status_code} without a problem body")
+    if rule.admits and caller not in rule.admits:
+        expected = 401 if caller in NOT_SIGNED_IN else 403
+        if response.status_code != expected:
+            faults.append(f"{label}: {response.status_code}, expected {expected}")
+    return faults

@@ -8,7 +8,7 @@ import datetime as dt
 from cita.appointments.models import Appointment
 from cita.appointments.services import _sign
 from cita.core import clock
-from cita.draws.models import Draw, DrawFile, Offer, Request, RequestStatus
+from cita.draws.models import Draw, DrawFile, Offer, Request, RequestPeople, RequestStatus
 from cita.lottery import seed_new
 from cita.ports.models import Port
 from cita.registrations.models import Applicant
@@ -53,6 +53,8 @@ def access_objects(*, applicant: Applicant, port: Port) -> Appointment:
         created_by="test",
     )
     RequestStatus.objects.create(request=request, draw=draw, state="selected", decided_at=now)
+    principal = applicant.members.order_by("id").first()
+    RequestPeople.objects.create(request=request, members=[principal.pk] if principal else [])
     Offer.objects.create(
         pk=ACCESS_OFFER_ID,
         request=request,

@@ -22,8 +22,10 @@ from cita.sim.report import (
     Summary,
     compare,
     comparison_json,
+    comparison_rows,
     comparison_text,
     summary_compute,
+    summary_facts,
     summary_text,
 )
 from cita.sim.scenario import (
@@ -59,6 +61,7 @@ __all__ = [
     "bundle_writer",
     "compare",
     "comparison_json",
+    "comparison_rows",
     "comparison_text",
     "comparison_write",
     "outcome_write",
@@ -67,5 +70,6 @@ __all__ = [
     "scenario_override",
     "simulate",
     "summary_compute",
+    "summary_facts",
     "summary_text",
 ]

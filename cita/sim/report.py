@@ -189,8 +189,9 @@ def _stats_text(stats: Stats) -> str:
     )
 
 
-def summary_text(summary: Summary) -> str:
-    """The summary as a few lines of plain text."""
+def summary_facts(summary: Summary) -> list[tuple[str, str]]:
+    """The summary as (label, value) pairs in plain words: the page shows them as a list, the text
+    summary as lines."""
     s = summary
     final = s.final
     if s.drain_days is not None:
@@ -200,34 +201,59 @@ def summary_text(summary: Summary) -> str:
     else:
         drain = "flat: not draining"
     share = f"{s.booked_share * 100:.1f} %" if s.booked_share is not None else "-"
-    lines = [
-        f"Scenario: {s.scenario} (seed {s.seed}), {s.days} days from {s.start} to {s.end}",
-        f"Capacity: {_n(s.seats_per_day)} seats a day over {s.ports} ports, reserve {s.reserve_percent} %, "
-        f"appointments {s.horizon_days} days after the draw",
-        f"Groups: {_n(s.initial_backlog)} waiting at the start, {_n(s.arrived)} arrived; at the end "
-        f"{_n(final['waiting'])} waiting, {_n(final['offered'])} holding an offer, "
-        f"{_n(final['booked'])} booked, {_n(final['attended'])} attended, "
-        f"{_n(final['no_show'])} no-show, {_n(final['left'])} gave up",
-        f"Backlog (groups waiting): start {_n(s.backlog_start)}, end {_n(s.backlog_end)}, peak "
-        f"{_n(s.backlog_peak)} on {s.backlog_peak_date}, mean {_n(s.backlog_mean)}; "
-        f"last {min(TREND_DAYS, s.days)} days {drain}",
-        f"Days from first request to the draw of the offer confirmed ({_n(s.wait.count)} groups): "
-        f"{_stats_text(s.wait)}",
-        f"Days waited so far by the {_n(s.still_waiting.count)} groups still waiting: "
-        f"{_stats_text(s.still_waiting)}",
-        f"Seats of the {s.appointment_days} appointment days drawn in the run: {_n(s.seats_nominal)} in the "
-        f"calendar, {_n(s.seats_closed)} closed, {_n(s.seats_booked)} booked ({share} of open seats), "
-        f"{_n(s.seats_attended)} attended, {_n(s.seats_no_show)} no-show, {_n(s.seats_unused)} unused",
-        f"Draws: {_n(s.rounds)} rounds computed by cita.lottery "
-        f"({_n(s.second_chance_rounds)} second chances), "
-        f"{_n(s.entries)} entries; persons selected: {_n(s.selected_persons)} in first rounds "
-        f"({_n(s.reserve_persons)} by the reserve), {_n(s.second_chance_persons)} in second chances; offers "
-        f"confirmed {_n(s.confirmed)}, declined or expired {_n(s.lapsed)}",
-        f"Closures: {_n(s.rebooked)} groups rebooked, "
-        f"{_n(s.displaced)} displaced (tier 0 in their next draws)",
-        f"Runtime: {s.seconds:.1f} s, of which cita.lottery {s.lottery_seconds:.1f} s",
+    return [
+        ("Scenario", f"{s.scenario} (seed {s.seed}), {s.days} days from {s.start} to {s.end}"),
+        (
+            "Capacity",
+            f"{_n(s.seats_per_day)} seats a day over {s.ports} ports, reserve {s.reserve_percent} %, "
+            f"appointments {s.horizon_days} days after the draw",
+        ),
+        (
+            "Groups",
+            f"{_n(s.initial_backlog)} waiting at the start, {_n(s.arrived)} arrived; at the end "
+            f"{_n(final['waiting'])} waiting, {_n(final['offered'])} holding an offer, "
+            f"{_n(final['booked'])} booked, {_n(final['attended'])} attended, "
+            f"{_n(final['no_show'])} no-show, {_n(final['left'])} gave up",
+        ),
+        (
+            "Backlog (groups waiting)",
+            f"start {_n(s.backlog_start)}, end {_n(s.backlog_end)}, peak {_n(s.backlog_peak)} on "
+            f"{s.backlog_peak_date}, mean {_n(s.backlog_mean)}",
+        ),
+        (f"Backlog over the last {min(TREND_DAYS, s.days)} days", drain),
+        (
+            f"Days from first request to the draw of the offer confirmed ({_n(s.wait.count)} groups)",
+            _stats_text(s.wait),
+        ),
+        (
+            f"Days waited so far by the {_n(s.still_waiting.count)} groups still waiting",
+            _stats_text(s.still_waiting),
+        ),
+        (
+            f"Seats of the {s.appointment_days} appointment days drawn in the run",
+            f"{_n(s.seats_nominal)} in the calendar, {_n(s.seats_closed)} closed, "
+            f"{_n(s.seats_booked)} booked ({share} of open seats), {_n(s.seats_attended)} used, "
+            f"{_n(s.seats_no_show)} lost to no-shows, "
+            f"{_n(s.seats_unused)} never booked",
+        ),
+        (
+            "Draws",
+            f"{_n(s.rounds)} rounds computed by cita.lottery ({_n(s.second_chance_rounds)} second chances), "
+            f"{_n(s.entries)} entries; persons selected: {_n(s.selected_persons)} in first rounds "
+            f"({_n(s.reserve_persons)} by the reserve), {_n(s.second_chance_persons)} in second chances",
+        ),
+        ("Offers", f"{_n(s.confirmed)} confirmed, {_n(s.lapsed)} declined or expired"),
+        (
+            "Closures",
+            f"{_n(s.rebooked)} groups rebooked, {_n(s.displaced)} displaced (tier 0 in their next draws)",
+        ),
+        ("Runtime", f"{s.seconds:.1f} s, of which cita.lottery {s.lottery_seconds:.1f} s"),
     ]
-    return "\n".join(lines) + "\n"
+
+
+def summary_text(summary: Summary) -> str:
+    """The summary as plain text, one `label: value` line each."""
+    return "".join(f"{label}: {value}\n" for label, value in summary_facts(summary))
 
 
 # (label, where the figure is in a summary) of each figure the comparison of two runs shows.
@@ -288,14 +314,20 @@ def compare(a: Summary, b: Summary) -> list[Difference]:
     return [Difference(label=label, key=key, a=_figure(a, key), b=_figure(b, key)) for label, key in COMPARED]
 
 
-def comparison_text(a: Summary, b: Summary) -> str:
-    """The comparison as an aligned plain-text table."""
-    rows = [("", f"A: {a.scenario}", f"B: {b.scenario}", "B - A", "change")]
+def comparison_rows(a: Summary, b: Summary) -> list[tuple[str, str, str, str, str]]:
+    """The comparison as text cells: figure, A, B, B - A, relative change."""
+    rows = []
     for d in compare(a, b):
         change = d.change
-        sign = "" if change is None or change <= 0 else "+"
+        sign = "+" if change is not None and change > 0 else ""
         relative = "-" if d.relative is None else f"{d.relative * 100:+.1f} %"
         rows.append((d.label, _n(d.a), _n(d.b), "-" if change is None else f"{sign}{_n(change)}", relative))
+    return rows
+
+
+def comparison_text(a: Summary, b: Summary) -> str:
+    """The comparison as an aligned plain-text table."""
+    rows = [("", f"A: {a.scenario}", f"B: {b.scenario}", "B - A", "change"), *comparison_rows(a, b)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = [
         "  ".join(

@@ -71,7 +71,7 @@ def charts_make(outcome: Outcome, *, prefix: str = "chart") -> list[Chart]:
     return [
         backlog_chart(outcome.days, prefix=f"{prefix}-backlog", closures=_closure_spans(outcome)),
         waits_chart(outcome.waits, prefix=f"{prefix}-waits"),
-        seats_chart(outcome.days, prefix=f"{prefix}-seats"),
+        seats_chart(outcome.days, prefix=f"{prefix}-seats", closures=_closure_spans(outcome)),
     ]
 
 
@@ -93,11 +93,10 @@ def backlog_chart(
     with _LOCK, matplotlib.rc_context(_RC):
         figure = Figure(figsize=_SIZE)
         axes = figure.subplots()
-        for first, last, port in closures:
-            axes.axvspan(first - 0.5, last + 0.5, color=GREY, alpha=0.15, linewidth=0)
-            axes.annotate(f"{port} closed", (first, 0), xytext=(2, 2), textcoords="offset points", fontsize=8)
+        _closures_shade(axes, closures)
         axes.plot(x, [d.waiting for d in days], color=BLUE, label="groups waiting")
         axes.plot(x, [d.arrivals for d in days], color=ORANGE, linestyle="--", label="new groups that day")
+        axes.set_ylim(bottom=0)
         _axes_finish(figure, axes, xlabel=f"day of the run (day 0 = {days[0].date})", ylabel="groups")
         svg = _svg(figure)
     table = Table(
@@ -187,13 +186,16 @@ def waits_chart(waits: Sequence[int], *, prefix: str) -> Chart:
     )
 
 
-def seats_chart(days: Sequence[DayMetrics], *, prefix: str) -> Chart:
+def seats_chart(
+    days: Sequence[DayMetrics], *, prefix: str, closures: Sequence[tuple[int, int, str]] = ()
+) -> Chart:
     """Per appointment day drawn in the run: open seats, seats booked and seats used by those who came."""
     title = "Seats per appointment day: open, booked, used"
     held = [d for d in days if d.appointments_drawn]
     with _LOCK, matplotlib.rc_context(_RC):
         figure = Figure(figsize=_SIZE)
         axes = figure.subplots()
+        _closures_shade(axes, closures)
         if held:
             x = [d.day for d in held]
             axes.plot(
@@ -293,6 +295,14 @@ def backlog_comparison_chart(a: Outcome, b: Outcome, *, prefix: str = "compare")
         table=table,
         figure=figure,
     )
+
+
+def _closures_shade(axes: Axes, closures: Sequence[tuple[int, int, str]]) -> None:
+    """Shade each closure's days, labelled with the port."""
+    for first, last, port in closures:
+        axes.axvspan(first - 0.5, last + 0.5, color=GREY, alpha=0.15, linewidth=0)
+        # x in days, y in the axes' height: the label sits at the top of the shaded band.
+        axes.text(first, 0.98, f" {port} closed", transform=axes.get_xaxis_transform(), va="top", fontsize=8)
 
 
 def _axes_finish(figure: Figure, axes: Axes, *, xlabel: str, ylabel: str, legend: bool = True) -> None:

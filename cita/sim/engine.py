@@ -263,10 +263,10 @@ class Simulation:
         self._second_chances(day, asked=asked)
         self._round_one(day, asked=asked)
         self._day_close(day)
-        if self.check:
-            self.invariants_check()
         self.metrics.append(day)
         self.today += 1
+        if self.check:
+            self.invariants_check()
         self.seconds += perf_counter() - started - (self.observer_seconds - observed)
         if (
             self.budget_seconds is not None
@@ -701,8 +701,8 @@ class Simulation:
     # -- checks ------------------------------------------------------------------------------------------
 
     def invariants_check(self) -> None:
-        """Raise `InvariantBroken` unless every group is in exactly one state and every seat of every day
-        ahead is free or held by exactly one offer or appointment, never more than the slot has."""
+        """Between two days: raise `InvariantBroken` unless every group is in exactly one state and every seat
+        of every day ahead is free or held by exactly one offer or appointment, never more than it has."""
         counts = np.bincount(self.state[: self.count], minlength=len(STATES))
         if int(counts.sum()) != self.count:
             raise InvariantBroken(f"{self.count} groups arrived but {int(counts.sum())} are counted")
@@ -714,7 +714,7 @@ class Simulation:
             raise InvariantBroken("the appointment book differs from the booked groups")
         held: dict[tuple[int, int], int] = {}
         for group, (appointment, slot) in self.holding.items():
-            if appointment <= self.today:
+            if appointment < self.today:
                 raise InvariantBroken(f"group {group} holds a seat on day {appointment}, already past")
             if self.slot_port[slot] in self.closed.get(appointment, set()):
                 raise InvariantBroken(f"group {group} holds a seat at a closed port")

@@ -588,7 +588,7 @@ def _integer(value: Any, *, where: str, low: int, high: int, expected: str = "")
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         if isinstance(value, float) and value.is_integer() and low <= value <= high:
             return int(value)
-        _fail(where, f"expected {expected or f'an integer from {low} to {high}'}, got {_show(value)}")
+        _fail(where, f"expected {expected or f'an integer from {low:,} to {high:,}'}, got {_show(value)}")
     return value
 
 
@@ -600,9 +600,14 @@ def _number(value: Any, *, where: str, low: float, high: float = math.inf) -> fl
         or not math.isfinite(value)
         or not low <= value <= high
     ):
-        bound = f"from {low:g} to {high:g}" if math.isfinite(high) else f"≥ {low:g}"
+        bound = f"from {_plain(low)} to {_plain(high)}" if math.isfinite(high) else f"≥ {_plain(low)}"
         _fail(where, f"expected a number {bound}, got {_show(value)}")
     return float(value)
+
+
+def _plain(number: float) -> str:
+    """A bound as people write it: 0, 0.5, 1,000,000."""
+    return f"{int(number):,}" if float(number).is_integer() else f"{number:g}"
 
 
 def _date(value: Any, where: str) -> dt.date:

@@ -5,9 +5,9 @@ One simulated day `t`, in the order the real cycle meets them:
 1. **Offers settle.** Offers made yesterday are confirmed (probability `confirm_rate`) or lapse (declined
    or expired): the group waits again and its seats go back to the slot and to its draw's next round.
 2. **Closures announced today** take the port's seats away for the closed days. Appointments there are
-   rebooked in their original allocation order on the earliest day (from tomorrow, within `rebook_days`)
-   with free seats at a port the group ranked, never displacing anyone; groups that cannot be placed wait
-   again with tier 0 for their next `displaced_draws` draws.
+   rebooked in their original allocation order on the earliest day (from tomorrow to `rebook_days` after
+   the closure ends) with free seats at a port the group ranked, never displacing anyone; groups that
+   cannot be placed wait again with tier 0 for their next `displaced_draws` draws.
 3. **Appointments of day t**: each booked group comes, or is a no-show (probability `no_show_rate`).
 4. **Groups**: waiting groups give up (probability `leave_rate`), new groups arrive (Poisson) and make their
    first request; every other waiting group asks again with probability `ask_rate`.
@@ -403,7 +403,7 @@ class Simulation:
                 affected.extend(moved)
         # DESIGN "Closures and rebooking": original allocation order, earliest first, never displacing.
         for group in sorted(affected, key=self.sequence.__getitem__):
-            placed = self._rebook(group)
+            placed = self._rebook(group, last=last + self.scenario.rebook_days)
             if placed is None:
                 del self.holding[group]
                 self.state[group] = WAITING
@@ -415,12 +415,13 @@ class Simulation:
                 self.by_day.setdefault(placed[0], set()).add(group)
                 day.rebooked += 1
 
-    def _rebook(self, group: int) -> tuple[int, int] | None:
-        """Take seats for a displaced group on the earliest day from tomorrow within `rebook_days`, at a
-        port it ranked (then any open port if the scenario allows); None when there is no room."""
+    def _rebook(self, group: int, *, last: int) -> tuple[int, int] | None:
+        """Take seats for a displaced group on the earliest day from tomorrow to `last` (the closure's end
+        plus `rebook_days`), at a port it ranked, in its order, then any open port if the scenario allows
+        (as cita.appointments' rebooking plan does); None when there is no room."""
         size = int(self.size[group])
         # Days before the first draw of the run (the warm-up) hold no simulated bookings: never used.
-        days = range(max(self.today + 1, self.horizon), self.today + self.scenario.rebook_days + 1)
+        days = range(max(self.today + 1, self.horizon), last + 1)
         choices = [self.rankings[self.ranking[group]]]
         if self.scenario.rebook_any_port:
             choices.append(tuple(self.port_codes))
@@ -616,9 +617,8 @@ class Simulation:
     def _entry_lines(self, groups: list[int], closed: set[str]) -> list[bytes]:
         """entries.csv lines of `groups` (ascending ids, so ascending tickets); closed ports are left out of
         each ranking and groups ranking nothing else are left out (as `cita.draws.bulk.entries_export`)."""
-        lines = self.lines
         if not closed:
-            return [lines[g] for g in groups]
+            return list(map(self.lines.__getitem__, groups))
         key = frozenset(closed)
         result = []
         for group in groups:

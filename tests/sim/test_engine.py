@@ -180,7 +180,7 @@ def test_a_sudden_closure_rebooks_who_it_can_and_puts_the_others_first_in_their_
             "arrivals.urgent_share": 0,
             "confirm_rate": 1.0,  # offers out this morning all become appointments before the announcement
             "displaced_draws": 2,
-            "rebook_days": 4,
+            "rebook_days": 2,  # rebooked up to day 14: 2 days after the closure
             "closures": [{"port": "AAA", "from": 10, "days": 3}],
         }
     )

@@ -38,8 +38,9 @@ from cita.sim.cost import scenario_cost
 if TYPE_CHECKING:
     from cita.sim.charts import Chart
 
-# A run the page starts: at most this many entries read by all its draws (estimated; ~1.5 s here) …
-PAGE_MAX_ENTRIES = 600_000
+# A run the page starts: at most this many entries read by all its draws (estimated; about 1 s on a
+# quiet machine of two cores, 3 s under load) …
+PAGE_MAX_ENTRIES = 400_000
 # … and stopped if it runs longer than this anyway (seconds of simulation, charts not counted).
 PAGE_BUDGET_SECONDS = 4.0
 PAGE_MAX_DAYS = 120

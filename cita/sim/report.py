@@ -205,7 +205,8 @@ def summary_facts(summary: Summary) -> list[tuple[str, str]]:
         ("Scenario", f"{s.scenario} (seed {s.seed}), {s.days} days from {s.start} to {s.end}"),
         (
             "Capacity",
-            f"{_n(s.seats_per_day)} seats a day over {s.ports} ports, reserve {s.reserve_percent} %, "
+            f"{_n(s.seats_per_day)} seats a day over {s.ports} port{'' if s.ports == 1 else 's'}, "
+            f"reserve {s.reserve_percent} %, "
             f"appointments {s.horizon_days} days after the draw",
         ),
         (

@@ -315,3 +315,51 @@ def test_metrics_rows_are_one_per_day_in_order():
     assert [d.day for d in outcome.days] == list(range(12))
     assert outcome.days[0].date == "2026-12-01"
     assert all(isinstance(getattr(d, f.name), int | str) for d in outcome.days for f in dataclasses.fields(d))
+
+
+def test_arrivals_change_level_on_the_days_the_scenario_says():
+    scenario = scenario_make({"arrivals.changes": [{"from": 10, "per_day": 0}, {"from": 20, "per_day": 60}]})
+    assert [scenario.arrivals.mean_on(day) for day in (0, 9, 10, 19, 20, 29)] == [18, 18, 0, 0, 60, 60]
+    days = simulate(scenario).days
+    assert all(d.arrivals == 0 for d in days[10:20])
+    assert sum(d.arrivals for d in days[20:]) > 2 * sum(d.arrivals for d in days[:10])
+
+
+def test_rebooking_may_use_any_open_port_only_when_the_scenario_allows_it():
+    def run(any_port: bool):
+        # Every group ranks AAA alone; nobody draws BBB's seats, so they are free when AAA closes. Rebooking
+        # looks no further than the closure's last day.
+        return simulate(
+            scenario_make(
+                {
+                    "ports.1.popularity": 0,
+                    "ports.1.seats": 100,
+                    "arrivals.ports_ranked": {"1": 1},
+                    "rebook_days": 0,
+                    "rebook_any_port": any_port,
+                    "closures": [{"port": "AAA", "from": 12, "days": 2}],
+                }
+            ),
+            check=True,
+        )
+
+    ranked_only = run(False).days[12]
+    any_port = run(True).days[12]
+    assert ranked_only.displaced > 0
+    assert any_port.displaced == 0
+    assert any_port.rebooked == ranked_only.rebooked + ranked_only.displaced
+
+
+def test_overlapping_closures_of_one_port_remove_its_seats_once():
+    outcome = simulate(
+        scenario_make(
+            {
+                "closures": [
+                    {"port": "AAA", "from": 10, "days": 3, "announced": 6},
+                    {"port": "AAA", "from": 12, "days": 3, "announced": 8},
+                ]
+            }
+        ),
+        check=True,
+    )
+    assert [d.appointment_closed for d in outcome.days[9:16]] == [0, 20, 20, 20, 20, 20, 0]

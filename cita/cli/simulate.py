@@ -7,6 +7,7 @@ was expected), or the output cannot be written.
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 from typing import TypeAlias
 
@@ -86,6 +87,11 @@ def _simulate(args: argparse.Namespace) -> int:
             base = args.compare or args.scenario
             changes = [] if args.compare else list(args.overrides)
             scenario_b = scenario_load(base, overrides=[*changes, *args.compare_overrides, *common])
+            if args.compare_overrides and not any(o.startswith("name=") for o in args.compare_overrides):
+                # Tell the runs apart in the comparison: "realistic (reserve_percent=20)".
+                scenario_b = replace(
+                    scenario_b, name=f"{scenario_b.name} ({', '.join(args.compare_overrides)})"
+                )
         out: Path | None = args.out
         bundles_a = bundles_b = None
         if args.bundles and out is not None:

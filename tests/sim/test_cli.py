@@ -131,7 +131,7 @@ def test_a_comparison_runs_both_and_reports_the_difference(scenario_file, tmp_pa
     assert code == 0
     printed = capsys.readouterr().out
     assert printed.startswith("A: Scenario: small (seed 7), 25 days")
-    assert "\nB: Scenario: small (seed 7), 25 days" in printed
+    assert "\nB: Scenario: small (reserve_percent=60) (seed 7), 25 days" in printed
     assert "persons selected by the reserve" in printed
     comparison = json.loads((out / "comparison.json").read_text())
     a = json.loads((out / "a" / "summary.json").read_text())

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cita.staff.views import accounts, ngo, shelters, signin
+from cita.staff.views import accounts, ngo, shelters, signin, simulator
 
 app_name = "staff"
 urlpatterns = [
@@ -32,4 +32,5 @@ urlpatterns = [
     path("ngo/acting/stop", ngo.acting_end, name="ngo_acting_stop"),
     path("ngo/occupancy", ngo.occupancy, name="ngo_occupancy"),
     path("shelters", shelters.shelters, name="shelters"),
+    path("simulator", simulator.simulator, name="simulator"),
 ]

@@ -125,6 +125,7 @@ RULES: dict[str, Rule] = {
     "staff:ngo_acting_stop": Rule(NGO, "/staff/ngo/acting/stop", "post"),
     "staff:ngo_occupancy": Rule(NGO, "/staff/ngo/occupancy"),
     "staff:shelters": Rule(PLANNERS, "/staff/shelters"),
+    "staff:simulator": Rule(PLANNERS, "/staff/simulator"),
     "ports:calendar": Rule(PLANNERS, "/staff/capacity/"),
     "ports:port": Rule(PLANNERS, "/staff/capacity/{port}/"),
     "ports:template": Rule(PLANNERS, "/staff/capacity/{port}/template"),

@@ -1,0 +1,120 @@
+"""`cita simulate SCENARIO`: the capacity simulator (docs/simulator.md), with no database and no Django.
+
+Exit status: 0 done; 2 the scenario or the command line is refused (one line saying which field and what
+was expected), or the output cannot be written.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+from pathlib import Path
+from typing import TypeAlias
+
+from cita.cli.base import CommandError
+
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def register(subparsers: Subparsers) -> None:
+    """Add the `simulate` command."""
+    parser = subparsers.add_parser(
+        "simulate",
+        help="simulate capacity, backlog and waiting times for a scenario (docs/simulator.md)",
+        description="Simulate the daily cycle day by day for a scenario file (.toml or .json): arrivals, "
+        "requests, draws and second chances computed by cita.lottery, offers, appointments, closures. "
+        "Prints a summary; with --out, writes daily metrics (CSV), the summary (text, JSON) and charts "
+        "(SVG, PNG). With --compare or --compare-set, runs a second scenario and reports the difference.",
+    )
+    parser.add_argument("scenario", metavar="SCENARIO", help="scenario file, .toml or .json")
+    parser.add_argument("--days", type=int, help="days to simulate (overrides the scenario's days)")
+    parser.add_argument("--seed", type=int, help="random seed (overrides the scenario's seed)")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="change one field, e.g. --set reserve_percent=20 --set arrivals.per_day=3000 (repeatable)",
+    )
+    parser.add_argument("--compare", metavar="SCENARIO2", help="a second scenario to run and compare with")
+    parser.add_argument(
+        "--compare-set",
+        dest="compare_overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="compare with SCENARIO (or SCENARIO2) changed this way, e.g. --compare-set reserve_percent=20",
+    )
+    parser.add_argument("--out", metavar="DIR", type=Path, help="write metrics, summaries and charts here")
+    parser.add_argument("--no-plots", action="store_true", help="write no charts (faster)")
+    parser.add_argument(
+        "--bundles",
+        action="store_true",
+        help="also write every round as a draw-v1 bundle under DIR/bundles (`cita draw verify` checks one)",
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="check the simulator's own bookkeeping after every day (slower)"
+    )
+    parser.set_defaults(func=_simulate)
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    """Run one scenario, or two and their comparison; print the summaries; write files with --out."""
+    from cita.sim import (
+        SimError,
+        bundle_writer,
+        comparison_text,
+        comparison_write,
+        outcome_write,
+        scenario_load,
+        simulate,
+        summary_compute,
+        summary_text,
+    )
+
+    if args.bundles and args.out is None:
+        raise CommandError("--bundles needs --out DIR")
+    common = [
+        f"{key}={value}" for key, value in (("days", args.days), ("seed", args.seed)) if value is not None
+    ]
+    comparing = args.compare is not None or bool(args.compare_overrides)
+    try:
+        scenario_a = scenario_load(args.scenario, overrides=[*args.overrides, *common])
+        scenario_b = None
+        if comparing:
+            # B: the second file, or the first with the same --set changes, then --compare-set on top.
+            base = args.compare or args.scenario
+            changes = [] if args.compare else list(args.overrides)
+            scenario_b = scenario_load(base, overrides=[*changes, *args.compare_overrides, *common])
+            if args.compare_overrides and not any(o.startswith("name=") for o in args.compare_overrides):
+                # Tell the runs apart in the comparison: "realistic (reserve_percent=20)".
+                scenario_b = replace(
+                    scenario_b, name=f"{scenario_b.name} ({', '.join(args.compare_overrides)})"
+                )
+        out: Path | None = args.out
+        bundles_a = bundles_b = None
+        if args.bundles and out is not None:
+            bundles_a = bundle_writer((out / "a" if comparing else out) / "bundles")
+            bundles_b = bundle_writer(out / "b" / "bundles") if comparing else None
+        outcome_a = simulate(scenario_a, observer=bundles_a, check=args.check)
+        summary_a = summary_compute(outcome_a)
+        if scenario_b is None:
+            print(summary_text(summary_a), end="")
+            if out is not None:
+                written = outcome_write(outcome_a, summary_a, out, plots=not args.no_plots)
+                print(f"wrote {len(written)} files to {out}")
+            return 0
+        outcome_b = simulate(scenario_b, observer=bundles_b, check=args.check)
+        summary_b = summary_compute(outcome_b)
+        print("A:", summary_text(summary_a), sep=" ", end="\n")
+        print("B:", summary_text(summary_b), sep=" ", end="\n")
+        print(comparison_text(summary_a, summary_b), end="")
+        if out is not None:
+            written = comparison_write(
+                outcome_a, outcome_b, summary_a, summary_b, out, plots=not args.no_plots
+            )
+            print(f"wrote {len(written)} files to {out}")
+    except SimError as exc:
+        raise CommandError(str(exc)) from None
+    return 0

@@ -1,0 +1,622 @@
+"""Scenarios: what a planner asks the simulator, read from TOML or JSON and checked field by field.
+
+A scenario is a small file (docs/simulator.md shows every field):
+
+    name = "reserve 20 %"
+    reserve_percent = 20
+    [arrivals]
+    per_day = 2500
+    [[ports]]
+    code = "SYS"
+    seats = 300
+
+Every refusal is a `ScenarioError` naming the field (`ports[2].seats`) and what was expected, so that a
+typo or a negative number stops the run with one line instead of a wrong answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import re
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+from cita.sim.errors import ScenarioError
+
+T = TypeVar("T")
+
+DEFAULT_START = dt.date(2026, 12, 1)
+# Travel groups by number of persons (the draw benchmark's mix; the registration limit is 8).
+DEFAULT_GROUP_SIZES = ((1, 30.0), (2, 25.0), (3, 20.0), (4, 12.0), (5, 8.0), (6, 5.0))
+# How many ports a group ranks.
+DEFAULT_PORTS_RANKED = ((1, 50.0), (2, 30.0), (3, 20.0))
+DEFAULT_SLOT_COUNT = 8  # a port given as `seats` is split into hourly slots from 08:00
+
+# Bounds that keep a scenario sane (and its arrays small); none is a limit of the real system.
+MAX_DAYS = 3650
+MAX_HORIZON = 60
+MAX_PORTS = 64
+MAX_SLOTS = 48
+MAX_GROUP_SIZE = 50
+MAX_ARRIVALS = 1_000_000
+MAX_BACKLOG = 5_000_000
+MAX_SEATS = 1_000_000
+
+PORT_CODE = re.compile(r"[A-Z0-9]{1,8}")
+SLOT_NAME = re.compile(r"[0-9A-Za-z:.+-]{1,16}")  # unquoted in entries.csv-like files (draw-v1 LABEL)
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """One slot of a port: `seats` persons a day."""
+
+    name: str
+    seats: int
+
+
+@dataclass(frozen=True, slots=True)
+class Port:
+    """A port of entry: its slots in order, and how often groups rank it (relative weight)."""
+
+    code: str
+    slots: tuple[Slot, ...]
+    popularity: float
+
+    @property
+    def seats(self) -> int:
+        """Seats a day over every slot."""
+        return sum(slot.seats for slot in self.slots)
+
+
+@dataclass(frozen=True, slots=True)
+class ArrivalChange:
+    """From day `day` on, `per_day` new groups a day on average."""
+
+    day: int
+    per_day: float
+
+
+@dataclass(frozen=True, slots=True)
+class Arrivals:
+    """New groups: how many a day (Poisson), their sizes, how many ports they rank, and the urgent share."""
+
+    per_day: float
+    changes: tuple[ArrivalChange, ...]
+    urgent_share: float
+    group_sizes: tuple[tuple[int, float], ...]  # (persons, weight)
+    ports_ranked: tuple[tuple[int, float], ...]  # (ports ranked, weight)
+
+    def mean_on(self, day: int) -> float:
+        """The mean number of arrivals on `day`."""
+        mean = self.per_day
+        for change in self.changes:
+            if change.day <= day:
+                mean = change.per_day
+        return mean
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """Groups already waiting on day 0, their first requests spread evenly over the last `max_age_days`."""
+
+    groups: int
+    max_age_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class Closure:
+    """`port` has no seats from `first_day` for `days` days; planners announce it on `announced_day`."""
+
+    port: str
+    first_day: int
+    days: int
+    announced_day: int
+
+    @property
+    def last_day(self) -> int:
+        """The last closed day."""
+        return self.first_day + self.days - 1
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """Everything one simulation run depends on; the same scenario and seed give the same run."""
+
+    name: str
+    start: dt.date
+    days: int
+    seed: int
+    horizon_days: int
+    reserve_percent: int
+    ask_rate: float
+    confirm_rate: float
+    no_show_rate: float
+    leave_rate: float
+    max_rounds: int | None
+    displaced_draws: int
+    rebook_days: int
+    rebook_any_port: bool
+    ports: tuple[Port, ...]
+    arrivals: Arrivals
+    backlog: Backlog
+    closures: tuple[Closure, ...]
+
+    @property
+    def seats_per_day(self) -> int:
+        """Seats a day over every port, before closures."""
+        return sum(port.seats for port in self.ports)
+
+    @property
+    def rounds(self) -> int:
+        """Rounds a day's draw may run (round 1 and its second chances).
+
+        Round k of a draw runs k - 1 days after round 1 and its offers settle a day later, which must be
+        before the appointment day (docs/daily-cycle.md, step 7), so at most `horizon_days - 1` rounds.
+        """
+        possible = max(1, self.horizon_days - 1)
+        return possible if self.max_rounds is None else min(self.max_rounds, possible)
+
+    def date_of(self, day: int) -> dt.date:
+        """The calendar date of simulation day `day` (day 0 is `start`)."""
+        return self.start + dt.timedelta(days=day)
+
+    def to_mapping(self) -> dict[str, Any]:
+        """The scenario as the JSON/TOML fields it can be read back from (days as offsets from start)."""
+        return {
+            "name": self.name,
+            "start": self.start.isoformat(),
+            "days": self.days,
+            "seed": self.seed,
+            "horizon_days": self.horizon_days,
+            "reserve_percent": self.reserve_percent,
+            "ask_rate": self.ask_rate,
+            "confirm_rate": self.confirm_rate,
+            "no_show_rate": self.no_show_rate,
+            "leave_rate": self.leave_rate,
+            "max_rounds": self.max_rounds,
+            "displaced_draws": self.displaced_draws,
+            "rebook_days": self.rebook_days,
+            "rebook_any_port": self.rebook_any_port,
+            "ports": [
+                {
+                    "code": port.code,
+                    "popularity": port.popularity,
+                    "slots": {slot.name: slot.seats for slot in port.slots},
+                }
+                for port in self.ports
+            ],
+            "arrivals": {
+                "per_day": self.arrivals.per_day,
+                "urgent_share": self.arrivals.urgent_share,
+                "group_sizes": {str(size): weight for size, weight in self.arrivals.group_sizes},
+                "ports_ranked": {str(count): weight for count, weight in self.arrivals.ports_ranked},
+                "changes": [{"from": c.day, "per_day": c.per_day} for c in self.arrivals.changes],
+            },
+            "initial_backlog": {"groups": self.backlog.groups, "max_age_days": self.backlog.max_age_days},
+            "closures": [
+                {"port": c.port, "from": c.first_day, "days": c.days, "announced": c.announced_day}
+                for c in self.closures
+            ],
+        }
+
+
+def scenario_load(path: str | Path, *, overrides: Sequence[str] = ()) -> Scenario:
+    """Read a scenario file (.toml or .json), apply `KEY=VALUE` overrides, and check it."""
+    source = Path(path)
+    mapping = scenario_file_read(source)
+    mapping = scenario_override(mapping, overrides, source=source.name)
+    try:
+        return scenario_from_mapping(mapping, name=source.stem)
+    except ScenarioError as exc:
+        raise exc.with_source(source.name) from None
+
+
+def scenario_file_read(source: Path) -> dict[str, Any]:
+    """The fields of a scenario file, parsed but not yet checked."""
+    try:
+        text = source.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError("no such file", source=str(source)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"cannot be read: {exc}", source=str(source)) from None
+    suffix = source.suffix.lower()
+    try:
+        if suffix == ".toml":
+            value: object = tomllib.loads(text)
+        elif suffix == ".json":
+            value = json.loads(text)
+        else:
+            raise ScenarioError(
+                f"unknown file type {suffix or '(none)'!r}; expected .toml or .json", source=str(source)
+            )
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"not valid TOML: {exc}", source=source.name) from None
+    except json.JSONDecodeError as exc:
+        raise ScenarioError(f"not valid JSON: {exc.msg} (line {exc.lineno})", source=source.name) from None
+    if not isinstance(value, dict):
+        raise ScenarioError("expected a table (TOML) or an object (JSON) at the top", source=source.name)
+    return value
+
+
+def scenario_override(
+    mapping: Mapping[str, Any], assignments: Sequence[str], *, source: str
+) -> dict[str, Any]:
+    """A copy of `mapping` with each `KEY=VALUE` set; KEY is dotted (`arrivals.per_day`, `ports.0.seats`)
+    and VALUE is read as JSON when it is JSON (`20`, `true`, `[1, 2]`), else as text."""
+    result: dict[str, Any] = json.loads(json.dumps(mapping))  # a deep copy of plain values
+    for assignment in assignments:
+        key, equals, text = assignment.partition("=")
+        if not equals or not key.strip():
+            raise ScenarioError(f"expected KEY=VALUE, got {assignment!r}", field="--set", source=source)
+        try:
+            value: Any = json.loads(text)
+        except json.JSONDecodeError:
+            value = text
+        parts = key.strip().split(".")
+        target: Any = result
+        for depth, part in enumerate(parts[:-1]):
+            where = ".".join(parts[: depth + 1])
+            if isinstance(target, list):
+                target = target[_list_index(part, target, where=where, source=source)]
+            elif isinstance(target, dict):
+                target = target.setdefault(part, {})
+            else:
+                raise ScenarioError(f"is not a table, cannot set {key}", field=where, source=source)
+        last = parts[-1]
+        if isinstance(target, list):
+            target[_list_index(last, target, where=key, source=source)] = value
+        elif isinstance(target, dict):
+            target[last] = value
+        else:
+            raise ScenarioError(
+                f"is not a table, cannot set {key}", field=".".join(parts[:-1]), source=source
+            )
+    return result
+
+
+def _list_index(part: str, target: list[Any], *, where: str, source: str) -> int:
+    """The list index `part` names."""
+    if not part.isdigit() or int(part) >= len(target):
+        raise ScenarioError(f"expected an index from 0 to {len(target) - 1}", field=where, source=source)
+    return int(part)
+
+
+def scenario_from_mapping(value: Mapping[str, Any], *, name: str = "scenario") -> Scenario:
+    """Check parsed scenario fields and build the scenario (`name` when the fields give none)."""
+    top = _Fields(value, path="")
+    start = top.date("start", DEFAULT_START)
+    days = top.integer("days", 90, low=1, high=MAX_DAYS)
+    horizon = top.integer("horizon_days", 14, low=1, high=MAX_HORIZON)
+    ports = _ports(top)
+    codes = [port.code for port in ports]
+    arrivals = _arrivals(top.table("arrivals", required=True), start=start)
+    backlog_fields = top.table("initial_backlog")
+    backlog = Backlog(
+        groups=backlog_fields.integer("groups", 0, low=0, high=MAX_BACKLOG),
+        max_age_days=backlog_fields.integer("max_age_days", 30, low=1, high=MAX_DAYS),
+    )
+    backlog_fields.done()
+    closures = tuple(_closure(fields, start=start, codes=codes) for fields in top.tables("closures"))
+    scenario = Scenario(
+        name=top.text("name", name),
+        start=start,
+        days=days,
+        seed=top.integer("seed", 1, low=0, high=2**63 - 1),
+        horizon_days=horizon,
+        reserve_percent=top.integer("reserve_percent", 10, low=0, high=100),
+        ask_rate=top.probability("ask_rate", 0.8),
+        confirm_rate=top.probability("confirm_rate", 0.85),
+        no_show_rate=top.probability("no_show_rate", 0.05),
+        leave_rate=top.probability("leave_rate", 0.0),
+        max_rounds=top.optional_integer("max_rounds", low=1, high=MAX_HORIZON),
+        displaced_draws=top.integer("displaced_draws", 3, low=0, high=30),
+        rebook_days=top.integer("rebook_days", 14, low=0, high=MAX_HORIZON * 3),
+        rebook_any_port=top.boolean("rebook_any_port", False),
+        ports=ports,
+        arrivals=arrivals,
+        backlog=backlog,
+        closures=closures,
+    )
+    top.done()
+    return scenario
+
+
+def _ports(top: _Fields) -> tuple[Port, ...]:
+    """The `ports` list: each with `slots` (name → seats) or `seats` split into `slot_count` hourly slots."""
+    ports: list[Port] = []
+    entries = top.tables("ports", required=True)
+    if len(entries) > MAX_PORTS:
+        top.fail("ports", f"expected at most {MAX_PORTS} ports, got {len(entries)}")
+    for fields in entries:
+        code = fields.text("code", None, pattern=PORT_CODE, expected="1 to 8 capital letters or digits")
+        if any(port.code == code for port in ports):
+            fields.fail("code", f"port {code!r} is listed twice")
+        popularity = fields.number("popularity", 1.0, low=0.0)
+        if "slots" in fields:
+            if "seats" in fields or "slot_count" in fields:
+                fields.fail("slots", "give either slots, or seats (and slot_count), not both")
+            slots = _slots(fields)
+        else:
+            if "seats" not in fields:
+                fields.fail("seats", 'missing; give seats = <persons a day> or slots = {"08:00" = 40, ...}')
+            seats = fields.integer("seats", None, low=0, high=MAX_SEATS)
+            count = fields.integer("slot_count", DEFAULT_SLOT_COUNT, low=1, high=min(MAX_SLOTS, 24))
+            slots = _slots_split(seats, count)
+        fields.done()
+        ports.append(Port(code=code, slots=slots, popularity=popularity))
+    if sum(port.popularity for port in ports) <= 0:
+        top.fail("ports", "at least one port needs a popularity above 0")
+    return tuple(ports)
+
+
+def _slots(fields: _Fields) -> tuple[Slot, ...]:
+    """`slots = {"08:00" = 40, "09:00" = 40}`: slot names in order, seats each."""
+    table = fields.raw("slots")
+    where = fields.where("slots")
+    if not isinstance(table, Mapping) or not table:
+        _fail(where, f'expected a table of slot name → seats, like {{"08:00" = 40}}, got {_show(table)}')
+    if len(table) > MAX_SLOTS:
+        _fail(where, f"expected at most {MAX_SLOTS} slots, got {len(table)}")
+    slots = []
+    for name, seats in table.items():
+        if not SLOT_NAME.fullmatch(name):
+            _fail(where, f"slot name {name!r}: expected 1 to 16 letters, digits or ':.+-', like \"08:00\"")
+        slots.append(Slot(name=name, seats=_integer(seats, where=f"{where}.{name}", low=0, high=MAX_SEATS)))
+    return tuple(slots)
+
+
+def _slots_split(seats: int, count: int) -> tuple[Slot, ...]:
+    """`seats` split into `count` hourly slots from 08:00, the first slots taking the remainder."""
+    share, extra = divmod(seats, count)
+    return tuple(
+        Slot(name=f"{8 + hour:02d}:00", seats=share + (1 if hour < extra else 0)) for hour in range(count)
+    )
+
+
+def _arrivals(fields: _Fields, *, start: dt.date) -> Arrivals:
+    """The `arrivals` table."""
+    changes = []
+    for change in fields.tables("changes"):
+        changes.append(
+            ArrivalChange(
+                day=change.day("from", None, start=start),
+                per_day=change.number("per_day", None, low=0.0, high=MAX_ARRIVALS),
+            )
+        )
+        change.done()
+    arrivals = Arrivals(
+        per_day=fields.number("per_day", None, low=0.0, high=MAX_ARRIVALS),
+        changes=tuple(sorted(changes, key=lambda c: c.day)),
+        urgent_share=fields.probability("urgent_share", 0.0),
+        group_sizes=fields.weights("group_sizes", DEFAULT_GROUP_SIZES, high=MAX_GROUP_SIZE, what="persons"),
+        ports_ranked=fields.weights("ports_ranked", DEFAULT_PORTS_RANKED, high=MAX_PORTS, what="ports"),
+    )
+    fields.done()
+    return arrivals
+
+
+def _closure(fields: _Fields, *, start: dt.date, codes: list[str]) -> Closure:
+    """One entry of `closures`."""
+    port = fields.text("port", None)
+    if port not in codes:
+        fields.fail("port", f"unknown port {port!r}; the scenario's ports are {', '.join(codes)}")
+    first = fields.day("from", None, start=start)
+    closure = Closure(
+        port=port,
+        first_day=first,
+        days=fields.integer("days", None, low=1, high=MAX_DAYS),
+        announced_day=fields.day("announced", first, start=start),
+    )
+    if closure.announced_day > first:
+        fields.fail(
+            "announced",
+            f"expected a day on or before the closure's first day ({first}), got {closure.announced_day}",
+        )
+    fields.done()
+    return closure
+
+
+class _Fields:
+    """One table of the scenario being read: typed getters that name the field on error, and `done()`,
+    which refuses any key no getter asked for (a typo must not silently fall back to a default)."""
+
+    def __init__(self, value: object, *, path: str) -> None:
+        if not isinstance(value, Mapping):
+            _fail(path or None, f"expected a table, got {_show(value)}")
+        self.value: Mapping[str, Any] = value
+        self.path = path
+        self.read: set[str] = set()
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.value
+
+    def where(self, key: str) -> str:
+        """The dotted name of `key` in this table."""
+        return f"{self.path}.{key}" if self.path else key
+
+    def fail(self, key: str, message: str) -> NoReturn:
+        """Refuse the field `key`."""
+        _fail(self.where(key), message)
+
+    def raw(self, key: str) -> Any:
+        """The unchecked value of `key` (which must be present)."""
+        self.read.add(key)
+        return self.value[key]
+
+    def _get(self, key: str, default: T | None, check: Callable[[Any, str], T]) -> T:
+        self.read.add(key)
+        if key not in self.value or self.value[key] is None:
+            if default is None:
+                self.fail(key, "missing")
+            return default
+        return check(self.value[key], self.where(key))
+
+    def integer(self, key: str, default: int | None, *, low: int, high: int) -> int:
+        """An integer within [low, high]."""
+        return self._get(key, default, lambda v, w: _integer(v, where=w, low=low, high=high))
+
+    def optional_integer(self, key: str, *, low: int, high: int) -> int | None:
+        """An integer within [low, high], or absent."""
+        self.read.add(key)
+        if self.value.get(key) is None:
+            return None
+        return _integer(self.value[key], where=self.where(key), low=low, high=high)
+
+    def number(self, key: str, default: float | None, *, low: float, high: float = math.inf) -> float:
+        """A finite number within [low, high]."""
+        return self._get(key, default, lambda v, w: _number(v, where=w, low=low, high=high))
+
+    def probability(self, key: str, default: float) -> float:
+        """A number from 0 to 1 (a share, not a percent)."""
+        return self.number(key, default, low=0.0, high=1.0)
+
+    def boolean(self, key: str, default: bool) -> bool:
+        """true or false."""
+        self.read.add(key)
+        value = self.value.get(key, default)
+        if not isinstance(value, bool):
+            self.fail(key, f"expected true or false, got {_show(value)}")
+        return value
+
+    def text(
+        self, key: str, default: str | None, *, pattern: re.Pattern[str] | None = None, expected: str = ""
+    ) -> str:
+        """Non-empty text (matching `pattern` when given)."""
+
+        def check(value: Any, where: str) -> str:
+            if not isinstance(value, str) or not value.strip() or len(value) > 200:
+                _fail(where, f"expected text of 1 to 200 characters, got {_show(value)}")
+            if pattern is not None and not pattern.fullmatch(value):
+                _fail(where, f"expected {expected}, got {_show(value)}")
+            return value
+
+        return self._get(key, default, check)
+
+    def date(self, key: str, default: dt.date) -> dt.date:
+        """A YYYY-MM-DD date."""
+        return self._get(key, default, _date)
+
+    def day(self, key: str, default: int | None, *, start: dt.date) -> int:
+        """A simulation day: an offset from `start` (0 = start), or a YYYY-MM-DD date on or after it."""
+
+        def check(value: Any, where: str) -> int:
+            if isinstance(value, str | dt.date) and not isinstance(value, dt.datetime):
+                offset = (_date(value, where) - start).days
+                if offset < 0:
+                    _fail(
+                        where,
+                        f"expected a date on or after start ({start.isoformat()}), got {_show(str(value))}",
+                    )
+                return offset
+            return _integer(
+                value, where=where, low=0, high=MAX_DAYS, expected="a day number ≥ 0 or a date YYYY-MM-DD"
+            )
+
+        return self._get(key, default, check)
+
+    def weights(
+        self, key: str, default: tuple[tuple[int, float], ...], *, high: int, what: str
+    ) -> tuple[tuple[int, float], ...]:
+        """A table of count → relative weight (`{"1" = 30, "2" = 25}`), some weight above 0."""
+
+        def check(value: Any, where: str) -> tuple[tuple[int, float], ...]:
+            example = '{"1" = 30, "2" = 25}'
+            if not isinstance(value, Mapping) or not value:
+                _fail(where, f"expected a table of {what} → weight, like {example}, got {_show(value)}")
+            pairs = []
+            for count, weight in value.items():
+                if not re.fullmatch(r"[1-9][0-9]*", str(count)) or int(count) > high:
+                    _fail(where, f"key {count!r}: expected a number of {what} from 1 to {high}")
+                pairs.append((int(count), _number(weight, where=f"{where}.{count}", low=0.0)))
+            if sum(weight for _, weight in pairs) <= 0:
+                _fail(where, "expected at least one weight above 0")
+            return tuple(sorted(pairs))
+
+        return self._get(key, default, check)
+
+    def table(self, key: str, *, required: bool = False) -> _Fields:
+        """A nested table (an empty one when absent and not required)."""
+        self.read.add(key)
+        if key not in self.value:
+            if required:
+                self.fail(key, "missing")
+            return _Fields({}, path=self.where(key))
+        return _Fields(self.value[key], path=self.where(key))
+
+    def tables(self, key: str, *, required: bool = False) -> list[_Fields]:
+        """A list of tables (`[[ports]]` in TOML)."""
+        self.read.add(key)
+        value = self.value.get(key)
+        if value is None:
+            if required:
+                self.fail(key, "missing")
+            return []
+        if not isinstance(value, list) or (required and not value):
+            self.fail(
+                key, f"expected a list of tables{' (at least one)' if required else ''}, got {_show(value)}"
+            )
+        return [_Fields(item, path=f"{self.where(key)}[{number}]") for number, item in enumerate(value)]
+
+    def done(self) -> None:
+        """Refuse keys that no getter read."""
+        unknown = sorted(set(self.value) - self.read)
+        if unknown:
+            known = ", ".join(sorted(self.read)) or "none"
+            self.fail(unknown[0], f"unknown field; expected one of: {known}")
+
+
+def _fail(where: str | None, message: str) -> NoReturn:
+    raise ScenarioError(message, field=where)
+
+
+def _show(value: object) -> str:
+    """A short rendering of a bad value."""
+    try:
+        shown = json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        shown = repr(value)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
+
+
+def _integer(value: Any, *, where: str, low: int, high: int, expected: str = "") -> int:
+    """An integer (not true/false, not 2.5) within [low, high]."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        if isinstance(value, float) and value.is_integer() and low <= value <= high:
+            return int(value)
+        _fail(where, f"expected {expected or f'an integer from {low:,} to {high:,}'}, got {_show(value)}")
+    return value
+
+
+def _number(value: Any, *, where: str, low: float, high: float = math.inf) -> float:
+    """A finite number within [low, high]."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or not low <= value <= high
+    ):
+        bound = f"from {_plain(low)} to {_plain(high)}" if math.isfinite(high) else f"≥ {_plain(low)}"
+        _fail(where, f"expected a number {bound}, got {_show(value)}")
+    return float(value)
+
+
+def _plain(number: float) -> str:
+    """A bound as people write it: 0, 0.5, 1,000,000."""
+    return f"{int(number):,}" if float(number).is_integer() else f"{number:g}"
+
+
+def _date(value: Any, where: str) -> dt.date:
+    """A YYYY-MM-DD date (TOML may give a date value already)."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    _fail(where, f"expected a date as YYYY-MM-DD, got {_show(value)}")

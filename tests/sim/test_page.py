@@ -1,0 +1,176 @@
+"""The planners' simulator page (/staff/simulator): a form, a bounded run with its charts and tables,
+field errors for bad input, and a clear refusal of runs too large for a request."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from cita.staff.views import simulator as page
+from tests.conftest import sign_in_staff
+from tests.factories.staff import StaffFactory
+
+pytestmark = pytest.mark.django_db
+URL = "/staff/simulator"
+
+
+@pytest.fixture
+def planner() -> Client:
+    client = Client()
+    sign_in_staff(client, StaffFactory.create(role="planner"))
+    return client
+
+
+def params(**changes: Any) -> dict[str, Any]:
+    """A small, quick run; `changes` replace fields."""
+    values: dict[str, Any] = {
+        "run": "1",
+        "ports": "AAA 30 2\nBBB 20",
+        "total_seats": "",
+        "slots": 2,
+        "reserve_percent": 10,
+        "compare_reserve": "",
+        "horizon_days": 3,
+        "arrivals": 25,
+        "backlog": 100,
+        "urgent_share": 2,
+        "ask_rate": 80,
+        "confirm_rate": 85,
+        "no_show_rate": 5,
+        "leave_rate": 2,
+        "closure_port": "",
+        "closure_from": "",
+        "closure_days": "",
+        "days": 20,
+        "seed": 1,
+    }
+    values.update(changes)
+    return values
+
+
+def scenario_shown(html: str) -> dict[str, Any]:
+    found = re.search(r"<pre>(.*?)</pre>", html, re.S)
+    assert found is not None
+    return json.loads(found.group(1).replace("&quot;", '"'))
+
+
+def test_the_page_shows_the_form_with_defaults_and_runs_nothing(planner):
+    response = planner.get(URL)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<h1>Capacity simulator</h1>" in html
+    for legend in ("Capacity", "Demand", "Behaviour", "Closure", "Run"):
+        assert f"<legend>{legend}</legend>" in html
+    assert 'name="reserve_percent"' in html
+    assert "SYS 300 30" in html
+    assert "<svg" not in html
+    assert 'id="results"' not in html
+
+
+def test_a_run_shows_its_summary_and_each_chart_with_its_table(planner):
+    response = planner.get(URL, params())
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<h2 id="results">Results</h2>' in html
+    assert "<li><strong>Days from first request to the draw of the offer confirmed (" in html
+    assert "<li><strong>Capacity:</strong> 50 seats a day over 2 ports, reserve 10 %" in html
+    assert html.count('<svg xmlns:xlink="http://www.w3.org/1999/xlink"') == 3
+    assert html.count('role="img"') == 3
+    assert html.count("<details><summary>Table of this chart") == 3
+    assert '<caption class="visually-hidden">Backlog: groups waiting at the end of each day</caption>' in html
+    # 20 days in the backlog table.
+    backlog = html[html.index("Backlog: groups waiting at the end of each day</caption>") :]
+    assert backlog[: backlog.index("</tbody>")].count('<tr><th scope="row">') == 20
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids))
+    assert "<style" not in html
+    shown = scenario_shown(html)
+    assert shown["days"] == 20
+    assert [port["code"] for port in shown["ports"]] == ["AAA", "BBB"]
+    assert shown["ask_rate"] == 0.8
+
+
+def test_a_comparison_of_two_reserves_shows_both_runs_and_the_difference(planner):
+    response = planner.get(URL, params(compare_reserve=50))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Run A: planner page" in html
+    assert "Run B: reserve 50 %" in html
+    assert '<h3 id="difference">Difference between the runs</h3>' in html
+    assert '<tr><th scope="row">persons selected by the reserve</th>' in html
+    assert html.count('role="img"') == 7  # three charts a run, and both backlogs together
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids))
+
+
+def test_total_seats_scale_the_ports_keeping_their_shares(planner):
+    html = planner.get(URL, params(ports="AAA 30\nBBB 10", total_seats=101)).content.decode()
+    assert [port["slots"] for port in scenario_shown(html)["ports"]] == [
+        {"08:00": 38, "09:00": 38},  # 76
+        {"08:00": 13, "09:00": 12},  # 25
+    ]
+
+
+def test_a_closure_shows_on_the_charts(planner):
+    html = planner.get(URL, params(closure_port="bbb", closure_from=8, closure_days=3)).content.decode()
+    assert " BBB closed</text>" in html
+    assert scenario_shown(html)["closures"] == [{"port": "BBB", "from": 8, "days": 3, "announced": 8}]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"reserve_percent": 150}, "reserve_percent", "Ensure this value is less than or equal to 100."),
+        (
+            {"ports": "AAA lots"},
+            "ports",
+            "Line 1 (&#x27;AAA lots&#x27;): expected a port code, its seats a day",
+        ),
+        ({"ports": "AAA 3\naaa 4"}, "ports", "Line 2: port AAA is listed twice."),
+        ({"ports": ""}, "ports", "This field is required."),
+        ({"days": 500}, "days", "Ensure this value is less than or equal to 120."),
+        ({"ask_rate": -1}, "ask_rate", "Ensure this value is greater than or equal to 0."),
+        (
+            {"closure_port": "AAA"},
+            "closure_port",
+            "To close a port, give its code, the first day and the number",
+        ),
+        (
+            {"closure_port": "ZZZ", "closure_from": 1, "closure_days": 2},
+            "closure_port",
+            "closures[0].port: unknown port &#x27;ZZZ&#x27;; the scenario&#x27;s ports are AAA, BBB",
+        ),
+    ],
+)
+def test_bad_input_is_refused_with_the_error_on_its_field(planner, changes, field, message):
+    response = planner.get(URL, params(**changes))
+    assert response.status_code == 400
+    html = response.content.decode()
+    error = re.search(rf'<span class="field-error" id="id_{field}_error">(.*?)</span>', html, re.S)
+    assert error is not None, html[:3000]
+    assert message in error.group(1)
+    assert "There is a problem" in html
+    assert 'id="results"' not in html
+
+
+def test_a_run_too_large_for_the_page_is_refused_and_its_scenario_offered_for_the_command_line(planner):
+    response = planner.get(URL, params(arrivals=50_000, backlog=500_000, days=120))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "This run is too large for the page: its draws would read about " in html
+    assert "cita simulate scenario.json --out results" in html
+    assert scenario_shown(html)["arrivals"]["per_day"] == 50_000
+    assert 'id="results"' not in html
+
+
+def test_a_run_past_its_time_budget_is_stopped(planner, monkeypatch):
+    monkeypatch.setattr(page, "PAGE_BUDGET_SECONDS", 0.0)
+    response = planner.get(URL, params())
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "The run stopped after " in html
+    assert "too large for this budget. Make it smaller, or run it with the command line" in html

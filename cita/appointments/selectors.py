@@ -9,8 +9,17 @@ from typing import Protocol
 
 from django.db.models import Count
 
-from cita.appointments.models import ACTIVE, Appointment, AppointmentState, MemberOutcome
-from cita.appointments.rebook_plan import Group, Seats, Snapshot
+from cita.appointments.models import ACTIVE, Appointment, AppointmentState, MemberOutcome, Rebooking
+from cita.appointments.rebook_plan import (
+    Group,
+    Placement,
+    Plan,
+    Seats,
+    Snapshot,
+    plan_compute,
+    plan_from_json,
+    snapshot_from_json,
+)
 from cita.core import clock
 from cita.core.actors import Actor, Role
 from cita.core.errors import NotFound
@@ -299,3 +308,76 @@ def officer_group(*, actor: Actor, appointment_id: int) -> tuple[Appointment, li
         for member_id in appointment.members
     ]
     return appointment, members
+
+
+# -- what a closure does to each group (the planner's preview, and the result page) -------------------------
+
+
+@dataclass(frozen=True)
+class ClosureSpec:
+    """A closure the planner is about to confirm (not stored yet)."""
+
+    port: Port
+    start: dt.date
+    end: dt.date
+    horizon_days: int
+    any_port: bool
+    pk: int | None = None
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """One group of a rebooking: where it was, where it goes (or that it is escalated)."""
+
+    position: int
+    ref: str
+    kind: str
+    object_id: int
+    size: int
+    ports: tuple[str, ...]
+    old_day: str
+    old_slot: str
+    placement: Placement
+    new_appointment: int | None = None
+
+
+def plan_rows(
+    snapshot: Snapshot, plan: Plan, *, new_appointments: dict[int, int] | None = None
+) -> list[PlanRow]:
+    """The snapshot's groups with their placements, in plan order."""
+    groups = {g.ref: g for g in snapshot.groups}
+    rows = []
+    for position, placement in enumerate(plan.placements, start=1):
+        group = groups[placement.ref]
+        kind, _, number = group.ref.partition(":")
+        rows.append(
+            PlanRow(
+                position=position,
+                ref=group.ref,
+                kind=kind,
+                object_id=int(number),
+                size=group.size,
+                ports=group.ports,
+                old_day=group.old_day,
+                old_slot=group.old_slot,
+                placement=placement,
+                new_appointment=(new_appointments or {}).get(int(number)) if kind == "appointment" else None,
+            )
+        )
+    return rows
+
+
+def closure_preview(*, spec: ClosureSpec) -> tuple[Snapshot, Plan, list[PlanRow]]:
+    """Every group a closure would affect, in the order the rebooking takes them, with where the plan
+    would place each if it ran now (it runs on the state when the job starts, which may differ)."""
+    snapshot = rebooking_input(closure=spec, now=clock.now()).snapshot
+    plan = plan_compute(snapshot)
+    return snapshot, plan, plan_rows(snapshot, plan)
+
+
+def rebooking_rows(*, rebooking: Rebooking) -> list[PlanRow]:
+    """The stored rebooking of a closure, group by group, with the new appointment of each placed one."""
+    snapshot, plan = snapshot_from_json(rebooking.snapshot), plan_from_json(rebooking.plan)
+    old_ids = [int(g.ref.partition(":")[2]) for g in snapshot.groups if g.ref.startswith("appointment:")]
+    new = dict(Appointment.objects.filter(rebooked_from_id__in=old_ids).values_list("rebooked_from_id", "pk"))
+    return plan_rows(snapshot, plan, new_appointments=new)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet, Sum
 
 from cita.core.errors import NotFound
-from cita.ports.models import Port, SlotCapacity, WeeklySlot
+from cita.ports.models import Port, PortClosure, SlotCapacity, WeeklySlot
 
 
 def port_list(*, active_only: bool = True) -> QuerySet[Port]:
@@ -146,3 +146,28 @@ def port_get(*, code: str) -> Port:
     if port is None:
         raise NotFound("no such port")
     return port
+
+
+# -- closures ----------------------------------------------------------------------------------------------
+
+
+def closure_list(*, limit: int = 200) -> list[PortClosure]:
+    """Closures, newest first (planners, admins, auditors: they name no person)."""
+    return list(PortClosure.objects.select_related("port").order_by("-created_at", "-id")[:limit])
+
+
+def closure_get(*, closure_id: int) -> PortClosure:
+    """One closure."""
+    closure = PortClosure.objects.select_related("port").filter(pk=closure_id).first()
+    if closure is None:
+        raise NotFound("no such closure")
+    return closure
+
+
+def closures_active_on(*, day: dt.date) -> list[PortClosure]:
+    """The closures (not reopened) covering a day."""
+    return list(
+        PortClosure.objects.filter(start__lte=day, end__gte=day, reopened_at__isnull=True).select_related(
+            "port"
+        )
+    )

@@ -128,3 +128,15 @@ def appointment_today(
     appointment.pass_payload, appointment.pass_kid = _sign(appointment, issued_at=now)
     appointment.save()
     return appointment
+
+
+def confirm_all_but(offers: Sequence[Offer], *, keep_open: int) -> list[Appointment]:
+    """Each group confirms its offer, except `keep_open` of them spread over the draw's order."""
+    step = max(len(offers) // max(keep_open, 1), 1)
+    waiting = {offers[i].pk for i in range(step // 2, len(offers), step)}
+    waiting = set(list(waiting)[:keep_open])
+    return [
+        offer_confirm(offer=offer, actor=actor_for(offer.applicant))
+        for offer in offers
+        if offer.pk not in waiting
+    ]

@@ -109,7 +109,7 @@ def line_chart(
                 markersize=3,
                 linewidth=1.4,
             )
-        _axes(axes, labels, ylabel)
+        _axes(axes, labels, ylabel, max((max(v, default=0) for _, v in series), default=0))
         axes.legend(loc="upper left", fontsize=8, frameon=False, ncols=min(len(series), 3))
         return _render(figure, ident, title, desc)
 
@@ -148,13 +148,18 @@ def bar_chart(
             )
             if stacked:
                 bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
-        _axes(axes, labels, ylabel)
+        _axes(
+            axes,
+            labels,
+            ylabel,
+            max(bottoms, default=0) if stacked else max((max(v, default=0) for _, v in series), default=0),
+        )
         if len(series) > 1:
             axes.legend(loc="upper right", fontsize=8, frameon=False, ncols=min(len(series), 3))
         return _render(figure, ident, title, desc)
 
 
-def _axes(axes: object, labels: Sequence[str], ylabel: str) -> None:
+def _axes(axes: object, labels: Sequence[str], ylabel: str, top: int) -> None:
     from matplotlib.axes import Axes
     from matplotlib.ticker import MaxNLocator
 
@@ -163,7 +168,8 @@ def _axes(axes: object, labels: Sequence[str], ylabel: str) -> None:
     axes.set_xticks(range(0, len(labels), step), [labels[i] for i in range(0, len(labels), step)])
     axes.tick_params(axis="x", labelrotation=0, labelsize=8)
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-    axes.set_ylim(bottom=0)
+    # With nothing to show, an axis from 0 to 1 (matplotlib would draw 0 to 0.05 in fractions).
+    axes.set_ylim(bottom=0, top=None if top > 0 else 1)
     axes.spines[["top", "right"]].set_visible(False)
     axes.grid(axis="y", color="#dddddd", linewidth=0.6)
     axes.set_axisbelow(True)

@@ -23,6 +23,7 @@ from cita.ports.models import PortClosure
 from cita.ports.selectors import closure_get, closure_list
 from cita.ports.services import closure_check, port_close, port_reopen
 from cita.staff.forms import ClosureForm, add_cita_error
+from cita.staff.selectors import staff_names
 from cita.staff.views.common import actor_of, or_404
 
 PLANNERS = (Role.PLANNER, Role.ADMIN)
@@ -37,7 +38,9 @@ def _closure(closure_id: int) -> PortClosure:
 @require_GET
 def closure_list_view(request: HttpRequest) -> HttpResponse:
     """Every closure, newest first, with whether its groups are rebooked and whether it was reopened."""
-    return render(request, "staff/closures/list.html", {"closures": closure_list()})
+    closures = closure_list()
+    names = staff_names(labels=[c.created_by for c in closures])
+    return render(request, "staff/closures/list.html", {"closures": closures, "names": names})
 
 
 @allow(*PLANNERS)
@@ -95,7 +98,11 @@ def closure_detail(request: HttpRequest, closure_id: int) -> HttpResponse:
     snapshot (the replay) compared with the stored plan and the audit log."""
     closure = _closure(closure_id)
     rebooking = Rebooking.objects.filter(closure=closure).first()
-    context: dict[str, object] = {"closure": closure, "rebooking": rebooking}
+    context: dict[str, object] = {
+        "closure": closure,
+        "rebooking": rebooking,
+        "names": staff_names(labels=[closure.created_by, closure.reopened_by]),
+    }
     if rebooking is not None:
         context.update(
             rows=rebooking_rows(rebooking=rebooking),

@@ -22,6 +22,7 @@ GROUPS = (
     "cita.cli.audit",
     "cita.cli.draw",
     "cita.cli.passes",
+    "cita.cli.rebooking",
 )
 
 

@@ -162,8 +162,10 @@ def rebooking_input(*, closure: ClosureLike, now: dt.datetime, for_update: bool 
         appointments_q = appointments_q.select_for_update(of=("self",))
         offers_q = offers_q.select_for_update(of=("self",))
         seats_q = seats_q.select_for_update(of=("self",))
-    appointments = {f"appointment:{a.pk}": a for a in appointments_q.order_by("id")}
+    # Offers first: a confirmation in flight holds its offer's lock, so this waits for it and then finds
+    # its appointment below (read after); the other order could miss a group confirmed in between.
     offers = {f"offer:{o.pk}": o for o in offers_q.order_by("id")}
+    appointments = {f"appointment:{a.pk}": a for a in appointments_q.order_by("id")}
     groups = sorted(
         [
             *(_appointment_group(a) for a in appointments.values()),

@@ -255,7 +255,8 @@ def port_close(
     """Close a port from `start` to `end` (port days, inclusive): its free seats on those days go at once,
     and the job `appointments.rebook` moves every group booked there (queued when this commits)."""
     _require_planner(actor)
-    Port.objects.select_for_update().filter(pk=port.pk).first()  # one closure of a port at a time
+    # One closure of a port at a time; NO KEY UPDATE lets bookings at the port (foreign keys) go on.
+    Port.objects.select_for_update(no_key=True).filter(pk=port.pk).first()
     reason = closure_check(port=port, start=start, end=end, reason=reason, horizon_days=horizon_days)
     closure = PortClosure.objects.create(
         port=port,
@@ -321,7 +322,7 @@ def port_reopen(*, closure: PortClosure, actor: Actor) -> PortClosure:
     """End a closure: the days whose draw has not frozen yet get their seats back from the weekly
     template (groups already rebooked keep their new appointments)."""
     _require_planner(actor)
-    closure = PortClosure.objects.select_for_update().select_related("port").get(pk=closure.pk)
+    closure = PortClosure.objects.select_for_update(of=("self",)).select_related("port").get(pk=closure.pk)
     if closure.reopened_at is not None:
         raise ClosureStateError(f"This closure was reopened on {closure.reopened_at:%Y-%m-%d %H:%M} UTC.")
     now = clock.now()

@@ -80,7 +80,7 @@ def closure_rebook(*, closure_id: int, actor: Actor) -> Rebooking | None:
     """
     _require_job(actor)
     advisory_lock("appointments.rebook", str(closure_id))
-    closure = PortClosure.objects.select_for_update().select_related("port").get(pk=closure_id)
+    closure = PortClosure.objects.select_for_update(of=("self",)).select_related("port").get(pk=closure_id)
     done = Rebooking.objects.filter(closure=closure).first()
     if done is not None:
         return done

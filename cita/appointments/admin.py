@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from cita.appointments.models import Appointment
+from cita.appointments.models import Appointment, MemberOutcome, Rebooking
 from cita.draws.admin import ReadOnly
 from cita.staff.admin_site import admin_site
 
@@ -16,3 +16,14 @@ class AppointmentAdmin(ReadOnly):
     date_hierarchy = "day"
     # The pass payload opens the appointment at the port; staff verify passes, they do not need copies.
     exclude = ("pass_payload", "document_indexes", "members")
+
+
+@admin.register(MemberOutcome, site=admin_site)
+class MemberOutcomeAdmin(ReadOnly):
+    list_display = ("appointment", "member_id", "outcome", "recorded_at", "recorded_by")
+    list_filter = ("outcome",)
+
+
+@admin.register(Rebooking, site=admin_site)
+class RebookingAdmin(ReadOnly):
+    list_display = ("closure", "groups", "placed", "escalated", "finished_at", "plan_sha256")

@@ -36,3 +36,22 @@ class PassKeyError(CitaError):
 
     code = "pass_key_error"
     status = 500
+
+
+class OutcomeRefused(CitaError):
+    """An outcome names someone not in the group, or is not one of the known outcomes."""
+
+    code = "outcome_refused"
+
+
+class RebookingNotReady(Conflict):
+    """A draw of a closed day holds seats it has not given out yet: the rebooking waits for it."""
+
+    code = "rebooking_not_ready"
+
+
+class RebookingError(CitaError):
+    """The rebooking could not apply its own plan (seats changed under its locks): nothing was written."""
+
+    code = "rebooking_error"
+    status = 500

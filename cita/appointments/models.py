@@ -78,6 +78,11 @@ class Appointment(models.Model):
     pass_kid = models.CharField(max_length=16)
     pass_issued_at = models.DateTimeField()
     day_before_sent_at = models.DateTimeField(null=True, blank=True)
+    # The appointment this one replaces when a port closure moved the group (cita.appointments.services
+    # .rebooking); the chain leads back to the offer of the original allocation.
+    rebooked_from = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="rebooked_to"
+    )
 
     class Meta:
         ordering = ["day", "slot", "id"]
@@ -108,3 +113,64 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"appointment {self.pk} ({self.state})"
+
+
+class Outcome(models.TextChoices):
+    """What happened to one person of a group at the port (recorded by an officer; no-show by the job)."""
+
+    PROCESSED_RELEASED = "processed_released", "Processed and released"
+    DETAINED = "detained", "Detained"
+    REMOVED = "removed", "Removed or repatriated"
+    REFERRED = "referred", "Referred"
+    NO_SHOW = "no_show", "No-show"
+
+
+class MemberOutcome(models.Model):
+    """The outcome of one member of an appointment's group. `member_id` is the id on the appointment
+    (a member removed from the group later keeps their outcome)."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT, related_name="outcomes")
+    member_id = models.BigIntegerField()
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    recorded_at = models.DateTimeField()
+    recorded_by = models.CharField(max_length=80, help_text="Actor label: officer:12 or system:job.")
+
+    class Meta:
+        ordering = ["appointment", "member_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["appointment", "member_id"], name="outcome_one_per_member"),
+            models.CheckConstraint(condition=Q(outcome__in=[o.value for o in Outcome]), name="outcome_known"),
+        ]
+        indexes = [models.Index(fields=["recorded_at"], name="outcome_recorded_at")]
+
+    def __str__(self) -> str:
+        return f"member {self.member_id} of appointment {self.appointment_id}: {self.outcome}"
+
+
+class Rebooking(models.Model):
+    """The rebooking of the groups of one port closure: what the plan started from (`snapshot`), the
+    plan itself, and their SHA-256 (both in the audit log). `cita.appointments.rebook_plan.plan_compute`
+    on the snapshot gives the plan again (a replay)."""
+
+    closure = models.OneToOneField("ports.PortClosure", on_delete=models.PROTECT, related_name="rebooking")
+    snapshot = models.JSONField()
+    plan = models.JSONField()
+    snapshot_sha256 = models.CharField(max_length=64)
+    plan_sha256 = models.CharField(max_length=64)
+    groups = models.PositiveIntegerField()
+    placed = models.PositiveIntegerField()
+    escalated = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    actor = models.CharField(max_length=80)
+
+    class Meta:
+        ordering = ["-finished_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(groups=models.F("placed") + models.F("escalated")), name="rebooking_counts"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"rebooking of closure {self.closure_id}"

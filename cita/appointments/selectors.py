@@ -5,13 +5,28 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Protocol
 
 from django.db.models import Count, Sum
 
-from cita.appointments.models import ACTIVE, Appointment, AppointmentState
+from cita.appointments.models import ACTIVE, Appointment, AppointmentState, MemberOutcome, Rebooking
+from cita.appointments.rebook_plan import (
+    Group,
+    Placement,
+    Plan,
+    Seats,
+    Snapshot,
+    plan_compute,
+    plan_from_json,
+    snapshot_from_json,
+)
+from cita.core import clock
 from cita.core.actors import Actor, Role
 from cita.core.errors import NotFound
-from cita.ports.selectors import port_for_actor
+from cita.draws.models import Offer, OfferState
+from cita.ports.models import Port, PortClosure, SlotCapacity
+from cita.ports.selectors import port_for_actor, port_today
+from cita.registrations.models import Member, Relationship
 from cita.registrations.selectors import applicant_get_for_actor
 
 
@@ -72,3 +87,331 @@ def manifest_counts_for_actor(*, actor: Actor, day: dt.date) -> ManifestCounts:
         by_state=by_state,
         people_by_state=people_by_state,
     )
+
+
+# -- closures: who is affected, and what the rebooking starts from -------------------------------------------
+
+
+class ClosureLike(Protocol):
+    """What the rebooking needs of a closure (a stored `PortClosure`, or a planner's preview)."""
+
+    @property
+    def pk(self) -> int | None: ...
+    @property
+    def port(self) -> Port: ...
+    @property
+    def start(self) -> dt.date: ...
+    @property
+    def end(self) -> dt.date: ...
+    @property
+    def horizon_days(self) -> int: ...
+    @property
+    def any_port(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class RebookingInput:
+    """The snapshot the plan is computed from, with the rows each group reference stands for."""
+
+    snapshot: Snapshot
+    appointments: dict[str, Appointment]
+    offers: dict[str, Offer]
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _root(appointment: Appointment) -> Appointment:
+    """The first appointment of a chain of rebookings (the one its offer issued)."""
+    seen = 0
+    while appointment.rebooked_from_id is not None and seen < 100:
+        appointment = Appointment.objects.select_related("offer__draw", "offer__request", "port").get(
+            pk=appointment.rebooked_from_id
+        )
+        seen += 1
+    return appointment
+
+
+def _appointment_group(appointment: Appointment) -> Group:
+    root = _root(appointment)
+    ref = f"appointment:{appointment.pk}"
+    offer = root.offer
+    if offer is not None:
+        order = (_iso(offer.draw.published_at or offer.created_at), offer.order, ref)
+        ports = tuple(offer.request.ports)
+    else:  # made without a draw (data loaded by hand): after every drawn group, by creation
+        order = ("9999-12-31T00:00:00.000000Z", 0, f"{_iso(root.created_at)}|{ref}")
+        ports = (root.port.code,)
+    return Group(
+        ref=ref,
+        applicant=appointment.applicant_id,
+        size=appointment.group_size,
+        ports=ports,
+        order=order,
+        old_port=appointment.port.code,
+        old_day=appointment.day.isoformat(),
+        old_slot=f"{appointment.slot:%H:%M}",
+    )
+
+
+def _offer_group(offer: Offer) -> Group:
+    ref = f"offer:{offer.pk}"
+    return Group(
+        ref=ref,
+        applicant=offer.applicant_id,
+        size=offer.group_size,
+        ports=tuple(offer.request.ports),
+        order=(_iso(offer.draw.published_at or offer.created_at), offer.order, ref),
+        old_port=offer.port.code,
+        old_day=offer.day.isoformat(),
+        old_slot=f"{offer.slot:%H:%M}",
+    )
+
+
+def rebooking_input(*, closure: ClosureLike, now: dt.datetime, for_update: bool = False) -> RebookingInput:
+    """The groups booked at the closed port on the closed days (scheduled appointments and open offers),
+    in their original allocation order, and the free seats they may take: every active port's slots from
+    tomorrow (reference time zone) to `horizon_days` after the closure ends, less closed port days.
+
+    `for_update` locks those rows until the caller's transaction ends (the rebooking job), so the plan
+    computed from them is exactly what it can apply.
+    """
+    from cita.draws.selectors import reference_time_zone
+
+    first_day = now.astimezone(reference_time_zone()).date() + dt.timedelta(days=1)
+    last_day = closure.end + dt.timedelta(days=closure.horizon_days)
+    appointments_q = Appointment.objects.filter(
+        port=closure.port, day__range=(closure.start, closure.end), state=AppointmentState.SCHEDULED
+    ).select_related("port", "offer__draw", "offer__request")
+    offers_q = Offer.objects.filter(
+        port=closure.port, day__range=(closure.start, closure.end), state=OfferState.OPEN
+    ).select_related("port", "draw", "request")
+    seats_q = (
+        SlotCapacity.objects.filter(
+            day__range=(first_day, last_day), port__active=True, left__gt=0, seats__gt=0
+        )
+        .select_related("port")
+        .order_by("day", "port__position", "port__code", "slot")
+    )
+    if for_update:
+        appointments_q = appointments_q.select_for_update(of=("self",))
+        offers_q = offers_q.select_for_update(of=("self",))
+        seats_q = seats_q.select_for_update(of=("self",))
+    # Offers first: a confirmation in flight holds its offer's lock, so this waits for it and then finds
+    # its appointment below (read after); the other order could miss a group confirmed in between.
+    offers = {f"offer:{o.pk}": o for o in offers_q.order_by("id")}
+    appointments = {f"appointment:{a.pk}": a for a in appointments_q.order_by("id")}
+    groups = sorted(
+        [
+            *(_appointment_group(a) for a in appointments.values()),
+            *(_offer_group(o) for o in offers.values()),
+        ],
+        key=lambda g: g.order,
+    )
+    closed = [
+        (c.port_id, c.start, c.end)
+        for c in PortClosure.objects.filter(reopened_at__isnull=True, end__gte=first_day, start__lte=last_day)
+    ]
+    if closure.pk is None:  # a preview: the closure is not stored yet
+        closed.append((closure.port.pk, closure.start, closure.end))
+    seats = [
+        Seats(port=row.port.code, day=row.day.isoformat(), slot=f"{row.slot:%H:%M}", left=row.left)
+        for row in seats_q
+        if not any(port_id == row.port_id and start <= row.day <= end for port_id, start, end in closed)
+    ]
+    open_ports = tuple(
+        Port.objects.filter(active=True).order_by("position", "code").values_list("code", flat=True)
+    )
+    snapshot = Snapshot(
+        closure=closure.pk or 0,
+        port=closure.port.code,
+        start=closure.start.isoformat(),
+        end=closure.end.isoformat(),
+        first_day=first_day.isoformat(),
+        last_day=last_day.isoformat(),
+        any_port=closure.any_port,
+        open_ports=open_ports,
+        groups=tuple(groups),
+        seats=tuple(seats),
+    )
+    return RebookingInput(snapshot=snapshot, appointments=appointments, offers=offers)
+
+
+# -- the officer console: one port, its current day ---------------------------------------------------------
+
+
+def officer_scope(*, actor: Actor) -> tuple[Port, dt.date]:
+    """The officer's port and its current day (port time); anyone else finds nothing."""
+    port = port_for_actor(actor=actor)
+    return port, port_today(port=port)
+
+
+@dataclass(frozen=True)
+class ManifestRow:
+    """One group on the day's manifest: the appointment, the principal's name, outcomes recorded."""
+
+    appointment: Appointment
+    principal: str
+    outcomes: int
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The day's appointments at a port, by slot, with counts."""
+
+    port: Port
+    day: dt.date
+    rows: list[ManifestRow]
+    counts: dict[str, int]
+
+
+def officer_manifest(*, actor: Actor) -> Manifest:
+    """Today's appointments at the officer's port (names of the principals decrypted: the officer's port,
+    today only), with the counts of groups and people in each state."""
+    port, day = officer_scope(actor=actor)
+    appointments = list(
+        Appointment.objects.filter(port=port, day=day)
+        .exclude(state__in=(AppointmentState.CANCELLED, AppointmentState.REBOOKED))
+        .annotate(n_outcomes=Count("outcomes"))
+        .select_related("port")
+        .order_by("slot", "id")
+    )
+    principals = {
+        m.applicant_id: m.full_name
+        for m in Member.objects.filter(
+            applicant_id__in=[a.applicant_id for a in appointments], relationship=Relationship.SELF
+        )
+    }
+    counts = {
+        "groups": len(appointments),
+        "people": sum(a.group_size for a in appointments),
+        "waiting": sum(1 for a in appointments if a.state == AppointmentState.SCHEDULED),
+        "checked_in": sum(1 for a in appointments if a.state == AppointmentState.CHECKED_IN),
+        "completed": sum(1 for a in appointments if a.state == AppointmentState.COMPLETED),
+        "no_show": sum(1 for a in appointments if a.state == AppointmentState.NO_SHOW),
+        "people_checked_in": sum(
+            a.group_size
+            for a in appointments
+            if a.state in (AppointmentState.CHECKED_IN, AppointmentState.COMPLETED)
+        ),
+    }
+    rows = [
+        ManifestRow(appointment=a, principal=principals.get(a.applicant_id, ""), outcomes=a.n_outcomes)
+        for a in appointments
+    ]
+    return Manifest(port=port, day=day, rows=rows, counts=counts)
+
+
+def officer_appointment_get(*, actor: Actor, appointment_id: int) -> Appointment:
+    """One appointment at the officer's port today; any other (another port, another day) is not found."""
+    port, day = officer_scope(actor=actor)
+    appointment = (
+        Appointment.objects.select_related("port", "applicant")
+        .filter(pk=appointment_id, port=port, day=day)
+        .first()
+    )
+    if appointment is None:
+        raise NotFound("no such appointment")
+    return appointment
+
+
+@dataclass(frozen=True)
+class GroupMember:
+    """A person of the appointment's group as the officer sees them (decrypted), with their outcome."""
+
+    member_id: int
+    member: Member | None
+    outcome: str
+    outcome_label: str
+
+
+def officer_group(*, actor: Actor, appointment_id: int) -> tuple[Appointment, list[GroupMember]]:
+    """The appointment and its people, names and documents decrypted, for an officer of its port on its
+    day only (the selector refuses every other caller, port and day)."""
+    appointment = officer_appointment_get(actor=actor, appointment_id=appointment_id)
+    people = {m.pk: m for m in Member.objects.filter(pk__in=appointment.members)}
+    outcomes = {o.member_id: o for o in MemberOutcome.objects.filter(appointment=appointment)}
+    members = [
+        GroupMember(
+            member_id=member_id,
+            member=people.get(member_id),
+            outcome=outcomes[member_id].outcome if member_id in outcomes else "",
+            outcome_label=outcomes[member_id].get_outcome_display() if member_id in outcomes else "",
+        )
+        for member_id in appointment.members
+    ]
+    return appointment, members
+
+
+# -- what a closure does to each group (the planner's preview, and the result page) -------------------------
+
+
+@dataclass(frozen=True)
+class ClosureSpec:
+    """A closure the planner is about to confirm (not stored yet)."""
+
+    port: Port
+    start: dt.date
+    end: dt.date
+    horizon_days: int
+    any_port: bool
+    pk: int | None = None
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """One group of a rebooking: where it was, where it goes (or that it is escalated)."""
+
+    position: int
+    ref: str
+    kind: str
+    object_id: int
+    size: int
+    ports: tuple[str, ...]
+    old_day: str
+    old_slot: str
+    placement: Placement
+    new_appointment: int | None = None
+
+
+def plan_rows(
+    snapshot: Snapshot, plan: Plan, *, new_appointments: dict[int, int] | None = None
+) -> list[PlanRow]:
+    """The snapshot's groups with their placements, in plan order."""
+    groups = {g.ref: g for g in snapshot.groups}
+    rows = []
+    for position, placement in enumerate(plan.placements, start=1):
+        group = groups[placement.ref]
+        kind, _, number = group.ref.partition(":")
+        rows.append(
+            PlanRow(
+                position=position,
+                ref=group.ref,
+                kind=kind,
+                object_id=int(number),
+                size=group.size,
+                ports=group.ports,
+                old_day=group.old_day,
+                old_slot=group.old_slot,
+                placement=placement,
+                new_appointment=(new_appointments or {}).get(int(number)) if kind == "appointment" else None,
+            )
+        )
+    return rows
+
+
+def closure_preview(*, spec: ClosureSpec) -> tuple[Snapshot, Plan, list[PlanRow]]:
+    """Every group a closure would affect, in the order the rebooking takes them, with where the plan
+    would place each if it ran now (it runs on the state when the job starts, which may differ)."""
+    snapshot = rebooking_input(closure=spec, now=clock.now()).snapshot
+    plan = plan_compute(snapshot)
+    return snapshot, plan, plan_rows(snapshot, plan)
+
+
+def rebooking_rows(*, rebooking: Rebooking) -> list[PlanRow]:
+    """The stored rebooking of a closure, group by group, with the new appointment of each placed one."""
+    snapshot, plan = snapshot_from_json(rebooking.snapshot), plan_from_json(rebooking.plan)
+    old_ids = [int(g.ref.partition(":")[2]) for g in snapshot.groups if g.ref.startswith("appointment:")]
+    new = dict(Appointment.objects.filter(rebooked_from_id__in=old_ids).values_list("rebooked_from_id", "pk"))
+    return plan_rows(snapshot, plan, new_appointments=new)

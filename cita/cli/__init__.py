@@ -23,6 +23,7 @@ GROUPS = (
     "cita.cli.draw",
     "cita.cli.passes",
     "cita.cli.simulate",
+    "cita.cli.rebooking",
 )
 
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from cita.ports.models import Port, SlotCapacity, WeeklySlot
+from cita.ports.models import Port, PortClosure, SlotCapacity, WeeklySlot
 from cita.staff.admin_site import admin_site
 
 
@@ -24,4 +24,21 @@ class SlotCapacityAdmin(admin.ModelAdmin):
     readonly_fields = ("port", "day", "slot", "seats", "left")
 
     def has_add_permission(self, request: object) -> bool:
+        return False
+
+
+@admin.register(PortClosure, site=admin_site)
+class PortClosureAdmin(admin.ModelAdmin):
+    """Read-only: closing and reopening go through the planners' console (audited, rebooking)."""
+
+    list_display = ("port", "start", "end", "reason", "created_at", "rebooked_at", "reopened_at")
+    list_filter = ("port",)
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
         return False

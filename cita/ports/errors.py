@@ -19,3 +19,21 @@ class InvalidCapacity(CitaError):
     """A capacity value is not a whole number of seats, or a slot is malformed."""
 
     code = "invalid_capacity"
+
+
+class InvalidClosure(CitaError):
+    """A closure's dates, horizon or reason are not acceptable."""
+
+    code = "invalid_closure"
+
+
+class ClosureOverlap(Conflict):
+    """The port is already closed on some of these days."""
+
+    code = "closure_overlap"
+
+
+class ClosureStateError(Conflict):
+    """The closure was reopened already."""
+
+    code = "closure_state"

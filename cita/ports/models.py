@@ -92,3 +92,59 @@ class SlotCapacity(models.Model):
     def booked(self) -> int:
         """Seats already taken."""
         return self.seats - self.left
+
+
+class PortClosure(models.Model):
+    """A port closed from `start` to `end` (port days, both included) for a reason.
+
+    Closing takes the port's unbooked seats of those days away at once; the job `appointments.rebook`
+    then moves every group booked there (docs/staff.md, "Closures"). Reopening gives the days whose draw
+    has not run yet their seats back from the weekly template. A closure is never deleted.
+    """
+
+    port = models.ForeignKey(Port, on_delete=models.PROTECT, related_name="closures")
+    start = models.DateField()
+    end = models.DateField()
+    reason = models.CharField(max_length=300, help_text="Why the port is closed (staff pages, audit log).")
+    horizon_days = models.PositiveSmallIntegerField(
+        help_text="Groups are rebooked up to this many days after the closure ends."
+    )
+    any_port = models.BooleanField(
+        default=False, help_text="When no port a group ranked has seats, use any open port."
+    )
+    seats_withdrawn = models.PositiveIntegerField(default=0, help_text="Free seats taken away at closing.")
+    created_at = models.DateTimeField()
+    created_by = models.CharField(max_length=80)
+    rebooked_at = models.DateTimeField(null=True, blank=True, help_text="When the rebooking job finished.")
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    reopened_by = models.CharField(max_length=80, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__gte=models.F("start")), name="closure_range"),
+            models.CheckConstraint(
+                condition=models.Q(horizon_days__gte=1, horizon_days__lte=60), name="closure_horizon"
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(reopened_at__isnull=True) & models.Q(reopened_by=""))
+                | (models.Q(reopened_at__isnull=False) & ~models.Q(reopened_by="")),
+                name="closure_reopened_by",
+            ),
+            models.CheckConstraint(condition=~models.Q(reason=""), name="closure_has_reason"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["port", "start", "end"],
+                condition=models.Q(reopened_at__isnull=True),
+                name="closure_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.port.code} closed {self.start} to {self.end}"
+
+    @property
+    def active(self) -> bool:
+        """Not reopened."""
+        return self.reopened_at is None

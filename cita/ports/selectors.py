@@ -10,7 +10,7 @@ from django.db.models import QuerySet, Sum
 from cita.core import clock
 from cita.core.actors import Actor, Role
 from cita.core.errors import NotFound
-from cita.ports.models import Port, SlotCapacity, WeeklySlot
+from cita.ports.models import Port, PortClosure, SlotCapacity, WeeklySlot
 
 
 def port_list(*, active_only: bool = True) -> QuerySet[Port]:
@@ -163,3 +163,28 @@ def port_for_actor(*, actor: Actor) -> Port:
 def port_today(*, port: Port) -> dt.date:
     """Today's date at the port (appointment days are the port's own days)."""
     return clock.now().astimezone(port.tz).date()
+
+
+# -- closures ----------------------------------------------------------------------------------------------
+
+
+def closure_list(*, limit: int = 200) -> list[PortClosure]:
+    """Closures, newest first (planners, admins, auditors: they name no person)."""
+    return list(PortClosure.objects.select_related("port").order_by("-created_at", "-id")[:limit])
+
+
+def closure_get(*, closure_id: int) -> PortClosure:
+    """One closure."""
+    closure = PortClosure.objects.select_related("port").filter(pk=closure_id).first()
+    if closure is None:
+        raise NotFound("no such closure")
+    return closure
+
+
+def closures_active_on(*, day: dt.date) -> list[PortClosure]:
+    """The closures (not reopened) covering a day."""
+    return list(
+        PortClosure.objects.filter(start__lte=day, end__gte=day, reopened_at__isnull=True).select_related(
+            "port"
+        )
+    )

@@ -9,9 +9,17 @@ from django.db import transaction
 from django.db.models import F
 
 from cita.audit.services import audit_record
-from cita.core.actors import Actor
-from cita.ports.errors import CapacityBelowBooked, InvalidCapacity
-from cita.ports.models import Port, SlotCapacity, WeeklySlot
+from cita.core import clock
+from cita.core.actors import Actor, Role
+from cita.core.errors import PermissionDenied
+from cita.ports.errors import (
+    CapacityBelowBooked,
+    ClosureOverlap,
+    ClosureStateError,
+    InvalidCapacity,
+    InvalidClosure,
+)
+from cita.ports.models import Port, PortClosure, SlotCapacity, WeeklySlot
 
 Slots = Mapping[dt.time, int]
 
@@ -55,7 +63,8 @@ def capacity_template_apply(*, port: Port, start: dt.date, end: dt.date, actor: 
         template.setdefault(row.weekday, {})[row.slot] = row.seats
     day, changed = start, 0
     while day <= end:
-        changed += _day_set(port=port, day=day, slots=template.get(day.weekday(), {}))
+        if not port_day_closed(port_id=port.pk, day=day):  # a closed day keeps no seats
+            changed += _day_set(port=port, day=day, slots=template.get(day.weekday(), {}))
         day += dt.timedelta(days=1)
     audit_record(
         actor=actor,
@@ -71,6 +80,8 @@ def capacity_template_apply(*, port: Port, start: dt.date, end: dt.date, actor: 
 def capacity_day_set(*, port: Port, day: dt.date, slots: Slots, actor: Actor) -> None:
     """Set the seats of each listed slot on one day; slots not listed are left as they are."""
     _check_slots(slots)
+    if port_day_closed(port_id=port.pk, day=day):
+        raise InvalidCapacity(f"{port.code} is closed on {day}: reopen it before giving it seats.")
     _day_set(port=port, day=day, slots=slots, remove_missing=False)
     audit_record(
         actor=actor,
@@ -128,8 +139,20 @@ def capacity_take(*, port_id: int, day: dt.date, slot: dt.time, seats: int) -> b
 
 
 def capacity_release(*, port_id: int, day: dt.date, slot: dt.time, seats: int) -> None:
-    """Give `seats` back to a slot (a cancelled or released booking)."""
-    SlotCapacity.objects.filter(port_id=port_id, day=day, slot=slot).update(left=F("left") + seats)
+    """Give `seats` back to a slot (a cancelled or released booking). On a day the port is closed they
+    vanish instead: the slot has that many seats less, and nobody can book them."""
+    rows = SlotCapacity.objects.filter(port_id=port_id, day=day, slot=slot)
+    if port_day_closed(port_id=port_id, day=day):
+        rows.update(seats=F("seats") - seats)
+    else:
+        rows.update(left=F("left") + seats)
+
+
+def port_day_closed(*, port_id: int, day: dt.date) -> bool:
+    """True when a closure that is not reopened covers the port on that day."""
+    return PortClosure.objects.filter(
+        port_id=port_id, start__lte=day, end__gte=day, reopened_at__isnull=True
+    ).exists()
 
 
 @transaction.atomic
@@ -149,3 +172,180 @@ def capacity_week_set(*, port: Port, week: Mapping[int, Slots], actor: Actor) ->
             capacity_template_set(port=port, weekday=weekday, slots=slots, actor=actor)
             changed.append(weekday)
     return changed
+
+
+# -- closures ---------------------------------------------------------------------------------------------
+
+CLOSURE_MAX_DAYS = 92
+CLOSURE_MAX_HORIZON = 60
+CLOSURE_MAX_REASON = 300
+REBOOK_JOB = "appointments.rebook"
+
+
+def _require_planner(actor: Actor) -> None:
+    if actor.role not in (Role.PLANNER, Role.ADMIN) or actor.mfa_pending:
+        raise PermissionDenied("Only planners and admins close and reopen ports.")
+
+
+def closure_check(
+    *, port: Port, start: dt.date, end: dt.date, reason: str, horizon_days: int, today: dt.date | None = None
+) -> str:
+    """Refuse a closure that cannot be: days in the past, reversed or too long, no reason, a horizon out
+    of range, or days already closed. Returns the cleaned reason."""
+    today = today or clock.now().astimezone(port.tz).date()
+    reason = " ".join(reason.split())
+    if start < today:
+        raise InvalidClosure(
+            f"The closure cannot start before today ({today}) at {port.code}.", field="start"
+        )
+    if end < start:
+        raise InvalidClosure("The last day comes before the first.", field="end")
+    if (end - start).days >= CLOSURE_MAX_DAYS:
+        raise InvalidClosure(
+            f"A closure covers at most {CLOSURE_MAX_DAYS} days; close again after.", field="end"
+        )
+    if not 1 <= horizon_days <= CLOSURE_MAX_HORIZON:
+        raise InvalidClosure(f"The horizon is 1 to {CLOSURE_MAX_HORIZON} days.", field="horizon_days")
+    if not reason:
+        raise InvalidClosure("Write why the port closes.", field="reason")
+    if len(reason) > CLOSURE_MAX_REASON:
+        raise InvalidClosure(f"The reason has at most {CLOSURE_MAX_REASON} characters.", field="reason")
+    overlap = PortClosure.objects.filter(
+        port=port, reopened_at__isnull=True, start__lte=end, end__gte=start
+    ).first()
+    if overlap is not None:
+        raise ClosureOverlap(
+            f"{port.code} is already closed from {overlap.start} to {overlap.end}.",
+            field="start",
+            closure=overlap,
+        )
+    return reason
+
+
+def closure_capacity_clear(*, closure: PortClosure) -> int:
+    """Take away every free seat of the port on the closure's days (booked seats stay until their groups
+    are rebooked, then vanish); slots left with no seat are removed, so the day's draw leaves the port out
+    of every ranking. Returns the seats taken away. Inside the caller's transaction."""
+    rows = list(
+        SlotCapacity.objects.select_for_update()
+        .filter(port_id=closure.port_id, day__range=(closure.start, closure.end))
+        .order_by("day", "slot")
+    )
+    withdrawn = 0
+    for row in rows:
+        withdrawn += row.left
+        if row.seats - row.left == 0:
+            row.delete()
+        elif row.left:
+            SlotCapacity.objects.filter(pk=row.pk).update(seats=F("seats") - F("left"), left=0)
+    return withdrawn
+
+
+@transaction.atomic
+def port_close(
+    *,
+    port: Port,
+    start: dt.date,
+    end: dt.date,
+    reason: str,
+    horizon_days: int,
+    any_port: bool,
+    actor: Actor,
+) -> PortClosure:
+    """Close a port from `start` to `end` (port days, inclusive): its free seats on those days go at once,
+    and the job `appointments.rebook` moves every group booked there (queued when this commits)."""
+    _require_planner(actor)
+    # One closure of a port at a time; NO KEY UPDATE lets bookings at the port (foreign keys) go on.
+    Port.objects.select_for_update(no_key=True).filter(pk=port.pk).first()
+    reason = closure_check(port=port, start=start, end=end, reason=reason, horizon_days=horizon_days)
+    closure = PortClosure.objects.create(
+        port=port,
+        start=start,
+        end=end,
+        reason=reason,
+        horizon_days=horizon_days,
+        any_port=any_port,
+        created_at=clock.now(),
+        created_by=actor.label,
+    )
+    closure.seats_withdrawn = closure_capacity_clear(closure=closure)
+    closure.save(update_fields=["seats_withdrawn"])
+    audit_record(
+        actor=actor,
+        action="port.closed",
+        object_type="closure",
+        object_id=closure.pk,
+        data={
+            "port": port.code,
+            "start": start,
+            "end": end,
+            "reason": reason,
+            "horizon_days": horizon_days,
+            "any_port": any_port,
+            "seats_withdrawn": closure.seats_withdrawn,
+        },
+    )
+    transaction.on_commit(lambda: closure_rebook_soon(closure.pk))
+    return closure
+
+
+def closure_rebook_soon(closure_id: int) -> None:
+    """Queue the rebooking job of a closure (after commit; `appointments.rebook_due` is the net)."""
+    import logging
+
+    from procrastinate.contrib.django import app
+
+    try:
+        # By name: ports sits below appointments and does not import it.
+        app.configure_task(name=REBOOK_JOB, queueing_lock=f"{REBOOK_JOB}:{closure_id}").defer(
+            closure_id=closure_id
+        )
+    except Exception:
+        logging.getLogger(__name__).warning(
+            "could not queue the rebooking; appointments.rebook_due will run it", exc_info=True
+        )
+
+
+def _days_with_draws(port: Port, start: dt.date, end: dt.date) -> set[dt.date]:
+    """Days whose draw has frozen already: their capacity is fixed, reopening cannot add to it."""
+    from cita.draws.models import Draw, DrawStatus  # ports sits below draws: a read by name only
+
+    return set(
+        Draw.objects.filter(appointment_date__range=(start, end), round=1)
+        .exclude(status=DrawStatus.OPEN)
+        .values_list("appointment_date", flat=True)
+    )
+
+
+@transaction.atomic
+def port_reopen(*, closure: PortClosure, actor: Actor) -> PortClosure:
+    """End a closure: the days whose draw has not frozen yet get their seats back from the weekly
+    template (groups already rebooked keep their new appointments)."""
+    _require_planner(actor)
+    closure = PortClosure.objects.select_for_update(of=("self",)).select_related("port").get(pk=closure.pk)
+    if closure.reopened_at is not None:
+        raise ClosureStateError(f"This closure was reopened on {closure.reopened_at:%Y-%m-%d %H:%M} UTC.")
+    now = clock.now()
+    port = closure.port
+    closure.reopened_at, closure.reopened_by = now, actor.label
+    closure.save(update_fields=["reopened_at", "reopened_by"])
+    today = now.astimezone(port.tz).date()
+    template: dict[int, dict[dt.time, int]] = {}
+    for row in WeeklySlot.objects.filter(port=port):
+        template.setdefault(row.weekday, {})[row.slot] = row.seats
+    frozen = _days_with_draws(port, closure.start, closure.end)
+    restored: list[dt.date] = []
+    day = max(closure.start, today + dt.timedelta(days=1))
+    while day <= closure.end:
+        if day not in frozen and template.get(day.weekday()):
+            _day_set(port=port, day=day, slots=template[day.weekday()], remove_missing=False)
+            restored.append(day)
+        day += dt.timedelta(days=1)
+    audit_record(
+        actor=actor,
+        action="port.reopened",
+        object_type="closure",
+        object_id=closure.pk,
+        data={"port": port.code, "days_restored": restored},
+    )
+    return closure

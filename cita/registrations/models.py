@@ -39,6 +39,7 @@ class Shelter(models.Model):
 class Applicant(models.Model):
     """The account of a travel group's principal: contact, language, and the session epoch.
 
+    A resident registered by a shelter may have neither phone nor email (the shelter reaches them).
     Phone and email are sealed; their keyed hashes find an account at sign-in without decrypting anything.
     """
 
@@ -55,9 +56,13 @@ class Applicant(models.Model):
 
     class Meta:
         constraints = [
+            # Someone must be able to reach the group: its own phone or email, or the shelter whose NGO
+            # workers registered it (residents without a phone hear through them and the in-app inbox).
             models.CheckConstraint(
-                condition=Q(phone_index__isnull=False) | Q(email_index__isnull=False),
-                name="applicant_has_contact",
+                condition=Q(phone_index__isnull=False)
+                | Q(email_index__isnull=False)
+                | Q(shelter__isnull=False),
+                name="applicant_has_contact_or_shelter",
             )
         ]
 

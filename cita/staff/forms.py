@@ -137,7 +137,10 @@ class ResidentRegisterForm(MemberForm):
         max_length=32, required=False, help_text="With + and the country code, for example +52 664 123 4567."
     )
     email = forms.CharField(
-        max_length=254, required=False, help_text="Give a phone number, an email, or both."
+        max_length=254,
+        required=False,
+        help_text="A phone number, an email, both, or neither: a resident with neither hears from cita "
+        "through you and the messages page.",
     )
     language = forms.ChoiceField(
         label="The resident's language", choices=Language.choices, help_text="Pages and messages use it."
@@ -164,8 +167,98 @@ class ResidentRegisterForm(MemberForm):
         super().__init__(*args, **kwargs)
         del self.fields["relationship"]
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if not data.get("phone") and not data.get("email") and not self.has_error("phone"):
-            self.add_error("phone", "Give a phone number or an email address.")
-        return data
+
+# -- officer console ---------------------------------------------------------------------------------------
+
+
+class ScanForm(forms.Form):
+    """The pass as a scanner types it (a keyboard wedge ends with Enter, which submits the form)."""
+
+    payload = forms.CharField(
+        label="Scan a pass",
+        max_length=400,
+        help_text="Scan the QR code with the scanner (it types the pass and presses Enter), or type the text "
+        "printed under the code.",
+        widget=forms.TextInput(
+            attrs={
+                "autofocus": True,
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "class": "scan",
+            }
+        ),
+    )
+
+
+class OutcomesForm(forms.Form):
+    """One outcome per person of the group (`member_<id>`); an empty choice leaves it unrecorded."""
+
+    def __init__(self, *args: Any, members: list[Any], **kwargs: Any) -> None:
+        from cita.appointments.models import Outcome
+
+        super().__init__(*args, **kwargs)
+        for row in members:
+            name = row.member.full_name if row.member else f"Person {row.member_id} (no longer in the group)"
+            self.fields[f"member_{row.member_id}"] = forms.ChoiceField(
+                label=name,
+                choices=[("", "(not recorded yet)"), *Outcome.choices],
+                required=False,
+                initial=row.outcome,
+            )
+
+    def outcomes(self) -> dict[int, str]:
+        """Member id → outcome, for the members given one."""
+        return {
+            int(name.removeprefix("member_")): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("member_") and value
+        }
+
+
+class FlagForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is this group urgent?",
+        max_length=500,
+        help_text="Kept sealed: shown to staff only, never in the audit log. At most 500 characters.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+# -- planners: closures and dashboards -----------------------------------------------------------------------
+
+
+class ClosureForm(forms.Form):
+    port = forms.ModelChoiceField(Port.objects.filter(active=True), empty_label="(choose a port)")
+    start = forms.DateField(
+        label="First closed day", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    end = forms.DateField(
+        label="Last closed day", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    reason = forms.CharField(max_length=300, help_text="Shown to staff and written to the audit log.")
+    horizon_days = forms.IntegerField(
+        label="Horizon (days)",
+        min_value=1,
+        max_value=60,
+        initial=14,
+        help_text="Groups are placed up to this many days after the last closed day.",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    any_port = forms.BooleanField(
+        required=False,
+        label="When none of the ports a group ranked has room, place it at any open port.",
+    )
+
+
+class DashboardForm(forms.Form):
+    start = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    days = forms.IntegerField(
+        label="Days",
+        min_value=1,
+        max_value=62,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )

@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, QuerySet
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from cita.appointments.models import Appointment
+from cita.appointments.selectors import appointment_get_for_actor, appointment_list_for_actor
 from cita.core import clock
 from cita.core.actors import Actor, Role
 from cita.core.errors import NotFound
+from cita.draws.models import Offer, PriorityFlag, Request
+from cita.draws.selectors import offer_list_for_actor, priority_tier, request_list_for_actor
 from cita.registrations.models import Applicant, Consent, Member, Relationship, Shelter
 from cita.registrations.selectors import applicant_get_for_actor, member_list_for_actor
 from cita.staff.models import User
@@ -81,13 +86,28 @@ class ResidentRow:
 
 @dataclass(frozen=True)
 class ResidentStatus:
-    """Where a resident stands. For now only the registration; the daily cycle adds requests, offers and
-    appointments here (see `resident_status_for_actor`)."""
+    """Where a resident stands: registration and consent, their latest requests and results, offers with
+    their deadlines, appointments (with passes to print), and priority flags."""
 
     registered: bool
     group_size: int
     consent_version: str | None
     consent_current: bool
+    requests: list[Request] = dataclasses.field(default_factory=list)
+    offers: list[Offer] = dataclasses.field(default_factory=list)
+    appointments: list[Appointment] = dataclasses.field(default_factory=list)
+    flags: list[PriorityFlag] = dataclasses.field(default_factory=list)
+    tier: int = 1
+
+    @property
+    def open_offers(self) -> list[Offer]:
+        """Offers still waiting for the resident's answer."""
+        return [o for o in self.offers if o.state == "open"]
+
+    @property
+    def urgent(self) -> bool:
+        """An urgent flag is active."""
+        return any(f.kind == "urgent" for f in self.flags)
 
 
 def _require_ngo(actor: Actor) -> int:
@@ -156,14 +176,13 @@ def resident_consents_for_actor(*, actor: Actor, applicant_id: int) -> QuerySet[
 
 
 def resident_status_for_actor(*, actor: Actor, applicant_id: int) -> ResidentStatus:
-    """Where one resident stands, for their NGO worker.
-
-    Hook for the daily cycle: requests, offers, appointments and passes are added here (and to
-    `ResidentStatus`) when those domains exist; until then this says only what registrations know.
-    """
+    """Where one resident stands, for their NGO worker: registration, the latest requests with their
+    results, offers with their deadlines, appointments, and active priority flags (all scoped to the
+    worker's shelter through the selectors of each domain)."""
     from django.conf import settings
 
     applicant = resident_get_for_actor(actor=actor, applicant_id=applicant_id)
+    acting = dataclasses.replace(actor, applicant_id=applicant.pk)
     consent = applicant.consents.order_by("-at").first()
     size = applicant.members.count()
     return ResidentStatus(
@@ -171,6 +190,21 @@ def resident_status_for_actor(*, actor: Actor, applicant_id: int) -> ResidentSta
         group_size=size,
         consent_version=consent.text_version if consent else None,
         consent_current=bool(consent and consent.text_version == settings.CITA_CONSENT_VERSION),
+        requests=request_list_for_actor(actor=acting, limit=5),
+        offers=offer_list_for_actor(actor=acting, limit=5),
+        appointments=appointment_list_for_actor(actor=acting, active_only=False)[-5:][::-1],
+        flags=list(
+            PriorityFlag.objects.filter(applicant=applicant, ended_at__isnull=True).order_by("-created_at")
+        ),
+        tier=priority_tier(applicant=applicant),
+    )
+
+
+def resident_appointment_for_actor(*, actor: Actor, applicant_id: int, appointment_id: int) -> Appointment:
+    """One appointment of a resident of the worker's shelter (to print its pass)."""
+    applicant = resident_get_for_actor(actor=actor, applicant_id=applicant_id)
+    return appointment_get_for_actor(
+        actor=dataclasses.replace(actor, applicant_id=applicant.pk), appointment_id=appointment_id
     )
 
 
@@ -230,3 +264,22 @@ def shelter_occupancy_for_actor(*, actor: Actor) -> OccupancyTable:
         occupancy=sum(r.shelter.occupancy for r in rows),
         residents=sum(r.residents for r in rows),
     )
+
+
+# -- who did it: actor labels shown with the staff member's name --------------------------------------------
+
+
+def staff_names(*, labels: Iterable[str]) -> dict[str, str]:
+    """`officer:12` → `Ana Ruiz (officer:12)` for staff labels (other labels are left out)."""
+    ids = {}
+    for label in labels:
+        role, _, number = label.partition(":")
+        if role in {r.value for r in Role} and number.isdigit():
+            ids[label] = int(number)
+    users = {u.pk: u for u in User.objects.filter(pk__in=set(ids.values()))}
+    names = {}
+    for label, user_id in ids.items():
+        user = users.get(user_id)
+        if user is not None:
+            names[label] = f"{user.get_full_name() or user.username} ({label})"
+    return names

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cita.staff.views import accounts, ngo, shelters, signin, simulator
+from cita.staff.views import accounts, closures, dashboards, ngo, officer, shelters, signin, simulator
 
 app_name = "staff"
 urlpatterns = [
@@ -30,7 +30,26 @@ urlpatterns = [
     path("ngo/residents/<int:applicant_id>/members/new", ngo.member_new, name="ngo_member_new"),
     path("ngo/residents/<int:applicant_id>/act", ngo.acting_begin, name="ngo_acting_start"),
     path("ngo/acting/stop", ngo.acting_end, name="ngo_acting_stop"),
+    path("ngo/residents/<int:applicant_id>/flag", ngo.resident_flag, name="ngo_flag"),
+    path(
+        "ngo/residents/<int:applicant_id>/appointments/<int:appointment_id>/pass",
+        ngo.resident_pass,
+        name="ngo_pass",
+    ),
     path("ngo/occupancy", ngo.occupancy, name="ngo_occupancy"),
     path("shelters", shelters.shelters, name="shelters"),
     path("simulator", simulator.simulator, name="simulator"),
+    path("officer/", officer.manifest, name="officer"),
+    path("officer/scan", officer.scan, name="officer_scan"),
+    path("officer/appointments/<int:appointment_id>/", officer.group, name="officer_group"),
+    path("officer/appointments/<int:appointment_id>/check-in", officer.check_in, name="officer_check_in"),
+    path("officer/appointments/<int:appointment_id>/outcomes", officer.outcomes, name="officer_outcomes"),
+    path("officer/appointments/<int:appointment_id>/flag", officer.flag, name="officer_flag"),
+    path("closures/", closures.closure_list_view, name="closures"),
+    path("closures/new", closures.closure_new, name="closure_new"),
+    path("closures/<int:closure_id>/", closures.closure_detail, name="closure"),
+    path("closures/<int:closure_id>/plan.json", closures.closure_plan, name="closure_plan"),
+    path("closures/<int:closure_id>/reopen", closures.closure_reopen, name="closure_reopen"),
+    path("dashboard/", dashboards.dashboard, name="dashboard"),
+    path("dashboard/refresh", dashboards.dashboard_refresh, name="dashboard_refresh"),
 ]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -9,6 +12,8 @@ from django.urls import reverse
 
 from cita.draws.models import Draw, DrawStatus
 from cita.draws.selectors import draw_file_names, draw_list_public
+from cita.ports.models import Port
+from cita.transparency.models import BacklogFigures, PortDayFigures
 
 FILES = ("manifest.json", "entries.csv", "results.csv")
 
@@ -59,3 +64,110 @@ def draws_public(*, limit: int | None = None) -> list[dict[str, Any]]:
     for draw_pk, name in DrawFile.objects.filter(draw__in=rows).values_list("draw_id", "name"):
         names.setdefault(draw_pk, []).append(name)
     return [draw_public(draw, files=names.get(draw.pk, [])) for draw in rows]
+
+
+# -- figures: counts per port and day, backlog, outcomes ---------------------------------------------------
+
+# Counts of people's outcomes below this (and above 0) are published as "fewer than 5": a detention or a
+# removal at one port in a short period could otherwise point at someone known to be there.
+SUPPRESS_BELOW = 5
+DAY_FIELDS = (
+    "requests",
+    "seats",
+    "selections",
+    "confirmations",
+    "appointments",
+    "check_ins",
+    "people_checked_in",
+    "no_shows",
+    "cancelled",
+    "rebooked",
+)
+OUTCOME_FIELDS = ("processed_released", "detained", "removed", "referred", "member_no_show")
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Counts summed over ports (a day) or over days (a port)."""
+
+    key: object
+    label: str
+    values: dict[str, int]
+
+
+def _sum(rows: Iterable[PortDayFigures], names: Sequence[str]) -> dict[str, int]:
+    totals = dict.fromkeys(names, 0)
+    for row in rows:
+        for name in names:
+            totals[name] += getattr(row, name)
+    return totals
+
+
+def figures_rows(*, start: dt.date, end: dt.date) -> list[PortDayFigures]:
+    """Every stored port-day row in the range, by day then port order."""
+    return list(
+        PortDayFigures.objects.filter(day__range=(start, end))
+        .select_related("port")
+        .order_by("day", "port__position", "port__code")
+    )
+
+
+def figures_by_day(*, rows: Sequence[PortDayFigures], start: dt.date, end: dt.date) -> list[Totals]:
+    """One line per day of the range (every port together); days with no row count zero."""
+    by_day: dict[dt.date, list[PortDayFigures]] = {}
+    for row in rows:
+        by_day.setdefault(row.day, []).append(row)
+    days = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
+    return [
+        Totals(key=day, label=day.isoformat(), values=_sum(by_day.get(day, []), DAY_FIELDS + OUTCOME_FIELDS))
+        for day in days
+    ]
+
+
+def figures_by_port(*, rows: Sequence[PortDayFigures]) -> list[Totals]:
+    """One line per port (every day of the range together), in port order."""
+    by_port: dict[int, list[PortDayFigures]] = {}
+    for row in rows:
+        by_port.setdefault(row.port_id, []).append(row)
+    ports = Port.objects.filter(pk__in=by_port).order_by("position", "code")
+    return [
+        Totals(
+            key=p.code, label=f"{p.name} ({p.code})", values=_sum(by_port[p.pk], DAY_FIELDS + OUTCOME_FIELDS)
+        )
+        for p in ports
+    ]
+
+
+def figures_computed_at(*, rows: Sequence[PortDayFigures]) -> dt.datetime | None:
+    """When the oldest of these rows was counted (the figures are at least this fresh)."""
+    return min((row.computed_at for row in rows), default=None)
+
+
+@dataclass(frozen=True)
+class PublicCount:
+    """A count as published: the number, or None when it is suppressed (1 to 4)."""
+
+    value: int | None
+
+    @property
+    def suppressed(self) -> bool:
+        return self.value is None
+
+
+def suppress(value: int) -> PublicCount:
+    """Small non-zero counts of people's outcomes are not published exactly."""
+    return PublicCount(None if 0 < value < SUPPRESS_BELOW else value)
+
+
+def outcomes_public(*, rows: Sequence[PortDayFigures]) -> list[tuple[str, list[PublicCount]]]:
+    """Outcomes of people per port over the whole range, small counts suppressed, and no totals (a total
+    beside a suppressed cell would give it away)."""
+    return [
+        (port.label, [suppress(port.values[name]) for name in OUTCOME_FIELDS])
+        for port in figures_by_port(rows=rows)
+    ]
+
+
+def backlog_latest() -> BacklogFigures | None:
+    """The latest count of the groups waiting."""
+    return BacklogFigures.objects.order_by("-day").first()

@@ -5,19 +5,33 @@ Bundle files are served byte for byte as stored, so their SHA-256 is the one pub
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.http import quote_etag
 from django.views.decorators.http import require_GET
 
+from cita.audit.selectors import audit_daily_heads
 from cita.core import clock
 from cita.core.access import allow
 from cita.core.actors import Role
 from cita.core.errors import NotFound
 from cita.draws.models import DrawStatus
-from cita.draws.selectors import draw_file_get
+from cita.draws.selectors import draw_file_get, reference_time_zone
 from cita.draws.views import same_origin_only
-from cita.transparency.selectors import FILES, draws_public
+from cita.transparency.selectors import (
+    FILES,
+    backlog_latest,
+    draws_public,
+    figures_by_day,
+    figures_by_port,
+    figures_rows,
+    outcomes_public,
+)
+
+STATS_DAYS = 14
+OUTCOME_DAYS = 30
 
 CONTENT_TYPES = {
     "manifest.json": "application/json",
@@ -30,8 +44,25 @@ CONTENT_TYPES = {
 @require_GET
 @same_origin_only
 def home(request: HttpRequest) -> HttpResponse:
-    """The list of draws and how anyone can check them."""
-    response = render(request, "transparency/home.html", {"draws": draws_public(limit=60)})
+    """The list of draws and how anyone can check them, counts of the last two weeks (no person in them),
+    the backlog, and the daily heads of the audit chain."""
+    today = clock.now().astimezone(reference_time_zone()).date()
+    start = today - dt.timedelta(days=STATS_DAYS - 1)
+    rows = figures_rows(start=start, end=today)
+    outcome_start = today - dt.timedelta(days=OUTCOME_DAYS - 1)
+    utc_today = clock.now().astimezone(dt.UTC).date()
+    context = {
+        "draws": draws_public(limit=60),
+        "start": start,
+        "end": today,
+        "days": figures_by_day(rows=rows, start=start, end=today),
+        "ports": figures_by_port(rows=rows),
+        "has_figures": bool(rows),
+        "outcomes": outcomes_public(rows=figures_rows(start=outcome_start, end=today)),
+        "backlog": backlog_latest(),
+        "heads": list(reversed(audit_daily_heads(start=utc_today - dt.timedelta(days=13), end=utc_today))),
+    }
+    response = render(request, "transparency/home.html", context)
     response["Cache-Control"] = "public, max-age=60"
     return response
 

@@ -7,6 +7,7 @@ declared access differs from the table fails the matrix.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -18,14 +19,17 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from cita.api.auth import operation_roles
 from cita.api.main import api
+from cita.appointments.services.rebooking import closure_rebook
+from cita.core import clock
 from cita.core.access import declared_roles
-from cita.core.actors import Role
+from cita.core.actors import Role, system
 from cita.draws.models import Offer
 from tests.conftest import sign_in_applicant, sign_in_staff
 from tests.factories.appointments import access_objects
+from tests.factories.closures import appointment_today, closed
 from tests.factories.ports import PortFactory
 from tests.factories.registrations import ShelterFactory, registered_group
-from tests.factories.staff import StaffFactory, resident
+from tests.factories.staff import StaffFactory, actor_of, resident
 
 PUBLIC = "public"
 # Every kind of caller. `*_other` are staff bound to another port or shelter than the objects the routes
@@ -51,6 +55,9 @@ ADMIN = frozenset({"admin"})
 PLANNERS = frozenset({"planner", "admin"})
 READERS = frozenset({"auditor", "admin"})
 NGO = frozenset({"ngo", "ngo_other"})
+OFFICERS = frozenset({"officer", "officer_other"})
+# Closures, their plans and the dashboards' aggregates: planners and admins, and auditors (read-only).
+OVERSIGHT = PLANNERS | {"auditor"}
 # Applicant pages: the applicant, or an NGO worker (helping a resident; one who has chosen none is sent to
 # the NGO console, which counts as admitted).
 APPLICANT_PAGES = frozenset({"applicant"}) | NGO
@@ -124,8 +131,34 @@ RULES: dict[str, Rule] = {
     "staff:ngo_acting_start": Rule(frozenset({"ngo"}), "/staff/ngo/residents/{resident}/act", "post"),
     "staff:ngo_acting_stop": Rule(NGO, "/staff/ngo/acting/stop", "post"),
     "staff:ngo_occupancy": Rule(NGO, "/staff/ngo/occupancy"),
+    "staff:ngo_flag": Rule(
+        frozenset({"ngo"}), "/staff/ngo/residents/{resident}/flag", "post", {"reason": "Due soon"}
+    ),
+    "staff:ngo_pass": Rule(
+        frozenset({"ngo"}), "/staff/ngo/residents/{resident}/appointments/{resident_appointment}/pass"
+    ),
     "staff:shelters": Rule(PLANNERS, "/staff/shelters"),
     "staff:simulator": Rule(PLANNERS, "/staff/simulator"),
+    # The officer console: each officer's own port today; {today} is at the `officer` caller's port.
+    "staff:officer": Rule(OFFICERS, "/staff/officer/"),
+    "staff:officer_scan": Rule(OFFICERS, "/staff/officer/scan", "post"),
+    "staff:officer_group": Rule(frozenset({"officer"}), "/staff/officer/appointments/{today}/"),
+    "staff:officer_check_in": Rule(
+        frozenset({"officer"}), "/staff/officer/appointments/{today}/check-in", "post"
+    ),
+    "staff:officer_outcomes": Rule(
+        frozenset({"officer"}), "/staff/officer/appointments/{today}/outcomes", "post"
+    ),
+    "staff:officer_flag": Rule(
+        frozenset({"officer"}), "/staff/officer/appointments/{today}/flag", "post", {"reason": "Medical care"}
+    ),
+    "staff:closures": Rule(OVERSIGHT, "/staff/closures/"),
+    "staff:closure_new": Rule(PLANNERS, "/staff/closures/new"),
+    "staff:closure": Rule(OVERSIGHT, "/staff/closures/{closure}/"),
+    "staff:closure_plan": Rule(OVERSIGHT, "/staff/closures/{closure}/plan.json"),
+    "staff:closure_reopen": Rule(PLANNERS, "/staff/closures/{closure}/reopen", "post"),
+    "staff:dashboard": Rule(OVERSIGHT, "/staff/dashboard/"),
+    "staff:dashboard_refresh": Rule(PLANNERS, "/staff/dashboard/refresh", "post"),
     "ports:calendar": Rule(PLANNERS, "/staff/capacity/"),
     "ports:port": Rule(PLANNERS, "/staff/capacity/{port}/"),
     "ports:template": Rule(PLANNERS, "/staff/capacity/{port}/template"),
@@ -268,13 +301,21 @@ def callers(db) -> tuple[Callable[[], dict[str, Client]], dict[str, Any]]:
     staff["officer_other"] = StaffFactory.create(role="officer", port=other_port)
     pending = StaffFactory.create(role="planner")
     enrolling = StaffFactory.create(role="planner", totp=False)
+    shelter_resident = resident(shelter=shelter, worker=staff["ngo"])
+    closure = closed(
+        other_port, start=clock.now().date() + dt.timedelta(days=30), actor=actor_of(staff["planner"])
+    )
+    closure_rebook(closure_id=closure.pk, actor=system("test"))  # nobody booked there: an empty plan
     objects = {
-        "resident": resident(shelter=shelter, worker=staff["ngo"]).pk,
+        "resident": shelter_resident.pk,
         "account": StaffFactory.create(role="auditor").pk,
         "port": port.code,
         "member": applicant.members.get(relationship="self").pk,
         "request": Offer.objects.get(pk=900_001).request_id,
         "payload": appointment.pass_payload,
+        "today": appointment_today(applicant=applicant, port=port).pk,
+        "resident_appointment": appointment_today(applicant=shelter_resident, port=port).pk,
+        "closure": closure.pk,
     }
 
     def make() -> dict[str, Client]:

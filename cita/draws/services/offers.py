@@ -44,11 +44,10 @@ def offer_confirm(*, offer: Offer, actor: Actor) -> Appointment:
     """Accept the offered seat before the deadline: issues the appointment and its signed pass."""
     _acting_for(actor, offer)
     now = clock.now()
-    offer = (
-        Offer.objects.select_for_update(of=("self",))
-        .select_related("port", "request", "draw", "applicant")
-        .get(pk=offer.pk)
-    )
+    # Lock the row alone, then read it with its relations: a locking read with joins skips a row whose
+    # port a rebooking changed meanwhile (PostgreSQL re-checks the join against the old port row).
+    Offer.objects.select_for_update().filter(pk=offer.pk).values_list("pk", flat=True).first()
+    offer = Offer.objects.select_related("port", "request", "draw", "applicant").get(pk=offer.pk)
     if offer.state != OfferState.OPEN:
         raise _not_open(offer)
     updated = Offer.objects.filter(pk=offer.pk, state=OfferState.OPEN, deadline__gt=now).update(

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 
+from django.conf import settings
 from django.db import transaction
 
 from cita.audit.services import audit_record
 from cita.core import clock
 from cita.core.actors import Actor, Role
 from cita.core.errors import PermissionDenied
-from cita.registrations.models import Applicant, Shelter
+from cita.registrations.models import Applicant, Language, Shelter
 from cita.registrations.services import MemberInput, applicant_get_or_create, contact_indexes, group_register
 from cita.staff.errors import ContactInUse, InvalidOccupancy, ResidentExists
 
@@ -53,7 +54,8 @@ def resident_register(
     resident's consent recorded as given to this worker.
 
     A phone or email that already belongs to an account is refused: the worker cannot take over someone
-    else's registration by typing their number.
+    else's registration by typing their number. A resident may have neither (no phone is common in
+    shelters): the shelter's workers and the in-app messages reach them.
     """
     shelter_id = _require_ngo(actor)
     phone_index, email_index = contact_indexes(phone=phone or None, email=email or None)
@@ -71,9 +73,12 @@ def resident_register(
                 "and ask for help from there.",
                 field=field,
             )
-    applicant = applicant_get_or_create(phone=phone or None, email=email or None, language=language)
-    Applicant.objects.filter(pk=applicant.pk).update(shelter_id=shelter_id)
-    applicant.shelter_id = shelter_id
+    if phone or email:
+        applicant = applicant_get_or_create(phone=phone or None, email=email or None, language=language)
+        Applicant.objects.filter(pk=applicant.pk).update(shelter_id=shelter_id)
+        applicant.shelter_id = shelter_id
+    else:
+        applicant = _resident_without_contact(actor=actor, shelter_id=shelter_id, language=language)
     group_register(
         actor=acting_actor(actor=actor, applicant=applicant),
         applicant=applicant,
@@ -87,6 +92,21 @@ def resident_register(
         object_type="applicant",
         object_id=applicant.pk,
         data={"shelter": shelter_id, "language": applicant.language},
+    )
+    return applicant
+
+
+def _resident_without_contact(*, actor: Actor, shelter_id: int, language: str) -> Applicant:
+    """An account with no phone and no email, bound to the shelter (the database allows it only so)."""
+    if language not in Language.values:
+        language = settings.LANGUAGE_CODE
+    applicant = Applicant.objects.create(language=language, shelter_id=shelter_id, created_at=clock.now())
+    audit_record(
+        actor=actor,
+        action="applicant.created",
+        object_type="applicant",
+        object_id=applicant.pk,
+        data={"language": language, "channels": [], "shelter": shelter_id},
     )
     return applicant
 

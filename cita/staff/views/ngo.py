@@ -1,4 +1,5 @@
-"""The NGO console: a shelter's residents (register, see, add family, act for them) and its occupancy.
+"""The NGO console: a shelter's residents (register, see where they stand, add family, act for them,
+print their pass, flag them as urgent) and its occupancy.
 
 Personal data of residents is decrypted here only for workers of the resident's shelter: every lookup goes
 through the scoped selectors, and a resident of another shelter is not found.
@@ -6,11 +7,15 @@ through the scoped selectors, and a resident of another shelter is not found.
 
 from __future__ import annotations
 
+import segno
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -18,11 +23,13 @@ from cita.core.access import allow
 from cita.core.actors import Role
 from cita.core.errors import CitaError
 from cita.core.middleware import SESSION_ACTING_FOR
+from cita.draws.services import priority_flag
 from cita.registrations.models import Applicant
 from cita.registrations.services import member_add
 from cita.staff.errors import ResidentExists
-from cita.staff.forms import MemberForm, OccupancyForm, ResidentRegisterForm, add_cita_error
+from cita.staff.forms import FlagForm, MemberForm, OccupancyForm, ResidentRegisterForm, add_cita_error
 from cita.staff.selectors import (
+    resident_appointment_for_actor,
     resident_consents_for_actor,
     resident_get_for_actor,
     resident_list_for_actor,
@@ -99,9 +106,17 @@ def register(request: HttpRequest) -> HttpResponse:
 @require_GET
 @never_cache
 def resident(request: HttpRequest, applicant_id: int) -> HttpResponse:
-    """One resident: contact, language, travel group, consents, status; act for them."""
-    actor = actor_of(request)
+    """One resident: contact, language, travel group, consents, requests, offers, appointments; act for
+    them, print their pass, flag them as urgent."""
+    actor_of(request)
     applicant = _resident(request, applicant_id)
+    return _resident_page(request, applicant, FlagForm())
+
+
+def _resident_page(
+    request: HttpRequest, applicant: Applicant, flag_form: FlagForm, status: int = 200
+) -> HttpResponse:
+    actor = actor_of(request)
     return render(
         request,
         "staff/ngo/resident.html",
@@ -111,8 +126,54 @@ def resident(request: HttpRequest, applicant_id: int) -> HttpResponse:
             "consents": resident_consents_for_actor(actor=actor, applicant_id=applicant.pk),
             "status": resident_status_for_actor(actor=actor, applicant_id=applicant.pk),
             "acting": actor.applicant_id == applicant.pk,
+            "flag_form": flag_form,
         },
+        status=status,
     )
+
+
+@allow(Role.NGO)
+@require_POST
+def resident_flag(request: HttpRequest, applicant_id: int) -> HttpResponse:
+    """Flag a resident's group as urgent (tier 0 in its next draws), with the reason (audited; the reason
+    stays sealed)."""
+    applicant = _resident(request, applicant_id)
+    form = FlagForm(request.POST)
+    if form.is_valid():
+        try:
+            priority_flag(applicant=applicant, reason=form.cleaned_data["reason"], actor=actor_of(request))
+        except CitaError as exc:
+            add_cita_error(form, exc)
+        else:
+            messages.success(request, "The group is flagged as urgent: it comes first in its next draws.")
+            return HttpResponseRedirect(reverse("staff:ngo_resident", args=[applicant.pk]))
+    return _resident_page(request, applicant, form, status=400)
+
+
+@allow(Role.NGO)
+@require_GET
+@never_cache
+def resident_pass(request: HttpRequest, applicant_id: int, appointment_id: int) -> HttpResponse:
+    """A resident's pass to print, in the resident's language (QR code inline, no JavaScript)."""
+    actor = actor_of(request)
+    appointment = or_404(
+        lambda: resident_appointment_for_actor(
+            actor=actor, applicant_id=applicant_id, appointment_id=appointment_id
+        )
+    )
+    svg = segno.make(appointment.pass_payload, error="m", micro=False)
+    with translation.override(appointment.applicant.language):
+        return render(
+            request,
+            "staff/ngo/pass.html",
+            {
+                "appointment": appointment,
+                "qr_svg": mark_safe(  # noqa: S308 - segno's own SVG of our pass payload
+                    svg.svg_inline(border=4, omitsize=True, title=gettext("Appointment pass"))
+                ),
+                "language": appointment.applicant.language,
+            },
+        )
 
 
 @allow(Role.NGO)

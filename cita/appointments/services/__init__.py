@@ -1,5 +1,9 @@
 """Every write to appointments: issue (with its signed pass), cancel, check in, complete, no-show,
-reminders; and the online pass check of the officer console."""
+reminders; and the online pass check of the officer console.
+
+The officer console's scan and per-member outcomes are in `cita.appointments.services.officer`; the
+rebooking of a closed port's groups in `cita.appointments.services.rebooking`.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cita.appointments.errors import AlreadyCheckedIn, AppointmentStateError, PassKeyError, WrongPortOrDay
-from cita.appointments.models import Appointment, AppointmentState
+from cita.appointments.models import Appointment, AppointmentState, MemberOutcome, Outcome
 from cita.appointments.passes import (
     PassFields,
     PassRefused,
@@ -280,6 +284,7 @@ def appointments_mark_no_shows(*, actor: Actor, now: dt.datetime | None = None) 
         .select_related("port", "applicant")
     )
     events = []
+    outcomes: list[MemberOutcome] = []
     for appointment in candidates:
         day_end = dt.datetime.combine(
             appointment.day + dt.timedelta(days=1), dt.time(0), tzinfo=appointment.port.tz
@@ -294,8 +299,24 @@ def appointments_mark_no_shows(*, actor: Actor, now: dt.datetime | None = None) 
             ended_reason="no_show",
         ):
             continue
+        # Nobody of the group came: each member's outcome is a no-show (the dashboards count people).
+        outcomes.extend(
+            MemberOutcome(
+                appointment=appointment,
+                member_id=member,
+                outcome=Outcome.NO_SHOW,
+                recorded_at=now,
+                recorded_by=actor.label,
+            )
+            for member in appointment.members
+        )
         events.append(
-            Event("appointment.no_show", "appointment", str(appointment.pk), {"day": appointment.day})
+            Event(
+                "appointment.no_show",
+                "appointment",
+                str(appointment.pk),
+                {"day": appointment.day, "outcome": Outcome.NO_SHOW, "members": list(appointment.members)},
+            )
         )
         notice_enqueue(
             kind=NoticeKind.NO_SHOW,
@@ -308,6 +329,7 @@ def appointments_mark_no_shows(*, actor: Actor, now: dt.datetime | None = None) 
             },
         )
     if events:
+        MemberOutcome.objects.bulk_create(outcomes)
         audit_record_many(actor=actor, events=events)
     return len(events)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from cita.appointments.models import ACTIVE, Appointment
 from cita.core.actors import Actor, Role
 from cita.core.errors import NotFound
+from cita.registrations.models import Member, Relationship
 from cita.registrations.selectors import applicant_get_for_actor
 
 
@@ -31,3 +32,9 @@ def appointment_list_for_actor(*, actor: Actor, active_only: bool = True) -> lis
     if active_only:
         rows = rows.filter(state__in=ACTIVE)
     return list(rows.order_by("day", "slot"))
+
+
+def appointment_member_list(*, appointment: Appointment) -> list[Member]:
+    """The people an appointment was made for who are still in the group, principal first."""
+    members = Member.objects.filter(applicant_id=appointment.applicant_id, pk__in=appointment.members)
+    return sorted(members, key=lambda m: (m.relationship != Relationship.SELF, m.pk))

@@ -18,7 +18,8 @@ class NextStep:
     `url` with `method="get"` renders a link; `method="post"` renders a one-button form (CSRF included).
     `deadline` is shown in the applicant's language, with its weekday and how long is left, and, when `tz`
     is given, in that time zone, named by `zone` ("Tijuana"); `deadline_label` replaces "Deadline:" (e.g.
-    for the moment a result comes). `more_url`/`more` add a second, plain link.
+    for the moment a result comes). `notes` are short paragraphs after it; `more_url`/`more` add a second,
+    plain link.
     """
 
     title: str
@@ -33,6 +34,7 @@ class NextStep:
     deadline_label: str = ""
     more_url: str = ""
     more: str = ""
+    notes: tuple[str, ...] = ()  # further short paragraphs, after the deadline
 
 
 class StepState(enum.StrEnum):

@@ -118,12 +118,13 @@ def cycle_read(*, actor: Actor, applicant: Applicant, zone: Zone) -> Cycle:
     )
 
 
-def _ask(c: Cycle, *, title: str, text: str) -> NextStep:
+def _ask(c: Cycle, *, title: str, text: str, notes: tuple[str, ...] = ()) -> NextStep:
     """Ask (again): the form while a window is open, otherwise when the next one opens."""
     if c.draw is not None:
         return NextStep(
             title=title,
             text=text,
+            notes=notes,
             deadline=c.draw.closes_at,
             deadline_label=_("You can ask until"),
             tz=c.zone.key,
@@ -134,6 +135,7 @@ def _ask(c: Cycle, *, title: str, text: str) -> NextStep:
     return NextStep(
         title=title,
         text=text,
+        notes=notes,
         deadline=c.window[0],
         deadline_label=_("The next window opens on"),
         tz=c.zone.key,
@@ -141,18 +143,23 @@ def _ask(c: Cycle, *, title: str, text: str) -> NextStep:
     )
 
 
-def waiting_text(c: Cycle, request: Request) -> str:
-    """Why asking again is worth it: the waiting time, and a second chance still to come."""
-    text = _(
-        "Your waiting time counts: you have waited since %(date)s, and the groups that have waited "
-        "longest get a share of the seats first."
-    ) % {"date": date_words(request.waiting_since)}
-    if c.second_chance is not None:
-        text += " " + _(
-            "If selected groups give seats back, a second draw gives them out among the requests not "
-            "selected today. You are in it, unless you ask again before it runs."
+def waiting_notes(c: Cycle, request: Request) -> tuple[str, ...]:
+    """Why asking again is worth it (the waiting time counts), and a second chance still to come."""
+    notes = [
+        _(
+            "Your waiting time counts: you have waited since %(date)s, and the groups that have waited "
+            "longest get a share of the seats first."
         )
-    return text
+        % {"date": date_words(request.waiting_since)}
+    ]
+    if c.second_chance is not None:
+        notes.append(
+            _(
+                "If selected groups give seats back, a second draw gives them out among the requests not "
+                "selected today. You are in it, unless you ask again before it runs."
+            )
+        )
+    return tuple(notes)
 
 
 def next_step(c: Cycle) -> NextStep:
@@ -232,7 +239,12 @@ def next_step(c: Cycle) -> NextStep:
             ),
         )
     if latest.state == RequestState.NOT_SELECTED:
-        return _ask(c, title=_("Not selected this time: ask again"), text=waiting_text(c, latest))
+        return _ask(
+            c,
+            title=_("Not selected this time: ask again"),
+            text=_("There were more requests than seats. You can ask again in the next draw."),
+            notes=waiting_notes(c, latest),
+        )
     if latest.state == RequestState.WITHDRAWN:
         return _ask(
             c, title=_("You withdrew your request"), text=_("You can ask again while a window is open.")

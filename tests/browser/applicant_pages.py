@@ -21,9 +21,6 @@ from tests.factories.draws import JOB, WINDOW_CLOSES, open_draw, port_with_slots
 from tests.factories.registrations import ShelterFactory, actor_for, applicant, registered_group
 from tests.factories.staff import StaffFactory
 
-# After the first draw's results, when the next day's window is open: 2026-12-02 13:00 in Tijuana.
-NEXT_DAY = dt.datetime(2026, 12, 2, 21, 0, tzinfo=dt.UTC)
-
 
 @dataclass
 class World:
@@ -49,7 +46,7 @@ class World:
 
 def world(language: str, clock: FrozenClock) -> World:
     """Build the data (call inside a transactional test with the frozen clock); applicants read
-    `language`. Leaves the clock on the second day, its window open."""
+    `language`. Leaves the clock on the second day as its window opens (2026-12-02 12:00 in Tijuana)."""
     shelter = ShelterFactory.create(name="Casa del Migrante", city="Tijuana", phone="+52 664 682 5180")
     ShelterFactory.create(name="Maison des Haïtiens", city="Tijuana", phone="+52 664 000 1111")
     port_with_slots(
@@ -87,7 +84,6 @@ def world(language: str, clock: FrozenClock) -> World:
     draw_close(draw=Draw.objects.get(pk=first.pk), actor=JOB)
     appointment = offer_confirm(offer=Offer.objects.get(applicant=resident), actor=actor_for(resident))
     # Day two: a group asks in the window now open.
-    clock.set(NEXT_DAY)
     second = open_draw(clock, day=dt.date(2026, 12, 2))
     waiting = registered_group(size=1, language=language, given_names="Marie", family_names="Joseph")
     request_submit(applicant=waiting, ports=["ELP", "SYS"], actor=actor_for(waiting), draw=second)

@@ -99,6 +99,9 @@ def test_a_group_without_people_is_sent_to_register_first(draw, client):
     page = client.get("/draw/ask")
     assert "Register your travel group before you ask" in main_of(page)
     assert "<select" not in page.content.decode()
+    response = ask(client, "SYS")  # a form sent anyway
+    assert "Register your group before you ask for an appointment." in main_of(response)
+    assert not Request.objects.exists()
 
 
 def test_with_no_window_open_the_pages_say_when_the_next_one_opens(ports, group, client, frozen_clock):
@@ -480,3 +483,78 @@ def test_pages_are_in_the_applicants_language(decided, client):
     assert "Confirmar la cita" in main_of(client.get(f"/draw/offers/{offer.pk}"))
     decline = offer_decline(offer=offer, actor=actor_for(group))
     assert decline.state == OfferState.DECLINED
+
+
+def test_after_check_in_the_status_page_says_there_is_nothing_more_to_do(decided, client, frozen_clock):
+    from cita.appointments.services import appointment_check_in
+    from tests.factories.draws import staff_actor
+    from tests.factories.staff import StaffFactory
+
+    group, _ = decided
+    appointment = offer_confirm(offer=Offer.objects.get(applicant=group), actor=actor_for(group))
+    officer = StaffFactory.create(role="officer", port=appointment.port)
+    frozen_clock.set(dt.datetime(2026, 12, 15, 15, 30, tzinfo=dt.UTC))  # 07:30 at San Ysidro
+    appointment_check_in(appointment=appointment, actor=staff_actor(officer))
+    text = main_of(client.get("/draw/"))
+    assert "You were checked in at the port" in text
+    assert "Done: Appointment day" in text
+
+
+def test_after_a_cancellation_the_group_may_ask_again(decided, client, frozen_clock):
+    group, _ = decided
+    appointment = offer_confirm(offer=Offer.objects.get(applicant=group), actor=actor_for(group))
+    assert client.post(f"/appointments/{appointment.pk}/cancel").status_code == 302
+    frozen_clock.set(dt.datetime(2026, 12, 2, 20, 0, tzinfo=dt.UTC))
+    open_draw(frozen_clock, day=dt.date(2026, 12, 2))
+    text = main_of(client.get("/draw/"))
+    assert "Your appointment was cancelled. You can ask again in the next draw." in text
+    assert "Your last appointment has ended. You can ask again." in text
+    assert "Did not happen: Appointment day" in text
+    assert "The appointment was cancelled." in text
+    assert ask(client, "ELP").status_code == 302
+
+
+def test_an_ngo_worker_without_a_resident_is_sent_to_the_console(draw, client):
+    from tests.conftest import sign_in_staff
+    from tests.factories.registrations import ShelterFactory
+    from tests.factories.staff import StaffFactory
+
+    sign_in_staff(client, StaffFactory.create(role="ngo", shelter=ShelterFactory.create()))
+    for path in ("/draw/", "/draw/ask", "/draw/history", "/draw/withdraw"):
+        assert client.get(path)["Location"] == "/staff/", path
+
+
+def test_every_cycle_page_carries_the_applicant_content_security_policy(decided, client):
+    offer = Offer.objects.get(applicant=decided[0])
+    request = Request.objects.get(applicant=decided[0])
+    for path in (
+        "/draw/",
+        "/draw/ask",
+        "/draw/history",
+        f"/draw/requests/{request.pk}",
+        f"/draw/offers/{offer.pk}",
+        f"/draw/offers/{offer.pk}/decline",
+        "/transparency/",
+    ):
+        policy = client.get(path)["Content-Security-Policy"]
+        assert "default-src 'self'" in policy, path
+        assert "'unsafe-inline'" not in policy, path
+
+
+def test_the_pages_are_in_french_and_portuguese_too(decided, client):
+    group, _ = decided
+    for language, words in (
+        ("fr", "Vous avez été sélectionné : confirmez votre rendez-vous"),
+        ("pt", "Você foi selecionado: confirme seu agendamento"),
+    ):
+        group.language = language
+        group.save(update_fields=["language"])
+        assert words in main_of(client.get("/draw/"))
+
+
+def test_the_status_page_reads_little_when_everyone_checks_results(
+    decided, client, django_assert_max_num_queries
+):
+    client.get("/draw/")  # sessions and caches warm
+    with django_assert_max_num_queries(15):
+        assert client.get("/draw/").status_code == 200

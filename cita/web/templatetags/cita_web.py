@@ -118,10 +118,17 @@ def unread_messages(context: template.Context) -> int:
     actor = context.get("actor")
     if actor is None or actor.applicant_id is None or actor.role not in (Role.APPLICANT, Role.NGO):
         return 0
+    request = context.get("request")
+    cached = getattr(request, "_cita_unread", None)  # the layout and the page may both ask
+    if cached is not None:
+        return int(cached)
     try:
-        return unread_count_for_actor(actor=actor)
+        count = unread_count_for_actor(actor=actor)
     except NotFound:
-        return 0
+        count = 0
+    if request is not None:
+        request._cita_unread = count
+    return count
 
 
 @register.simple_tag(takes_context=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 
 from cita.appointments.models import Appointment, AppointmentState
@@ -143,6 +144,12 @@ def _ask(c: Cycle, *, title: str, text: str, notes: tuple[str, ...] = ()) -> Nex
     )
 
 
+def place_words(offer: Offer) -> str:
+    """Where and when an offer is: "El Paso · martes, 15 de diciembre de 2026 · 08:00 (hora de El Paso)"."""
+    zone = _("%(place)s time") % {"place": offer.port.name}
+    return f"{offer.port.name} · {date_words(offer.day)} · {time_format(offer.slot, 'TIME_FORMAT')} ({zone})"
+
+
 def waiting_notes(c: Cycle, request: Request) -> tuple[str, ...]:
     """Why asking again is worth it (the waiting time counts), and a second chance still to come."""
     notes = [
@@ -201,7 +208,8 @@ def next_step(c: Cycle) -> NextStep:
     if offer is not None:
         return NextStep(
             title=_("You were selected: confirm your appointment"),
-            text=_("If you do not confirm in time, the seat goes to someone else."),
+            text=place_words(offer),
+            notes=(_("If you do not confirm in time, the seat goes to someone else."),),
             deadline=offer.deadline,
             deadline_label=_("Confirm before"),
             tz=c.zone.key,

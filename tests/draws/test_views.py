@@ -308,6 +308,7 @@ def test_a_selected_group_is_asked_to_confirm_by_the_deadline(decided, client):
     page = client.get("/draw/")
     text = main_of(page)
     assert "You were selected: confirm your appointment" in text
+    assert "San Ysidro · Tuesday, Dec. 15, 2026 · 8 a.m. (San Ysidro time)" in text
     # Deadline: published 2026-12-02 19:00 UTC + 23 h = 2026-12-03 18:00 UTC = 10:00 in Tijuana.
     assert "Confirm before Thursday, Dec. 3, 2026, 10 a.m. (Tijuana time)" in text
     assert "In 22 hours" in text

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cita.appointments.models import Appointment, AppointmentState
+from cita.appointments.models import ACTIVE, Appointment, AppointmentState
 from cita.appointments.selectors import appointment_get_for_actor, appointment_member_list
 from cita.appointments.services import appointment_cancel, pass_url, public_keys_document
 from cita.core import clock
@@ -62,6 +62,8 @@ def _pass_context(appointment: Appointment) -> dict[str, object]:
             dt.datetime.combine(appointment.day, appointment.slot) - dt.timedelta(minutes=minutes)
         ).time(),
         "valid": appointment.state == AppointmentState.SCHEDULED,
+        # A cancelled, moved or missed appointment shows no code that could be mistaken for a pass.
+        "usable": appointment.state in ACTIVE or appointment.state == AppointmentState.COMPLETED,
     }
 
 

@@ -71,6 +71,7 @@ def test_the_offline_pass_is_one_file_that_loads_nothing(signed_in, client):
     assert digest in response["Content-Security-Policy"]
     assert "default-src 'none'" in response["Content-Security-Policy"]
     assert f"/appointments/{signed_in.pk}/pass" in html  # where to check it when back online
+    assert len(response.content) < 30 * 1024  # small even uncompressed: a phone keeps it easily
 
 
 def test_the_qr_png_is_an_image(signed_in, client):
@@ -104,6 +105,9 @@ def test_cancelling_asks_first_then_cancels(signed_in, client):
     page = client.get(f"/appointments/{signed_in.pk}/pass").content.decode()
     assert "Esta cita ya no es válida." in page
     assert f"/appointments/{signed_in.pk}/cancel" not in page
+    assert "<svg" not in page  # no code that could pass for a valid one
+    assert signed_in.pass_payload not in page
+    assert "pass.html" not in page
     # A cancelled appointment cannot be cancelled again: its page goes back to the pass.
     assert (
         client.get(f"/appointments/{signed_in.pk}/cancel")["Location"] == f"/appointments/{signed_in.pk}/pass"

@@ -253,6 +253,8 @@ CITA_TRUST_PROXY = _env_bool("CITA_TRUST_PROXY")
 CITA_CONSENT_VERSION = "2026-11"
 # Personal data of closed cases is purged this many days after the case closes (shown on the privacy page).
 CITA_RETENTION_DAYS = int(os.environ.get("CITA_RETENTION_DAYS", "365"))
+# How many minutes before their slot groups are asked to arrive (printed on the pass and the status page).
+CITA_PASS_ARRIVE_MINUTES = int(os.environ.get("CITA_PASS_ARRIVE_MINUTES", "30"))
 
 LOGGING: dict[str, Any] = {
     "version": 1,

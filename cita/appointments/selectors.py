@@ -415,3 +415,9 @@ def rebooking_rows(*, rebooking: Rebooking) -> list[PlanRow]:
     old_ids = [int(g.ref.partition(":")[2]) for g in snapshot.groups if g.ref.startswith("appointment:")]
     new = dict(Appointment.objects.filter(rebooked_from_id__in=old_ids).values_list("rebooked_from_id", "pk"))
     return plan_rows(snapshot, plan, new_appointments=new)
+
+
+def appointment_member_list(*, appointment: Appointment) -> list[Member]:
+    """The people an appointment was made for who are still in the group, principal first."""
+    members = Member.objects.filter(applicant_id=appointment.applicant_id, pk__in=appointment.members)
+    return sorted(members, key=lambda m: (m.relationship != Relationship.SELF, m.pk))

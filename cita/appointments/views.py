@@ -1,32 +1,40 @@
-"""The printable pass (HTML with an inline QR code, and the QR code as PNG), cancelling, and the public
-keys that verify passes offline."""
+"""The pass: the page to show or print (inline QR code), the same pass as one self-contained file to keep
+offline, the QR code as PNG; cancelling (asked once); and the public keys that verify passes offline."""
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import hashlib
 import io
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
-from cita.appointments.models import Appointment
-from cita.appointments.selectors import appointment_get_for_actor
-from cita.appointments.services import appointment_cancel, public_keys_document
+from cita.appointments.models import ACTIVE, Appointment, AppointmentState
+from cita.appointments.selectors import appointment_get_for_actor, appointment_member_list
+from cita.appointments.services import appointment_cancel, pass_url, public_keys_document
+from cita.core import clock
 from cita.core.access import allow
 from cita.core.actors import Actor, Role
 from cita.core.errors import CitaError, NotFound
-from cita.draws.views import resident_chosen, same_origin_only
+from cita.registrations.models import Applicant
+from cita.web.timezones import zone_of
+from cita.web.views.common import actor_of, for_applicant
 
 
 def _own(request: HttpRequest, appointment_id: int) -> Appointment:
     try:
-        return appointment_get_for_actor(actor=request.actor, appointment_id=appointment_id)  # type: ignore[attr-defined]
+        return appointment_get_for_actor(actor=actor_of(request), appointment_id=appointment_id)
     except NotFound as exc:
         raise Http404 from exc
 
@@ -36,29 +44,70 @@ def _qr(appointment: Appointment) -> segno.QRCode:
     return segno.make(appointment.pass_payload, error="m", micro=False)
 
 
-@allow(Role.APPLICANT, Role.NGO)
-@require_GET
-@never_cache
-@same_origin_only
-@resident_chosen
-def pass_page(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    """The pass to print or show: QR code, port, address, day, time, group size."""
-    appointment = _own(request, appointment_id)
+def _qr_svg(appointment: Appointment) -> SafeString:
     svg = _qr(appointment).svg_inline(
         border=4, omitsize=True, title=_("Appointment pass"), dark="#000", light="#fff"
     )
-    return render(
-        request,
-        "appointments/pass.html",
-        {"appointment": appointment, "qr_svg": mark_safe(svg), "port_zone": appointment.port.tz},  # noqa: S308 - segno's own SVG
-    )
+    return mark_safe(svg.replace("<svg ", '<svg role="img" ', 1))  # noqa: S308 - segno's own SVG
+
+
+def _pass_context(appointment: Appointment) -> dict[str, object]:
+    minutes = settings.CITA_PASS_ARRIVE_MINUTES
+    return {
+        "appointment": appointment,
+        "qr_svg": _qr_svg(appointment),
+        "people": appointment_member_list(appointment=appointment),
+        "arrive_minutes": minutes,
+        "arrive_at": (
+            dt.datetime.combine(appointment.day, appointment.slot) - dt.timedelta(minutes=minutes)
+        ).time(),
+        "valid": appointment.state == AppointmentState.SCHEDULED,
+        # A cancelled, moved or missed appointment shows no code that could be mistaken for a pass.
+        "usable": appointment.state in ACTIVE or appointment.state == AppointmentState.COMPLETED,
+    }
 
 
 @allow(Role.APPLICANT, Role.NGO)
 @require_GET
 @never_cache
-@resident_chosen
-def pass_png(request: HttpRequest, appointment_id: int) -> HttpResponse:
+@for_applicant
+def pass_page(request: HttpRequest, applicant: Applicant, appointment_id: int) -> HttpResponse:
+    """The pass to show or print: QR code, the group's names, port and address, day and time, what to
+    bring; and the ways to keep it (a file for offline, the picture of the code)."""
+    appointment = _own(request, appointment_id)
+    return render(request, "appointments/pass.html", _pass_context(appointment))
+
+
+@allow(Role.APPLICANT, Role.NGO)
+@require_GET
+@never_cache
+@for_applicant
+def pass_offline(request: HttpRequest, applicant: Applicant, appointment_id: int) -> HttpResponse:
+    """The pass as one .html file to keep on the phone: styles inline, the QR code as inline SVG, nothing
+    it loads from anywhere (its own Content-Security-Policy forbids it, also when opened from the file)."""
+    appointment = _own(request, appointment_id)
+    css = render_to_string("appointments/pass_offline.css").strip()
+    digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
+    policy = f"default-src 'none'; style-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'"
+    context = {
+        **_pass_context(appointment),
+        "css": mark_safe(css),  # noqa: S308 - our own stylesheet
+        "policy": policy,
+        "saved_at": clock.now(),
+        "zone": zone_of(request),
+        "online_url": pass_url(appointment),
+    }
+    response = render(request, "appointments/pass_offline.html", context)
+    response["Content-Disposition"] = f'attachment; filename="cita-pass-{appointment.pk}.html"'
+    response["Content-Security-Policy"] = policy + "; frame-ancestors 'none'"
+    return response
+
+
+@allow(Role.APPLICANT, Role.NGO)
+@require_GET
+@never_cache
+@for_applicant
+def pass_png(request: HttpRequest, applicant: Applicant, appointment_id: int) -> HttpResponse:
     """The QR code of the pass as a PNG image (to save on a phone)."""
     appointment = _own(request, appointment_id)
     buffer = io.BytesIO()
@@ -69,21 +118,29 @@ def pass_png(request: HttpRequest, appointment_id: int) -> HttpResponse:
 
 
 @allow(Role.APPLICANT, Role.NGO)
-@require_POST
-@resident_chosen
-def cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    """Cancel the group's appointment (its seats go back to the port's slot)."""
+@require_http_methods(["GET", "POST"])
+@for_applicant
+def cancel(request: HttpRequest, applicant: Applicant, appointment_id: int) -> HttpResponse:
+    """Ask once ("are you sure?"), then cancel the group's appointment (its seats go back to the slot)."""
     appointment = _own(request, appointment_id)
-    actor: Actor = request.actor  # type: ignore[attr-defined]
-    try:
-        appointment_cancel(
-            appointment=appointment, reason="ngo" if actor.role is Role.NGO else "applicant", actor=actor
-        )
-    except CitaError as exc:
-        messages.error(request, exc.message)
+    if appointment.state != AppointmentState.SCHEDULED:
         return HttpResponseRedirect(reverse("appointments:pass", args=[appointment.pk]))
-    messages.success(request, _("Your appointment was cancelled."))
-    return HttpResponseRedirect(reverse("draws:home"))
+    if request.method == "POST":
+        actor: Actor = actor_of(request)
+        try:
+            appointment_cancel(
+                appointment=appointment, reason="ngo" if actor.role is Role.NGO else "applicant", actor=actor
+            )
+        except CitaError as exc:
+            messages.error(request, exc.message)
+            return HttpResponseRedirect(reverse("appointments:pass", args=[appointment.pk]))
+        messages.success(request, _("Your appointment was cancelled. You can ask again in the next draw."))
+        return HttpResponseRedirect(reverse("draws:home"))
+    return render(
+        request,
+        "appointments/cancel.html",
+        {"appointment": appointment, "people": appointment_member_list(appointment=appointment)},
+    )
 
 
 @allow(Role.PUBLIC)

@@ -21,9 +21,10 @@ from cita.draws.models import (
     OfferState,
     PriorityFlag,
     Request,
+    RequestPeople,
     RequestState,
 )
-from cita.registrations.models import Applicant
+from cita.registrations.models import Applicant, Member, Relationship
 from cita.registrations.selectors import applicant_get_for_actor
 
 # Requests that still hold their people (a request not selected, or withdrawn, holds nobody).
@@ -102,6 +103,37 @@ def draw_open_now(*, now: dt.datetime | None = None) -> Draw | None:
     )
 
 
+def window_next(*, now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime]:
+    """When the next request window opens and closes (UTC), by the policy in force now: the first window
+    from today on that has not closed yet (it may have just opened, before the job opened its draw)."""
+    now = now or clock.now()
+    values = policy_current(at=now)
+    today = now.astimezone(reference_time_zone()).date()
+    for days in range(3):
+        opens, closes = values.window(today + dt.timedelta(days=days))
+        if closes > now:
+            return opens, closes
+    return values.window(today + dt.timedelta(days=3))  # pragma: no cover - a window opens every day
+
+
+def draw_rounds(*, draw: Draw) -> list[Draw]:
+    """A day's round-1 draw and its second chances, in order (draws are public)."""
+    first = draw.first or draw
+    return list(Draw.objects.filter(Q(pk=first.pk) | Q(first=first)).order_by("round"))
+
+
+def second_chance_pending(*, draw: Draw) -> Draw | None:
+    """The next second chance of `draw`'s day that has not drawn yet (committed, not published), if any."""
+    first = draw.first or draw
+    return (
+        Draw.objects.filter(
+            first=first, status__in=[DrawStatus.OPEN, DrawStatus.FROZEN, DrawStatus.BEACON_WAIT]
+        )
+        .order_by("round")
+        .first()
+    )
+
+
 def draw_get(*, draw_id: str) -> Draw:
     """A draw by its public id (draws are public)."""
     draw = Draw.objects.filter(draw_id=draw_id).first()
@@ -141,7 +173,11 @@ def request_current_for_actor(*, actor: Actor, draw: Draw) -> Request | None:
 def request_get_for_actor(*, actor: Actor, request_id: int) -> Request:
     """One request of the actor's own group."""
     applicant = applicant_get_for_actor(actor=actor)
-    row = Request.objects.filter(pk=request_id, applicant=applicant).select_related("draw", "status").first()
+    row = (
+        Request.objects.filter(pk=request_id, applicant=applicant)
+        .select_related("draw", "status", "offer", "offer__port", "offer__draw", "offer__appointment")
+        .first()
+    )
     if row is None:
         raise NotFound("no such request")
     return row
@@ -152,6 +188,23 @@ def request_list_for_actor(*, actor: Actor, limit: int = 10) -> list[Request]:
     applicant = applicant_get_for_actor(actor=actor)
     rows = Request.objects.filter(applicant=applicant).select_related("draw", "status")
     return list(rows.order_by("-created_at")[:limit])
+
+
+def request_history_for_actor(*, actor: Actor, limit: int = 60) -> list[Request]:
+    """The actor's group's requests, newest first, each with its draw, state, and offer (with its port,
+    draw and appointment) when it has one."""
+    applicant = applicant_get_for_actor(actor=actor)
+    rows = Request.objects.filter(applicant=applicant).select_related(
+        "draw", "status", "offer", "offer__port", "offer__draw", "offer__appointment"
+    )
+    return list(rows.order_by("-created_at", "-id")[:limit])
+
+
+def request_member_list(*, request: Request) -> list[Member]:
+    """The people a request was made for who are still in the group, principal first."""
+    ids = RequestPeople.objects.filter(request_id=request.pk).values_list("members", flat=True).first() or []
+    members = Member.objects.filter(applicant_id=request.applicant_id, pk__in=ids)
+    return sorted(members, key=lambda m: (m.relationship != Relationship.SELF, m.pk))
 
 
 def offer_get_for_actor(*, actor: Actor, offer_id: int) -> Offer:

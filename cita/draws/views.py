@@ -1,162 +1,228 @@
-"""The applicant's draw pages: ask (ranked ports), withdraw, see results, confirm or decline an offer.
+"""The applicant's pages of the daily cycle: where the group stands, asking (ranked ports), withdrawing,
+each request's result and how to check its draw, the history, and the offer (confirm or give it back).
 
-Thin: parse input, call one service or selector, render. The applicant-web pages link here; their layout
-(`web/base.html`) frames these pages.
+Thin: parse input, call one service or selector, render. The layout is the applicant web app's
+(`web/base.html`); what the status page says is decided in `cita.web.cycle`. An NGO worker helping a
+resident sees the same pages (`for_applicant`).
 """
 
 from __future__ import annotations
-
-import functools
-from collections.abc import Callable
-from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
-from cita.appointments.selectors import appointment_list_for_actor
 from cita.core.access import allow
 from cita.core.actors import Role
 from cita.core.errors import CitaError, NotFound
 from cita.draws.forms import RequestForm
-from cita.draws.models import OfferState
+from cita.draws.models import Offer, OfferState, Request, RequestState
 from cita.draws.selectors import (
     draw_open_now,
+    draw_rounds,
     offer_get_for_actor,
-    offer_list_for_actor,
-    reference_time_zone,
     request_current_for_actor,
-    request_list_for_actor,
+    request_get_for_actor,
+    request_history_for_actor,
+    request_member_list,
+    second_chance_pending,
+    window_next,
 )
 from cita.draws.services import offer_confirm, offer_decline, request_submit, request_withdraw
 from cita.ports.selectors import port_list
-from cita.registrations.selectors import applicant_get_for_actor
-from cita.web.middleware import CONTENT_SECURITY_POLICY
+from cita.registrations.models import Applicant
+from cita.web.cycle import appointment_of, cycle_read, next_step, offer_of, timeline
+from cita.web.timezones import zone_of
+from cita.web.views.common import actor_of, for_applicant
 
 
-def same_origin_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """The applicant pages' Content-Security-Policy (cita.web.middleware) on pages outside the `web`
-    namespace: only cita's own files load, nothing inline runs."""
-
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        return response
-
-    return wrapper
+def _port_names() -> dict[str, str]:
+    return {port.code: port.name for port in port_list(active_only=False)}
 
 
-def resident_chosen(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """An NGO worker who has not chosen a resident to help is sent to the NGO console to choose one
-    (as on every applicant page)."""
-
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        actor = request.actor  # type: ignore[attr-defined]
-        if actor.role is Role.NGO and actor.applicant_id is None:
-            return HttpResponseRedirect(reverse("staff:home"))
-        return view(request, *args, **kwargs)
-
-    return wrapper
+@allow(Role.APPLICANT, Role.NGO)
+@require_GET
+@for_applicant
+def home(request: HttpRequest, applicant: Applicant) -> HttpResponse:
+    """Where the group stands: the next thing to do and its deadline, and the timeline of its request."""
+    cycle = cycle_read(actor=actor_of(request), applicant=applicant, zone=zone_of(request))
+    return render(
+        request,
+        "draws/status.html",
+        {"cycle": cycle, "next": next_step(cycle), "steps": timeline(cycle), "names": _port_names()},
+    )
 
 
 @allow(Role.APPLICANT, Role.NGO)
 @require_http_methods(["GET", "POST"])
-@same_origin_only
-@resident_chosen
-def home(request: HttpRequest) -> HttpResponse:
-    """Today's draw: the group's request and ticket, or the form to ask; earlier results and offers."""
-    actor = request.actor  # type: ignore[attr-defined]
-    try:
-        applicant = applicant_get_for_actor(actor=actor)
-    except NotFound as exc:
-        raise Http404 from exc
+@for_applicant
+def ask(request: HttpRequest, applicant: Applicant) -> HttpResponse:
+    """Ask for an appointment in today's draw: the ports, most preferred first."""
+    actor = actor_of(request)
+    zone = zone_of(request)
     draw = draw_open_now()
-    current = request_current_for_actor(actor=actor, draw=draw) if draw else None
-    ports = list(port_list())
-    form = RequestForm(request.POST if request.method == "POST" else None, ports=ports)
+    cycle = cycle_read(actor=actor, applicant=applicant, zone=zone)
+    if request.method == "GET" and cycle.current is not None:
+        return HttpResponseRedirect(reverse("draws:home"))
+    form = RequestForm(request.POST if request.method == "POST" else None, ports=list(port_list()))
     if request.method == "POST" and form.is_valid():
         try:
-            request_submit(applicant=applicant, ports=form.ranked(), actor=actor, draw=draw)
+            made = request_submit(applicant=applicant, ports=form.ranked(), actor=actor, draw=draw)
         except CitaError as exc:
-            form.add_error(None, exc.message)
+            form.add_service_error(exc)
         else:
-            messages.success(request, _("Your request is in. Keep your ticket."))
+            messages.success(
+                request, _("Your request is in. Keep your ticket: %(ticket)s.") % {"ticket": made.ticket}
+            )
             return HttpResponseRedirect(reverse("draws:home"))
-    offers = offer_list_for_actor(actor=actor)
     return render(
         request,
-        "draws/home.html",
+        "draws/ask.html",
         {
-            "draw": draw,
-            "current": current,
             "form": form,
-            "group_size": applicant.members.count(),
-            "requests": [r for r in request_list_for_actor(actor=actor) if r != current],
-            "open_offers": [o for o in offers if o.state == OfferState.OPEN],
-            "appointments": appointment_list_for_actor(actor=actor),
-            "reference_zone": reference_time_zone(),
+            "cycle": cycle,
+            "draw": draw,
+            "zone": zone,
+            "next_window": window_next() if draw is None else None,
         },
-        status=400 if request.method == "POST" else 200,
     )
-
-
-@allow(Role.APPLICANT, Role.NGO)
-@require_POST
-@resident_chosen
-def withdraw(request: HttpRequest) -> HttpResponse:
-    """Take the group's request out of today's draw."""
-    actor = request.actor  # type: ignore[attr-defined]
-    draw = draw_open_now()
-    try:
-        current = request_current_for_actor(actor=actor, draw=draw) if draw else None
-        if current is None:
-            messages.error(request, _("There is no request to withdraw."))
-            return HttpResponseRedirect(reverse("draws:home"))
-        request_withdraw(request=current, actor=actor)
-    except NotFound as exc:
-        raise Http404 from exc
-    except CitaError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request, _("Your request was withdrawn. You can ask again while the window is open.")
-        )
-    return HttpResponseRedirect(reverse("draws:home"))
 
 
 @allow(Role.APPLICANT, Role.NGO)
 @require_http_methods(["GET", "POST"])
-@same_origin_only
-@resident_chosen
-def offer(request: HttpRequest, offer_id: int) -> HttpResponse:
-    """An offer: where and when, the deadline, and the two buttons (confirm, give the seat back)."""
-    actor = request.actor  # type: ignore[attr-defined]
-    try:
-        row = offer_get_for_actor(actor=actor, offer_id=offer_id)
-    except NotFound as exc:
-        raise Http404 from exc
-    error = ""
+@for_applicant
+def withdraw(request: HttpRequest, applicant: Applicant) -> HttpResponse:
+    """Ask once ("are you sure?"), then take the group's request out of today's draw."""
+    actor = actor_of(request)
+    draw = draw_open_now()
+    current = request_current_for_actor(actor=actor, draw=draw) if draw else None
+    if current is None or current.state != RequestState.SUBMITTED:
+        messages.error(request, _("There is no request to withdraw."))
+        return HttpResponseRedirect(reverse("draws:home"))
     if request.method == "POST":
         try:
-            if request.POST.get("action") == "confirm":
-                appointment = offer_confirm(offer=row, actor=actor)
-                return HttpResponseRedirect(reverse("appointments:pass", args=[appointment.pk]))
-            if request.POST.get("action") == "decline":
-                offer_decline(offer=row, actor=actor)
-                messages.success(request, _("You gave the seat back. Someone else can use it now."))
-                return HttpResponseRedirect(reverse("draws:home"))
-            error = _("Choose one of the two buttons.")
+            request_withdraw(request=current, actor=actor)
         except CitaError as exc:
-            error = exc.message
-        row = offer_get_for_actor(actor=actor, offer_id=offer_id)
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, _("Your request was withdrawn. You can ask again while the window is open.")
+            )
+        return HttpResponseRedirect(reverse("draws:home"))
     return render(
         request,
-        "draws/offer.html",
-        {"offer": row, "error": error, "port_zone": row.port.tz},
+        "draws/withdraw.html",
+        {"current": current, "draw": draw, "zone": zone_of(request), "names": _port_names()},
+    )
+
+
+def _own_request(request: HttpRequest, request_id: int) -> Request:
+    try:
+        return request_get_for_actor(actor=actor_of(request), request_id=request_id)
+    except NotFound as exc:
+        raise Http404 from exc
+
+
+@allow(Role.APPLICANT, Role.NGO)
+@require_GET
+@for_applicant
+def request_detail(request: HttpRequest, applicant: Applicant, request_id: int) -> HttpResponse:
+    """One request: its ticket, its result, what happens next, and how to check its draw."""
+    row = _own_request(request, request_id)
+    offer = offer_of(row)
+    open_draw = draw_open_now()
+    return render(
+        request,
+        "draws/request.html",
+        {
+            "row": row,
+            "offer": offer,
+            "appointment": appointment_of(offer),
+            "rounds": draw_rounds(draw=row.draw),
+            "second_chance": second_chance_pending(draw=row.draw)
+            if row.state == RequestState.NOT_SELECTED
+            else None,
+            "open_draw": open_draw,
+            "next_window": window_next() if open_draw is None else None,
+            "zone": zone_of(request),
+            "names": _port_names(),
+            "people": request_member_list(request=row),
+        },
+    )
+
+
+@allow(Role.APPLICANT, Role.NGO)
+@require_GET
+@for_applicant
+def history(request: HttpRequest, applicant: Applicant) -> HttpResponse:
+    """Every request of the group, newest first: ticket, the day's result, and where to check the draw."""
+    rows = request_history_for_actor(actor=actor_of(request))
+    return render(
+        request,
+        "draws/history.html",
+        {"rows": [(row, offer_of(row)) for row in rows], "zone": zone_of(request)},
+    )
+
+
+def _own_offer(request: HttpRequest, offer_id: int) -> Offer:
+    try:
+        return offer_get_for_actor(actor=actor_of(request), offer_id=offer_id)
+    except NotFound as exc:
+        raise Http404 from exc
+
+
+def _offer_page(request: HttpRequest, row: Offer, *, template: str, error: str = "") -> HttpResponse:
+    return render(
+        request,
+        template,
+        {
+            "offer": row,
+            "appointment": appointment_of(row),
+            "people": request_member_list(request=row.request),
+            "zone": zone_of(request),
+            "error": error,
+        },
         status=409 if error else 200,
     )
+
+
+@allow(Role.APPLICANT, Role.NGO)
+@require_http_methods(["GET", "POST"])
+@for_applicant
+def offer(request: HttpRequest, applicant: Applicant, offer_id: int) -> HttpResponse:
+    """An offer: where and when, the deadline, and the button that confirms it (giving it back is on a
+    page of its own)."""
+    row = _own_offer(request, offer_id)
+    if request.method == "POST":
+        try:
+            appointment = offer_confirm(offer=row, actor=actor_of(request))
+        except CitaError as exc:
+            return _offer_page(
+                request, _own_offer(request, offer_id), template="draws/offer.html", error=exc.message
+            )
+        messages.success(request, _("Your appointment is confirmed. Here is your pass."))
+        return HttpResponseRedirect(reverse("appointments:pass", args=[appointment.pk]))
+    return _offer_page(request, row, template="draws/offer.html")
+
+
+@allow(Role.APPLICANT, Role.NGO)
+@require_http_methods(["GET", "POST"])
+@for_applicant
+def offer_decline_page(request: HttpRequest, applicant: Applicant, offer_id: int) -> HttpResponse:
+    """ "Are you sure you cannot go?", then give the seat back."""
+    row = _own_offer(request, offer_id)
+    if row.state != OfferState.OPEN:
+        return HttpResponseRedirect(reverse("draws:offer", args=[row.pk]))
+    if request.method == "POST":
+        try:
+            offer_decline(offer=row, actor=actor_of(request))
+        except CitaError as exc:
+            return _offer_page(
+                request, _own_offer(request, offer_id), template="draws/offer_decline.html", error=exc.message
+            )
+        messages.success(request, _("You gave the seat back. Someone else can use it now."))
+        return HttpResponseRedirect(reverse("draws:home"))
+    return _offer_page(request, row, template="draws/offer_decline.html")

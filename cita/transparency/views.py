@@ -19,7 +19,6 @@ from cita.core.actors import Role
 from cita.core.errors import NotFound
 from cita.draws.models import DrawStatus
 from cita.draws.selectors import draw_file_get, reference_time_zone
-from cita.draws.views import same_origin_only
 from cita.transparency.selectors import (
     FILES,
     backlog_latest,
@@ -42,7 +41,6 @@ CONTENT_TYPES = {
 
 @allow(Role.PUBLIC)
 @require_GET
-@same_origin_only
 def home(request: HttpRequest) -> HttpResponse:
     """The list of draws and how anyone can check them, counts of the last two weeks (no person in them),
     the backlog, and the daily heads of the audit chain."""

@@ -16,7 +16,10 @@ class NextStep:
     """What the applicant should do now, by when, and the button that does it.
 
     `url` with `method="get"` renders a link; `method="post"` renders a one-button form (CSRF included).
-    `deadline` is shown in the applicant's language and, when `tz` is given, in that time zone (a port's).
+    `deadline` is shown in the applicant's language, with its weekday and how long is left, and, when `tz`
+    is given, in that time zone, named by `zone` ("Tijuana"); `deadline_label` replaces "Deadline:" (e.g.
+    for the moment a result comes). `notes` are short paragraphs after it; `more_url`/`more` add a second,
+    plain link.
     """
 
     title: str
@@ -27,6 +30,11 @@ class NextStep:
     method: str = "get"
     tz: str = ""
     tone: str = ""  # "", "ok" or "warn"
+    zone: str = ""
+    deadline_label: str = ""
+    more_url: str = ""
+    more: str = ""
+    notes: tuple[str, ...] = ()  # further short paragraphs, after the deadline
 
 
 class StepState(enum.StrEnum):
@@ -45,3 +53,4 @@ class TimelineStep:
     at: dt.datetime | dt.date | None = None
     detail: str = ""
     tz: str = ""
+    zone: str = ""  # the place whose clock `at` is in ("Tijuana"), shown after the time

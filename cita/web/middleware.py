@@ -23,8 +23,16 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+# The URL namespaces of the pages applicants (and NGO workers helping them, and the public) see: the web
+# app, the daily cycle (draw, offers, passes), the transparency pages and the inbox.
+APPLICANT_NAMESPACES = frozenset({"web", "draws", "appointments", "transparency", "notifications"})
+
+
 class ApplicantHeadersMiddleware:
-    """Adds the Content-Security-Policy to applicant pages (the `web` namespace and error pages)."""
+    """Adds the Content-Security-Policy to every applicant page (APPLICANT_NAMESPACES) and to error pages.
+
+    A view may set a stricter policy of its own (the offline pass does); it is kept.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -32,6 +40,6 @@ class ApplicantHeadersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         match = request.resolver_match
-        if match is None or "web" in match.namespaces:
+        if match is None or APPLICANT_NAMESPACES.intersection(match.namespaces):
             response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         return response

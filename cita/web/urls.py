@@ -19,6 +19,7 @@ urlpatterns = [
     path("group/members/<int:member_id>", group.member_edit, name="member_edit"),
     path("group/members/<int:member_id>/remove", group.member_delete, name="member_remove"),
     path("profile", profile.profile, name="profile"),
+    path("profile/time-zone", profile.time_zone, name="time_zone"),
     path("profile/contact", profile.contact_change, name="contact_change"),
     path("profile/contact/confirm", profile.contact_confirm, name="contact_confirm"),
     path("profile/contact/remove", profile.contact_remove, name="contact_remove"),

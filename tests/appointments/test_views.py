@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
+import re
 
 import pytest
 from PIL import Image
@@ -26,13 +29,49 @@ def test_the_pass_page_shows_the_qr_code_place_and_time_in_the_groups_language(s
     text = page.content.decode()
     assert page.status_code == 200
     assert page["Cache-Control"].startswith("max-age=0")
-    assert "<svg" in text
+    assert text.count("<svg") == 1
     assert "Pase de cita" in text
     assert signed_in.port.name in text
     assert signed_in.port.address in text
-    assert "15/12/2026" in text
+    assert "martes, 15 de diciembre de 2026" in text
     assert "08:00" in text
     assert signed_in.pass_payload in text
+    # Every person of the group by name, and what to bring.
+    for member in signed_in.applicant.members.all():
+        assert member.full_name in text
+    assert "Llegue a más tardar a las 07:30, 30 minutos antes de su hora." in text
+    assert "La cita es gratis." in text
+    assert "Un pase es para todo el grupo" in text
+    assert f'href="/appointments/{signed_in.pk}/pass.html" download' in text
+    assert "Content-Security-Policy" in page.headers
+
+
+def test_the_offline_pass_is_one_file_that_loads_nothing(signed_in, client):
+    response = client.get(f"/appointments/{signed_in.pk}/pass.html")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == f'attachment; filename="cita-pass-{signed_in.pk}.html"'
+    assert signed_in.pass_payload in html
+    assert html.count("<svg") == 1
+    assert signed_in.port.address in html
+    # Nothing outside the file: no stylesheet, script, image, frame or font, and a policy that forbids them.
+    assert not re.search(r"<(link|script|img|iframe|object|embed)\b", html)
+    assert "url(" not in html
+    assert "@import" not in html
+    assert not re.search(r"\ssrc=", html)
+    style_match = re.search(r"<style>(.*?)</style>", html, re.S)
+    assert style_match is not None
+    style = style_match.group(1)
+    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+    meta_match = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', html)
+    assert meta_match is not None
+    meta = meta_match.group(1)
+    assert meta.startswith(("default-src &#x27;none&#x27;", "default-src 'none'"))
+    assert digest in meta
+    assert digest in response["Content-Security-Policy"]
+    assert "default-src 'none'" in response["Content-Security-Policy"]
+    assert f"/appointments/{signed_in.pk}/pass" in html  # where to check it when back online
+    assert len(response.content) < 30 * 1024  # small even uncompressed: a phone keeps it easily
 
 
 def test_the_qr_png_is_an_image(signed_in, client):
@@ -48,16 +87,57 @@ def test_another_groups_pass_is_not_found(signed_in, client):
     assert client.get(f"/appointments/{signed_in.pk}/pass").status_code == 404
     assert client.get(f"/appointments/{signed_in.pk}/pass.png").status_code == 404
     assert client.post(f"/appointments/{signed_in.pk}/cancel").status_code == 404
+    assert client.get(f"/appointments/{signed_in.pk}/pass.html").status_code == 404
 
 
-def test_cancelling_from_the_pass_page(signed_in, client):
+def test_cancelling_asks_first_then_cancels(signed_in, client):
+    page = client.get(f"/appointments/{signed_in.pk}/cancel")
+    assert page.status_code == 200
+    assert "¿Cancelar la cita?" in page.content.decode()
+    signed_in.refresh_from_db()
+    assert signed_in.state == AppointmentState.SCHEDULED
     response = client.post(f"/appointments/{signed_in.pk}/cancel")
     assert response.status_code == 302
+    assert response["Location"] == "/draw/"
     signed_in.refresh_from_db()
     assert signed_in.state == AppointmentState.CANCELLED
     assert signed_in.ended_reason == "applicant"
     page = client.get(f"/appointments/{signed_in.pk}/pass").content.decode()
     assert "Esta cita ya no es válida." in page
+    assert f"/appointments/{signed_in.pk}/cancel" not in page
+    assert "<svg" not in page  # no code that could pass for a valid one
+    assert signed_in.pass_payload not in page
+    assert "pass.html" not in page
+    # A cancelled appointment cannot be cancelled again: its page goes back to the pass.
+    assert (
+        client.get(f"/appointments/{signed_in.pk}/cancel")["Location"] == f"/appointments/{signed_in.pk}/pass"
+    )
+
+
+def test_an_ngo_worker_helping_the_group_can_open_and_print_its_pass(signed_in, client):
+    from cita.core.middleware import SESSION_ACTING_FOR
+    from tests.conftest import sign_in_staff
+    from tests.factories.registrations import ShelterFactory
+    from tests.factories.staff import StaffFactory
+
+    shelter = ShelterFactory.create()
+    group = signed_in.applicant
+    group.shelter = shelter
+    group.save(update_fields=["shelter"])
+    client.logout()
+    sign_in_staff(client, StaffFactory.create(role="ngo", shelter=shelter))
+    session = client.session
+    session[SESSION_ACTING_FOR] = group.pk
+    session.save()
+    assert signed_in.pass_payload in client.get(f"/appointments/{signed_in.pk}/pass").content.decode()
+    assert client.get(f"/appointments/{signed_in.pk}/pass.html").status_code == 200
+    # A worker of another shelter cannot.
+    client.logout()
+    sign_in_staff(client, StaffFactory.create(role="ngo", shelter=ShelterFactory.create()))
+    session = client.session
+    session[SESSION_ACTING_FOR] = group.pk
+    session.save()
+    assert client.get(f"/appointments/{signed_in.pk}/pass").status_code == 404
 
 
 def test_the_public_keys_verify_the_passes_issued(signed_in, client, settings):

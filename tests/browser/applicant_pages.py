@@ -7,41 +7,97 @@ submission that shows the page). `who` says whose browser makes it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from cita.appointments.models import Appointment
+from cita.core.clock import FrozenClock
+from cita.draws.models import Draw, Offer, Request
+from cita.draws.services import draw_close, offer_confirm, priority_flag, request_submit
 from cita.registrations.models import Applicant, Member, Relationship
-from tests.factories.registrations import ShelterFactory, applicant, registered_group
+from tests.factories.draws import JOB, WINDOW_CLOSES, open_draw, port_with_slots
+from tests.factories.registrations import ShelterFactory, actor_for, applicant, registered_group
 from tests.factories.staff import StaffFactory
 
 
 @dataclass
 class World:
-    """The data the visits need: a registered group of two, a newcomer, a shelter and its worker."""
+    """The data the visits need: a registered group of two that has not asked yet, a newcomer, a shelter
+    and its worker helping a resident who holds an appointment; and, from the first day's draw, a group
+    selected with its offer open, a group not selected, and a group waiting in the second day's draw."""
 
     group: Applicant
     relative: Member
     newcomer: Applicant
     ngo: Any
     resident: Applicant
+    selected: Applicant
+    offer: Offer
+    unlucky: Applicant
+    waiting: Applicant
+    appointment: Appointment
+
+    def request_of(self, who: Applicant) -> Request:
+        """The newest request of a group."""
+        return Request.objects.filter(applicant=who).latest("created_at")
 
 
-def world(language: str = "es") -> World:
-    """Build the data (call inside a transactional test); the applicants read `language`."""
+def world(language: str, clock: FrozenClock) -> World:
+    """Build the data (call inside a transactional test with the frozen clock); applicants read
+    `language`. Leaves the clock on the second day as its window opens (2026-12-02 12:00 in Tijuana)."""
     shelter = ShelterFactory.create(name="Casa del Migrante", city="Tijuana", phone="+52 664 682 5180")
     ShelterFactory.create(name="Maison des Haïtiens", city="Tijuana", phone="+52 664 000 1111")
+    port_with_slots(
+        "SYS",
+        slots=[("08:00", 3)],
+        name="San Ysidro",
+        city="San Diego, CA",
+        address="720 E San Ysidro Blvd, San Diego, CA 92173",
+        time_zone="America/Los_Angeles",
+    )
+    port_with_slots(
+        "ELP",
+        slots=[("08:00", 3)],
+        position=1,
+        name="El Paso",
+        city="El Paso, TX",
+        address="1000 S El Paso St, El Paso, TX 79901",
+        time_zone="America/Denver",
+    )
     group = registered_group(size=2, language=language)
     resident = registered_group(size=1, language=language, given_names="Jean Baptiste", family_names="Pierre")
     resident.shelter = shelter
     resident.save(update_fields=["shelter"])
     relative = group.members.exclude(relationship=Relationship.SELF).get()
+    selected = registered_group(size=2, language=language, given_names="Rosa Elena", family_names="Martínez")
+    unlucky = registered_group(size=2, language=language, given_names="Luis", family_names="Gómez")
+    # Day one: the resident and Rosa's group are urgent (drawn first, 1 + 2 of the 3 seats); Luis's group
+    # of two finds no seat left.
+    first = open_draw(clock)
+    for who in (resident, selected, unlucky):
+        if who is not unlucky:
+            priority_flag(applicant=who, reason="test", actor=JOB)
+        request_submit(applicant=who, ports=["SYS"], actor=actor_for(who), draw=first)
+    clock.set(WINDOW_CLOSES)
+    draw_close(draw=Draw.objects.get(pk=first.pk), actor=JOB)
+    appointment = offer_confirm(offer=Offer.objects.get(applicant=resident), actor=actor_for(resident))
+    # Day two: a group asks in the window now open.
+    second = open_draw(clock, day=dt.date(2026, 12, 2))
+    waiting = registered_group(size=1, language=language, given_names="Marie", family_names="Joseph")
+    request_submit(applicant=waiting, ports=["ELP", "SYS"], actor=actor_for(waiting), draw=second)
     return World(
         group=group,
         relative=relative,
         newcomer=applicant(language=language),
         ngo=StaffFactory.create(role="ngo", shelter=shelter),
         resident=resident,
+        selected=selected,
+        offer=Offer.objects.get(applicant=selected),
+        unlucky=unlucky,
+        waiting=waiting,
+        appointment=appointment,
     )
 
 
@@ -74,6 +130,12 @@ def _fill_bad_member(page: Any, w: World) -> None:
     _submit(page, w)
 
 
+def _ask_twice_for_one_port(page: Any, w: World) -> None:
+    page.select_option("#id_port_1", "SYS")
+    page.select_option("#id_port_2", "SYS")
+    _submit(page, w)
+
+
 def _fill_and_submit(selector: str, value: str) -> Step:
     def step(page: Any, w: World) -> None:
         page.fill(selector, value)
@@ -85,7 +147,10 @@ def _fill_and_submit(selector: str, value: str) -> Step:
 @dataclass(frozen=True)
 class Visit:
     name: str
-    who: str  # "public", "applicant" (registered group), "newcomer" (no group yet), "ngo" (helping)
+    # "public"; "applicant" (registered group that has not asked), "newcomer" (no group yet), "selected"
+    # (offer open), "unlucky" (not selected), "waiting" (asked in the open draw), "booked" (the resident,
+    # with an appointment); "ngo" (helping the resident)
+    who: str
     act: Step
     setup: Step = _nothing
 
@@ -142,6 +207,27 @@ VISITS: list[Visit] = [
     ),
     Visit("ngo-group", "ngo", _goto("/group")),
     Visit("ngo-member-edit", "ngo", _goto(lambda w: f"/group/members/{w.resident.members.get().pk}")),
+    # The daily cycle: status in every state, asking, results, history, offer, pass.
+    Visit("status-ask", "applicant", _goto("/draw/")),
+    Visit("ask", "applicant", _goto("/draw/ask")),
+    Visit("ask-errors", "applicant", _ask_twice_for_one_port, setup=_goto("/draw/ask")),
+    Visit("status-waiting", "waiting", _goto("/draw/")),
+    Visit("withdraw", "waiting", _goto("/draw/withdraw")),
+    Visit("request-waiting", "waiting", _goto(lambda w: f"/draw/requests/{w.request_of(w.waiting).pk}")),
+    Visit("status-selected", "selected", _goto("/draw/")),
+    Visit("offer", "selected", _goto(lambda w: f"/draw/offers/{w.offer.pk}")),
+    Visit("offer-decline", "selected", _goto(lambda w: f"/draw/offers/{w.offer.pk}/decline")),
+    Visit("request-selected", "selected", _goto(lambda w: f"/draw/requests/{w.offer.request_id}")),
+    Visit("messages", "selected", _goto("/messages")),
+    Visit("status-not-selected", "unlucky", _goto("/draw/")),
+    Visit("request-not-selected", "unlucky", _goto(lambda w: f"/draw/requests/{w.request_of(w.unlucky).pk}")),
+    Visit("history", "unlucky", _goto("/draw/history")),
+    Visit("status-booked", "booked", _goto("/draw/")),
+    Visit("pass", "booked", _goto(lambda w: f"/appointments/{w.appointment.pk}/pass")),
+    Visit("cancel", "booked", _goto(lambda w: f"/appointments/{w.appointment.pk}/cancel")),
+    Visit("transparency", "public", _goto("/transparency/")),
+    Visit("ngo-status", "ngo", _goto("/draw/")),
+    Visit("ngo-pass", "ngo", _goto(lambda w: f"/appointments/{w.appointment.pk}/pass")),
 ]
 
 
@@ -153,6 +239,10 @@ def open_as(
         "public": {},
         "applicant": {"applicant": w.group},
         "newcomer": {"applicant": w.newcomer},
+        "selected": {"applicant": w.selected},
+        "unlucky": {"applicant": w.unlucky},
+        "waiting": {"applicant": w.waiting},
+        "booked": {"applicant": w.resident},
         "ngo": {"ngo": w.ngo, "acting_for": w.resident},
     }[visit.who]
     return phone(language=language, javascript=javascript, **who).new_page()

@@ -36,8 +36,8 @@ def artifacts_dir() -> Path:
 
 @pytest.mark.parametrize("language", ["es", "ht"])
 @pytest.mark.parametrize("visit", VISITS, ids=lambda visit: visit.name)
-def test_the_page_is_small_self_contained_and_accessible(phone, visit, language, artifacts):
-    data = world(language)
+def test_the_page_is_small_self_contained_and_accessible(phone, visit, language, artifacts, frozen_clock):
+    data = world(language, frozen_clock)
     page = open_as(phone, visit, data, language=language)
     visit.setup(page, data)
     transfer = measure(page, lambda: visit.act(page, data))

@@ -1,5 +1,6 @@
 """Builders for appointments. `access_objects` gives the route × role matrix (tests/core/test_access.py)
-an offer, an appointment and a published draw file at fixed ids, so its hand-written paths can name them."""
+a request, an offer, an appointment and a published draw file at fixed ids, so its hand-written paths
+can name them."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from cita.ports.models import Port
 from cita.registrations.models import Applicant
 
 ACCESS_OFFER_ID = 900_001
+ACCESS_REQUEST_ID = 900_001
 ACCESS_APPOINTMENT_ID = 900_001
 ACCESS_DRAW_ID = "2026-12-01"
 
@@ -43,6 +45,7 @@ def access_objects(*, applicant: Applicant, port: Port) -> Appointment:
         draw=draw, name="manifest.json", content=b"{}\n", sha256="1" * 64, size=3, updated_at=now
     )
     request = Request.objects.create(
+        pk=ACCESS_REQUEST_ID,
         draw=draw,
         applicant=applicant,
         ticket="ACCESS0001",

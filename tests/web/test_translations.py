@@ -153,7 +153,7 @@ def test_applicant_form_errors_are_in_the_readers_language(language):
         ("es", "17 de marzo de 2026"),
         ("ht", "17 mas 2026"),
         ("fr", "17 mars 2026"),
-        ("pt", "17 de Março de 2026"),
+        ("pt", "17 de março de 2026"),
     ],
 )
 def test_dates_are_written_in_the_readers_language(language, written):

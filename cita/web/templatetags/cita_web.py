@@ -4,14 +4,12 @@ the next-step box and the timeline (cita.web.components)."""
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from collections.abc import Sequence
 from typing import Any
 
 from django import template
 from django.forms import BoundField
-from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, time_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
@@ -22,15 +20,11 @@ from cita.core.errors import NotFound
 from cita.registrations.countries import country_name
 from cita.registrations.models import Member, Relationship
 from cita.registrations.selectors import member_list_for_actor
+from cita.web import dates
 from cita.web.components import NextStep, TimelineStep
 from cita.web.forms import document_choices, relationship_choices
 
 register = template.Library()
-
-
-def _aware_local(value: dt.datetime, tz: str = "") -> dt.datetime:
-    zone = zoneinfo.ZoneInfo(tz) if tz else timezone.get_current_timezone()
-    return timezone.localtime(value, zone) if timezone.is_aware(value) else value
 
 
 @register.filter
@@ -40,13 +34,57 @@ def when(value: dt.datetime | dt.date | None, tz: str = "") -> SafeString | str:
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
-        local = _aware_local(value, tz)
+        local = dates.local(value, tz)
         return format_html(
             '<time datetime="{}">{}</time>',
             local.isoformat(timespec="minutes"),
             date_format(local, "DATETIME_FORMAT"),
         )
     return format_html('<time datetime="{}">{}</time>', value.isoformat(), date_format(value, "DATE_FORMAT"))
+
+
+@register.filter
+def moment(value: dt.datetime | None, tz: str = "") -> SafeString | str:
+    """A `<time>` element with the weekday, the date and the time (in `tz`), in the page's language:
+    "miércoles, 2 de diciembre de 2026 a las 11:00"."""
+    if value is None:
+        return ""
+    at = dates.local(value, tz)
+    return format_html(
+        '<time datetime="{}">{}</time>', at.isoformat(timespec="minutes"), dates.moment_words(value, tz)
+    )
+
+
+@register.filter
+def weekday_date(value: dt.date | None) -> SafeString | str:
+    """A `<time>` element with the weekday and the date: "martes, 15 de diciembre de 2026"."""
+    if value is None:
+        return ""
+    return format_html('<time datetime="{}">{}</time>', value.isoformat(), dates.date_words(value))
+
+
+@register.filter
+def clock_time(value: dt.time | None) -> str:
+    """A time of day as the page's language writes it."""
+    return time_format(value, "TIME_FORMAT") if value is not None else ""
+
+
+@register.filter
+def zone_time(place: str) -> str:
+    """ "Tijuana time", in the page's language."""
+    return _("%(place)s time") % {"place": place} if place else ""
+
+
+@register.filter
+def until(value: dt.datetime | None) -> str:
+    """How long from now until `value`, in words: "in 22 hours"."""
+    return dates.until_words(value) if value is not None else ""
+
+
+@register.filter
+def ports_named(codes: Sequence[str], names: dict[str, str]) -> str:
+    """Port codes as their names, in order: "San Ysidro, El Paso"."""
+    return ", ".join(names.get(code, code) for code in codes)
 
 
 @register.filter
@@ -70,6 +108,27 @@ def signed_in(context: template.Context) -> bool:
     if actor is None:
         return False
     return actor.role is Role.APPLICANT or (actor.role is Role.NGO and actor.applicant_id is not None)
+
+
+@register.simple_tag(takes_context=True)
+def unread_messages(context: template.Context) -> int:
+    """How many of the applicant's messages are not read yet (0 for anyone else)."""
+    from cita.notifications.selectors import unread_count_for_actor
+
+    actor = context.get("actor")
+    if actor is None or actor.applicant_id is None or actor.role not in (Role.APPLICANT, Role.NGO):
+        return 0
+    request = context.get("request")
+    cached = getattr(request, "_cita_unread", None)  # the layout and the page may both ask
+    if cached is not None:
+        return int(cached)
+    try:
+        count = unread_count_for_actor(actor=actor)
+    except NotFound:
+        count = 0
+    if request is not None:
+        request._cita_unread = count
+    return count
 
 
 @register.simple_tag(takes_context=True)

@@ -62,10 +62,9 @@ def group(request: HttpRequest, applicant: Applicant) -> HttpResponse:
     limit = group_size_limit()
     step = NextStep(
         title=_("Your group is registered"),
-        text=_(
-            "Check that everyone who travels with you is in the list. "
-            "Asking for an appointment will open here soon."
-        ),
+        text=_("Check that everyone who travels with you is in the list. Then ask for an appointment."),
+        url=reverse("draws:home"),
+        action=_("Go to your appointment page"),
         tone="ok",
     )
     return render(

@@ -24,7 +24,12 @@ def home(request: HttpRequest) -> HttpResponse:
     """What cita is and is not, with the language choice first and the next step."""
     actor = request.actor  # type: ignore[attr-defined]
     if actor.role is Role.APPLICANT:
-        step = NextStep(title=_("Your travel group"), url=reverse("web:group"), action=_("Go to your group"))
+        step = NextStep(
+            title=_("Your appointment"),
+            text=_("See where you are: your request, the result of the draw, your pass."),
+            url=reverse("draws:home"),
+            action=_("See your appointment page"),
+        )
     else:
         step = NextStep(
             title=_("Sign in or register"),

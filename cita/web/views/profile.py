@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cita.core import clock
 from cita.core.access import allow
 from cita.core.actors import Role
 from cita.core.errors import CitaError
@@ -19,6 +21,7 @@ from cita.registrations.signin import (
     contact_parse,
 )
 from cita.web.forms import CodeForm, ContactChangeForm
+from cita.web.timezones import COOKIE, COOKIE_AGE, zone_choices, zone_of
 from cita.web.views.common import actor_of, caller_ip, client_id, for_applicant
 
 PENDING = "cita.contact_change"
@@ -27,10 +30,18 @@ PENDING = "cita.contact_change"
 def _page(
     request: HttpRequest, applicant: Applicant, form: ContactChangeForm, error: str = "", status: int = 200
 ) -> HttpResponse:
+    now = clock.now()
     return render(
         request,
         "web/profile.html",
-        {"applicant": applicant, "form": form, "error": error, "saved": request.GET.get("saved") == "1"},
+        {
+            "applicant": applicant,
+            "form": form,
+            "error": error,
+            "saved": request.GET.get("saved") == "1",
+            "zones": [(zone, zone.local_time(now)) for zone in zone_choices(now=now)],
+            "zone": zone_of(request, now=now),
+        },
         status=status,
     )
 
@@ -110,3 +121,22 @@ def contact_remove(request: HttpRequest, applicant: Applicant) -> HttpResponse:
         applicant.refresh_from_db()
         return _page(request, applicant, ContactChangeForm(), error=exc.message, status=400)
     return HttpResponseRedirect(reverse("web:profile") + "?saved=1")
+
+
+@allow(Role.APPLICANT, Role.NGO)
+@require_POST
+@for_applicant
+def time_zone(request: HttpRequest, applicant: Applicant) -> HttpResponse:
+    """Remember on this phone which clock the pages write times in (docs/decisions/0005)."""
+    chosen = request.POST.get("zone", "")
+    response = HttpResponseRedirect(reverse("web:profile") + "?saved=1#time-zone")
+    if chosen in {zone.key for zone in zone_choices()}:
+        response.set_cookie(
+            COOKIE,
+            chosen,
+            max_age=COOKIE_AGE,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            samesite="Lax",
+            httponly=True,
+        )
+    return response

@@ -62,9 +62,13 @@ def _pass_context(appointment: Appointment) -> dict[str, object]:
             dt.datetime.combine(appointment.day, appointment.slot) - dt.timedelta(minutes=minutes)
         ).time(),
         "valid": appointment.state == AppointmentState.SCHEDULED,
-        # A cancelled, moved or missed appointment shows no code that could be mistaken for a pass.
-        "usable": appointment.state in ACTIVE or appointment.state == AppointmentState.COMPLETED,
+        "usable": _usable(appointment),
     }
+
+
+def _usable(appointment: Appointment) -> bool:
+    """A cancelled, moved or missed appointment shows no code that could be mistaken for a pass."""
+    return appointment.state in ACTIVE or appointment.state == AppointmentState.COMPLETED
 
 
 @allow(Role.APPLICANT, Role.NGO)
@@ -108,8 +112,10 @@ def pass_offline(request: HttpRequest, applicant: Applicant, appointment_id: int
 @never_cache
 @for_applicant
 def pass_png(request: HttpRequest, applicant: Applicant, appointment_id: int) -> HttpResponse:
-    """The QR code of the pass as a PNG image (to save on a phone)."""
+    """The QR code of the pass as a PNG image (to save on a phone); none for a pass no longer usable."""
     appointment = _own(request, appointment_id)
+    if not _usable(appointment):
+        raise Http404("this pass can no longer be used")
     buffer = io.BytesIO()
     _qr(appointment).save(buffer, kind="png", scale=8, border=4)
     response = HttpResponse(buffer.getvalue(), content_type="image/png")

@@ -81,6 +81,15 @@ def test_the_qr_png_is_an_image(signed_in, client):
     assert image.size[0] == image.size[1] >= 300
 
 
+def test_a_cancelled_appointment_has_no_qr_picture_and_no_code_in_its_files(signed_in, client):
+    client.post(f"/appointments/{signed_in.pk}/cancel")
+    signed_in.refresh_from_db()
+    assert signed_in.state == AppointmentState.CANCELLED
+    assert client.get(f"/appointments/{signed_in.pk}/pass.png").status_code == 404
+    assert signed_in.pass_payload not in client.get(f"/appointments/{signed_in.pk}/pass.html").content.decode()
+    assert signed_in.pass_payload not in client.get(f"/appointments/{signed_in.pk}/pass").content.decode()
+
+
 def test_another_groups_pass_is_not_found(signed_in, client):
     other = registered_group()
     sign_in_applicant(client, other)

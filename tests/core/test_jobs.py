@@ -6,8 +6,9 @@ import ast
 import re
 from pathlib import Path
 
-import cita
 from procrastinate.contrib.django import app
+
+import cita
 
 SOURCE = Path(cita.__file__).parent
 NAME = re.compile(r"^[a-z]+\.[a-z_]+$")
@@ -19,7 +20,9 @@ def declared_jobs() -> dict[str, str]:
     for tasks in sorted(SOURCE.glob("*/tasks.py")):
         for node in ast.walk(ast.parse(tasks.read_text())):
             if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "task":
-                names = [k.value for k in node.keywords if k.arg == "name" and isinstance(k.value, ast.Constant)]
+                names = [
+                    k.value for k in node.keywords if k.arg == "name" and isinstance(k.value, ast.Constant)
+                ]
                 assert names, f"{tasks}: a job without an explicit name"
                 jobs[str(names[0].value)] = tasks.parent.name
     return jobs

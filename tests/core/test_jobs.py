@@ -15,7 +15,7 @@ NAME = re.compile(r"^[a-z]+\.[a-z_]+$")
 
 
 def declared_jobs() -> dict[str, str]:
-    """name → domain of every `@app.task(name=...)` in every `cita/<domain>/tasks.py`, read from the source."""
+    """name → domain of every `@app.task(name=...)` in `cita/<domain>/tasks.py`, read from the source."""
     jobs: dict[str, str] = {}
     for tasks in sorted(SOURCE.glob("*/tasks.py")):
         for node in ast.walk(ast.parse(tasks.read_text())):

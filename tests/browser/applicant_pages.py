@@ -17,7 +17,7 @@ from cita.core.clock import FrozenClock
 from cita.draws.models import Draw, Offer, Request
 from cita.draws.services import draw_close, offer_confirm, priority_flag, request_submit
 from cita.registrations.models import Applicant, Member, Relationship
-from tests.factories.draws import JOB, WINDOW_CLOSES, open_draw, port_with_slots
+from tests.factories.draws import JOB, WINDOW_CLOSES, open_draw, san_ysidro_and_el_paso
 from tests.factories.registrations import ShelterFactory, actor_for, applicant, registered_group
 from tests.factories.staff import StaffFactory
 
@@ -49,23 +49,7 @@ def world(language: str, clock: FrozenClock) -> World:
     `language`. Leaves the clock on the second day as its window opens (2026-12-02 12:00 in Tijuana)."""
     shelter = ShelterFactory.create(name="Casa del Migrante", city="Tijuana", phone="+52 664 682 5180")
     ShelterFactory.create(name="Maison des Haïtiens", city="Tijuana", phone="+52 664 000 1111")
-    port_with_slots(
-        "SYS",
-        slots=[("08:00", 3)],
-        name="San Ysidro",
-        city="San Diego, CA",
-        address="720 E San Ysidro Blvd, San Diego, CA 92173",
-        time_zone="America/Los_Angeles",
-    )
-    port_with_slots(
-        "ELP",
-        slots=[("08:00", 3)],
-        position=1,
-        name="El Paso",
-        city="El Paso, TX",
-        address="1000 S El Paso St, El Paso, TX 79901",
-        time_zone="America/Denver",
-    )
+    san_ysidro_and_el_paso(seats=3)
     group = registered_group(size=2, language=language)
     resident = registered_group(size=1, language=language, given_names="Jean Baptiste", family_names="Pierre")
     resident.shelter = shelter

@@ -21,7 +21,14 @@ from cita.notifications.models import Notice, NoticeKind
 from cita.notifications.selectors import signin_code_of
 from tests.browser.a11y import assert_accessible
 from tests.browser.budget import PAGE_BUDGET, measure
-from tests.factories.draws import JOB, WINDOW_CLOSES, open_draw, port_with_slots, submitted
+from tests.factories.draws import (
+    JOB,
+    WINDOW_CLOSES,
+    open_draw,
+    port_with_slots,
+    san_ysidro_and_el_paso,
+    submitted,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -73,23 +80,7 @@ def test_register_ask_get_selected_confirm_and_keep_the_pass(
     def shot(name):
         page.screenshot(path=str(folder / f"{next(step):02d}-{name}.png"), full_page=True)
 
-    port_with_slots(
-        "SYS",
-        slots=[("08:00", 4)],
-        name="San Ysidro",
-        city="San Diego, CA",
-        address="720 E San Ysidro Blvd, San Diego, CA 92173",
-        time_zone="America/Los_Angeles",
-    )
-    port_with_slots(
-        "ELP",
-        slots=[("08:00", 4)],
-        position=1,
-        name="El Paso",
-        city="El Paso, TX",
-        address="1000 S El Paso St, El Paso, TX 79901",
-        time_zone="America/Denver",
-    )
+    san_ysidro_and_el_paso(seats=4)
     draw = open_draw(frozen_clock)
     page = phone(language=language, javascript=javascript, enforce_csp=True).new_page()
     console: list[str] = []

@@ -14,7 +14,13 @@ from cita.draws.models import Draw, Offer, OfferState, Request, RequestState
 from cita.draws.services import draw_close, offer_confirm, offer_decline, offers_expire_due, priority_flag
 from cita.registrations.services import member_add
 from tests.conftest import sign_in_applicant
-from tests.factories.draws import JOB, WINDOW_CLOSES, WINDOW_OPENS, open_draw, port_with_slots
+from tests.factories.draws import (
+    JOB,
+    WINDOW_CLOSES,
+    WINDOW_OPENS,
+    open_draw,
+    san_ysidro_and_el_paso,
+)
 from tests.factories.registrations import actor_for, applicant, member_input, registered_group
 
 
@@ -35,24 +41,7 @@ def main_of(response) -> str:
 
 @pytest.fixture
 def ports(db):
-    return (
-        port_with_slots(
-            "SYS",
-            slots=[("08:00", 3)],
-            name="San Ysidro",
-            city="San Diego, CA",
-            address="720 E San Ysidro Blvd",
-            time_zone="America/Los_Angeles",
-        ),
-        port_with_slots(
-            "ELP",
-            slots=[("08:00", 3)],
-            position=1,
-            name="El Paso",
-            city="El Paso, TX",
-            time_zone="America/Denver",
-        ),
-    )
+    return san_ysidro_and_el_paso(seats=3)
 
 
 @pytest.fixture

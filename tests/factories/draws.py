@@ -41,6 +41,31 @@ def port_with_slots(
     return port
 
 
+def san_ysidro_and_el_paso(*, seats: int = 3, day: dt.date = APPOINTMENT_DAY) -> tuple[Port, Port]:
+    """The two ports most tests need: San Ysidro (first) and El Paso, one 08:00 slot of `seats` each."""
+    return (
+        port_with_slots(
+            "SYS",
+            slots=[("08:00", seats)],
+            day=day,
+            name="San Ysidro",
+            city="San Diego, CA",
+            address="720 E San Ysidro Blvd, San Diego, CA 92173",
+            time_zone="America/Los_Angeles",
+        ),
+        port_with_slots(
+            "ELP",
+            slots=[("08:00", seats)],
+            day=day,
+            position=1,
+            name="El Paso",
+            city="El Paso, TX",
+            address="1000 S El Paso St, El Paso, TX 79901",
+            time_zone="America/Denver",
+        ),
+    )
+
+
 def open_draw(frozen_clock: clock.FrozenClock, *, day: dt.date = DRAW_DAY) -> Draw:
     """Move the clock to the window's opening and open it."""
     frozen_clock.set(WINDOW_OPENS + dt.timedelta(days=(day - DRAW_DAY).days))

@@ -7,7 +7,7 @@ import datetime as dt
 import re
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import translation
 
 from cita.appointments.models import Appointment
@@ -27,8 +27,10 @@ from cita.draws.models import Draw, DrawApplicant, Offer, Request, RequestState,
 from cita.draws.services import draw_close, offer_decline, request_submit, request_withdraw
 from cita.draws.services.requests import ticket_new
 from cita.notifications.models import Notice
+from cita.ports.models import Port
 from cita.registrations.services import member_add, member_remove
 from tests.factories.draws import (
+    APPOINTMENT_DAY,
     DRAW_DAY,
     JOB,
     WINDOW_CLOSES,
@@ -282,12 +284,26 @@ def test_errors_speak_the_applicants_language(draw):
     assert "sòti" in refused.value.message or "deja" in refused.value.message
 
 
-def test_the_database_refuses_an_unknown_state_a_result_without_its_time_and_a_second_live_request(draw):
+def test_the_database_refuses_a_written_state_a_second_selection_and_a_second_live_request(draw):
     request = submitted(ports=["SYS"])
+    # A state is never written: it follows from the draw, the offer and the withdrawal (a view).
+    with pytest.raises(DatabaseError, match="cannot update view"), transaction.atomic():
+        RequestStatus.objects.filter(request=request).update(state=RequestState.SELECTED)
+    offer = {
+        "request": request,
+        "draw": draw,
+        "applicant": request.applicant,
+        "port": Port.objects.get(code="SYS"),
+        "day": APPOINTMENT_DAY,
+        "slot": dt.time(8),
+        "group_size": 1,
+        "phase": "lottery",
+        "deadline": WINDOW_CLOSES,
+        "created_at": WINDOW_CLOSES,
+    }
+    Offer.objects.create(order=1, **offer)
     with pytest.raises(IntegrityError), transaction.atomic():
-        RequestStatus.objects.filter(request=request).update(state="lost")
-    with pytest.raises(IntegrityError), transaction.atomic():
-        RequestStatus.objects.filter(request=request).update(state=RequestState.SELECTED)  # no decided_at
+        Offer.objects.create(order=2, **offer)  # selected once only
     with pytest.raises(IntegrityError), transaction.atomic():
         Request.objects.create(
             draw=draw,

@@ -164,8 +164,10 @@ def notice_enqueue_many(
                 CASE WHEN a.language = ANY(%(languages)s::text[]) THEN a.language
                      ELSE %(default_language)s END,
                 %(shared)s::jsonb || {built}, %(priority)s, %(now)s, NULL, NULL
-            FROM unnest({", ".join(unnest)}) AS u({", ".join(names)})
+            FROM unnest({", ".join(unnest)}) WITH ORDINALITY AS u({", ".join(names)}, position)
             LEFT JOIN registrations_applicant a ON a.id = u.applicant_id
+            -- In the order given: ids follow it, and of a key given twice the first notice is kept.
+            ORDER BY u.position
             ON CONFLICT (dedup_key) DO NOTHING
             RETURNING id, applicant_id
         ), delivered AS (

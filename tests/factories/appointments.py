@@ -8,7 +8,7 @@ import datetime as dt
 from cita.appointments.models import Appointment
 from cita.appointments.services import _sign
 from cita.core import clock
-from cita.draws.models import Draw, DrawFile, Offer, Request, RequestStatus
+from cita.draws.models import Draw, DrawFile, Offer, Request
 from cita.lottery import seed_new
 from cita.ports.models import Port
 from cita.registrations.models import Applicant
@@ -52,7 +52,6 @@ def access_objects(*, applicant: Applicant, port: Port) -> Appointment:
         created_at=now,
         created_by="test",
     )
-    RequestStatus.objects.create(request=request, draw=draw, state="selected", decided_at=now)
     Offer.objects.create(
         pk=ACCESS_OFFER_ID,
         request=request,

@@ -232,7 +232,6 @@ def _bench(url: str) -> int:
 
     freezes = []
     for _ in range(RUNS):
-        floors.append(_floor(draw.pk))
         freezes.append(_run("freeze", draw.pk, commit=False))
         _vacuum()
     committed_freeze = _run("freeze", draw.pk, commit=True)

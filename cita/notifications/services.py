@@ -157,34 +157,44 @@ def notice_enqueue_many(
     if strip:  # an optional key without a value for some notices: left out of theirs
         built = f"jsonb_strip_nulls({built})"
     sql = f"""
-        WITH created AS (
-            INSERT INTO notifications_notice (dedup_key, kind, applicant_id, address, address_kind, language,
-                context, priority, created_at, expires_at, read_at)
-            SELECT u.dedup_key, %(kind)s, u.applicant_id, NULL, '',
-                CASE WHEN a.language = ANY(%(languages)s::text[]) THEN a.language
-                     ELSE %(default_language)s END,
-                %(shared)s::jsonb || {built}, %(priority)s, %(now)s, NULL, NULL
+        WITH input AS MATERIALIZED (
+            SELECT u.*, CASE WHEN a.language = ANY(%(languages)s::text[]) THEN a.language
+                             ELSE %(default_language)s END AS language,
+                -- The channels `channels_for` gives: the contacts the applicant has, as they prefer; a
+                -- preference for a channel they no longer have must not leave them without the message.
+                ARRAY(
+                    SELECT ch.channel
+                    FROM (VALUES (1, 'sms', a.phone_index), (2, 'email', a.email_index))
+                        AS ch(o, channel, contact)
+                    WHERE COALESCE(ch.contact, '') <> ''
+                      AND (p.channels IS NULL OR p.channels IN ('all', ch.channel)
+                           OR COALESCE(CASE p.channels WHEN 'sms' THEN a.phone_index
+                                                       WHEN 'email' THEN a.email_index END, '') = '')
+                    ORDER BY ch.o
+                ) AS channels
             FROM unnest({", ".join(unnest)}) WITH ORDINALITY AS u({", ".join(names)}, position)
             LEFT JOIN registrations_applicant a ON a.id = u.applicant_id
+            LEFT JOIN notifications_preference p ON p.applicant_id = u.applicant_id
+        ), created AS (
+            INSERT INTO notifications_notice (dedup_key, kind, applicant_id, address, address_kind, language,
+                context, priority, created_at, expires_at, read_at)
+            SELECT u.dedup_key, %(kind)s, u.applicant_id, NULL, '', u.language,
+                %(shared)s::jsonb || {built}, %(priority)s, %(now)s, NULL, NULL
+            FROM input u
             -- In the order given: ids follow it, and of a key given twice the first notice is kept.
             ORDER BY u.position
             ON CONFLICT (dedup_key) DO NOTHING
-            RETURNING id, applicant_id
+            RETURNING id, dedup_key, applicant_id
         ), delivered AS (
             INSERT INTO notifications_delivery (notice_id, channel, status, priority, attempts,
                 next_attempt_at, last_error, provider_message_id, recipient_index, updated_at)
             SELECT c.id, ch.channel, 'pending', %(priority)s, 0, %(now)s, '', '', '', %(now)s
             FROM created c
-            JOIN registrations_applicant a ON a.id = c.applicant_id
-            LEFT JOIN notifications_preference p ON p.applicant_id = a.id
-            CROSS JOIN LATERAL (VALUES (1, 'sms', a.phone_index), (2, 'email', a.email_index))
-                AS ch(position, channel, contact)
-            WHERE COALESCE(ch.contact, '') <> ''
-              AND (p.channels IS NULL OR p.channels IN ('all', ch.channel)
-                   -- a preference for a channel they no longer have must not leave them without it
-                   OR COALESCE(CASE p.channels WHEN 'sms' THEN a.phone_index
-                                               WHEN 'email' THEN a.email_index END, '') = '')
-            ORDER BY c.id, ch.position
+            JOIN input u ON u.dedup_key = c.dedup_key AND u.applicant_id = c.applicant_id
+            CROSS JOIN LATERAL unnest(u.channels) WITH ORDINALITY AS ch(channel, o)
+            ORDER BY c.id, ch.o
+            -- A key given twice for the same applicant: its one notice gets each channel once.
+            ON CONFLICT (notice_id, channel) DO NOTHING
             RETURNING 1
         )
         SELECT (SELECT count(*) FROM created), (SELECT count(*) FROM delivered)

@@ -357,8 +357,7 @@ class RequestStatus(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        managed = False
-        db_table = "draws_requeststatus"
+        managed = False  # the view draws_requeststatus (migration 0004)
         verbose_name_plural = "request statuses"
 
     def __str__(self) -> str:

@@ -258,6 +258,7 @@ def _bench(url: str) -> int:
     assert states == {RequestState.SELECTED: offers, RequestState.NOT_SELECTED: REQUESTS - offers}, states
     assert not Notice.objects.exists()
 
+    python_floors = _python_floor(done)
     notified = _run("notify", draw.pk, commit=True)
     notices = Notice.objects.filter(kind__in=["selected", "not_selected"]).count()
     deliveries = Delivery.objects.count()
@@ -296,6 +297,11 @@ def _bench(url: str) -> int:
         f"{small_floor:.2f} s, ratio {best['seconds'] / small_floor:.2f}"
     )
     print(
+        f"for scale, the pure-Python floor of the allocation itself (bench/draw.py: parse entries.csv, HMAC "
+        f"every ticket, sort; a fresh process): best {min(python_floors):.2f} s of {_times(python_floors)}; "
+        f"compute job / (floor + that) = {best['seconds'] / (best_floor + min(python_floors)):.2f}"
+    )
+    print(
         f"freeze (at the window's close, rolled back): best {best_freeze['seconds']:.2f} s of "
         f"{_times([f['seconds'] for f in freezes])}, committed {committed_freeze['seconds']:.2f} s; peak RSS "
         f"{best_freeze['rss_peak'] / mib:.0f} MiB"
@@ -330,6 +336,22 @@ def _vacuum() -> None:
     with connection.cursor() as cursor:
         for table in ("draws_request", "ports_slotcapacity", "draws_drawfile", "draws_offer", "draws_draw"):
             cursor.execute(f"VACUUM {table}")
+
+
+def _python_floor(draw: Any) -> list[float]:
+    """bench/draw.py's floor script (parse entries.csv, HMAC every ticket, sort by tier and key: what any
+    Python implementation of draw-v1 must do) on this draw's published files, in fresh processes."""
+    from bench.draw import FLOOR, OUT
+    from bench.draw import _run as run_process
+    from cita.draws.models import DrawFile
+
+    folder = OUT / "db"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("manifest.json", "entries.csv"):
+        (folder / name).write_bytes(bytes(DrawFile.objects.get(draw=draw, name=name).content))
+    script = OUT / "floor.py"
+    script.write_text(FLOOR)
+    return [run_process([sys.executable, str(script), str(folder)]).seconds for _ in range(RUNS)]
 
 
 def _floor(draw_pk: int, *, rows: int = REQUESTS) -> float:

@@ -4,8 +4,9 @@ Both phases walk entries in a fixed order and stop as soon as the smallest group
 no slot, which the spec allows because walking the rest would change nothing. Entries are ordered lazily:
 one group of equal `waiting_since` (or `tier`) at a time, through a heap, and the draw key of an entry is
 computed only when its group is reached. With a million entries and about 1,450 seats, the walk ends in the
-first group or two, so most entries are never hashed or ordered, and the result is the same as sorting and
-walking everything.
+first group or two, so most entries are never ordered, and the result is the same as sorting and walking
+everything. When that group is huge (a million entries of tier 1 behind a few hundred urgent ones), every
+key in it must be computed, but only the part below a draw-key bound is ordered unless the walk goes on.
 """
 
 from __future__ import annotations

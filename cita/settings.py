@@ -237,8 +237,8 @@ CITA_BEACON_ATTEMPTS = int(os.environ.get("CITA_BEACON_ATTEMPTS", "3"))
 
 # Draw windows are wall-clock times in this one time zone (one draw covers every port).
 CITA_DRAW_TIME_ZONE = os.environ.get("CITA_DRAW_TIME_ZONE", "America/Tijuana")
-# Result notices of a draw are written this many per transaction (cita.draws.services.notices).
-CITA_DRAW_NOTICE_BATCH = int(os.environ.get("CITA_DRAW_NOTICE_BATCH", "500"))
+# Result notices of a draw are written this many per transaction (cita.draws.services.notices, in bulk).
+CITA_DRAW_NOTICE_BATCH = int(os.environ.get("CITA_DRAW_NOTICE_BATCH", "100000"))
 
 # Keys: "kid:base64,kid2:base64"; the first is current, the others stay readable (rotation).
 CITA_DATA_KEY = os.environ.get("CITA_DATA_KEY", "")

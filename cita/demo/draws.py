@@ -30,7 +30,6 @@ from cita.draws.models import (
     OfferState,
     Request,
     RequestPeople,
-    RequestStatus,
 )
 from cita.draws.selectors import reference_time_zone
 from cita.draws.services import (
@@ -233,9 +232,6 @@ def _requests_load(rng: random.Random, *, draw: Draw, applicants: list[Applicant
             for request in requests
         ],
         batch_size=2000,
-    )
-    RequestStatus.objects.bulk_create(
-        [RequestStatus(request=request, draw=draw) for request in requests], batch_size=2000
     )
     audit_record(
         actor=DEMO,

@@ -1,4 +1,4 @@
-"""Bulk paths of the draw job: entries.csv made by PostgreSQL in one value.
+"""Bulk paths of the draw job: entries.csv made by PostgreSQL in one value, the offers in one statement.
 
 A day can hold a million requests; building them as Python objects would cost more than the whole draw,
 and even reading them as a million COPY rows costs a Python call per row. The database writes every
@@ -9,10 +9,14 @@ A text value holds at most 1 GB: some 28 million entries (a day has about one mi
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import datetime as dt
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
 import psycopg
 from django.db import connection
+
+from cita.lottery import Result
 
 # draw-v1 §Bundle layout: the header line of entries.csv.
 ENTRIES_HEADER = "ticket,group_size,tier,waiting_since,ports"
@@ -37,14 +41,18 @@ _BUSY = """
 """
 
 
-def bytes_query(sql: str, params: dict[str, object]) -> bytes:
-    """The single bytea value a query returns, fetched in binary (no hex text to decode)."""
+def bytes_query(sql: str, params: dict[str, object], *, settings: dict[str, str] | None = None) -> bytes:
+    """The single bytea value a query returns, fetched in binary (no hex text to decode); `settings` are
+    set for that query only."""
     connection.ensure_connection()
     with psycopg.Cursor(connection.connection) as cursor:
-        # The canonical order sorts a million tickets: in memory, not in temporary files.
-        cursor.execute("SET LOCAL work_mem = '256MB'")
-        cursor.execute("SET LOCAL DateStyle = 'ISO, YMD'")  # date::text is then YYYY-MM-DD
+        previous: dict[str, str] = {}
+        for name, value in (settings or {}).items():
+            cursor.execute("SELECT current_setting(%s), set_config(%s, %s, true)", [name, name, value])
+            previous[name] = cursor.fetchone()[0]  # type: ignore[index]
         row = cursor.execute(sql, params, binary=True).fetchone()
+        for name, value in previous.items():
+            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
     return bytes(row[0]) if row and row[0] is not None else b""
 
 
@@ -79,5 +87,70 @@ def entries_export(*, draw_pk: int, state: str, missing_ports: Collection[str], 
         LEFT JOIN ({_PRIORITY}) p ON p.applicant_id = r.applicant_id
         WHERE r.draw_id = %(draw)s AND {where} {keep}
     """  # noqa: S608 - only fixed SQL fragments are formatted in; values are bound parameters
-    body = bytes_query(sql, {"draw": draw_pk, "state": state, "missing": missing})
+    body = bytes_query(
+        sql,
+        {"draw": draw_pk, "state": state, "missing": missing},
+        # The canonical order sorts a million tickets in memory, not in temporary files; date::text is
+        # YYYY-MM-DD whatever the session's DateStyle.
+        settings={"work_mem": "256MB", "DateStyle": "ISO, YMD"},
+    )
     return (ENTRIES_HEADER + "\n").encode("ascii") + body
+
+
+@dataclass(frozen=True, slots=True)
+class OfferRow:
+    """One offer just made: what applying the results needs of it."""
+
+    id: int
+    request_id: int
+    applicant_id: int
+    port_id: int
+    slot: dt.time
+    group_size: int
+
+
+def offers_insert(
+    *,
+    draw_pk: int,
+    first_pk: int,
+    results: Sequence[Result],
+    day: dt.date,
+    deadline: dt.datetime,
+    now: dt.datetime,
+) -> list[OfferRow]:
+    """One open offer per result of draw `draw_pk`, in one statement, for the requests of round-1 draw
+    `first_pk` with those tickets that are still live and were never selected (entered or not selected →
+    selected). Returns the offers made, in allocation order; fewer than `results` when some request no
+    longer qualifies (the caller refuses that), none twice (the offer's unique request)."""
+    if not results:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO draws_offer (request_id, draw_id, applicant_id, port_id, day, slot, group_size, phase,
+                "order", state, deadline, created_at, settled_at, settled_reason, reminded_at)
+            SELECT r.id, %(draw)s, r.applicant_id, p.id, %(day)s, u.slot::time, r.group_size, u.phase,
+                u.position, 'open', %(deadline)s, %(now)s, NULL, '', NULL
+            FROM unnest(%(tickets)s::text[], %(ports)s::text[], %(slots)s::text[], %(phases)s::text[],
+                        %(orders)s::int[]) AS u(ticket, port, slot, phase, position)
+            JOIN draws_request r ON r.ticket = u.ticket AND r.draw_id = %(first)s AND r.withdrawn_at IS NULL
+            JOIN ports_port p ON p.code = u.port
+            WHERE NOT EXISTS (SELECT 1 FROM draws_offer o WHERE o.request_id = r.id)
+            ORDER BY u.position
+            RETURNING id, request_id, applicant_id, port_id, slot, group_size
+            """,
+            {
+                "draw": draw_pk,
+                "first": first_pk,
+                "day": day,
+                "deadline": deadline,
+                "now": now,
+                "tickets": [result.ticket for result in results],
+                "ports": [result.port for result in results],
+                "slots": [result.slot for result in results],
+                "phases": [result.phase for result in results],
+                "orders": [result.order for result in results],
+            },
+        )
+        rows = [OfferRow(*row) for row in cursor.fetchall()]
+    return sorted(rows, key=lambda row: row.id)

@@ -2,8 +2,8 @@
 
 The state machines of shared/DESIGN.md are enforced by the services with guarded UPDATEs
 (`… WHERE state = <expected>`), and the tables refuse any row whose state contradicts its timestamps.
-Bulk transitions (a million requests entered or not selected) never touch an indexed column, so that
-PostgreSQL can update the rows in place (HOT); see docs/daily-cycle.md, "Performance".
+A draw's bulk transitions (a million requests entered or not selected) are not written per request:
+they follow from the draw's status (`RequestStatus`, a view); see docs/daily-cycle.md, "Performance".
 """
 
 from __future__ import annotations
@@ -276,9 +276,8 @@ class RequestState(models.TextChoices):
 class Request(models.Model):
     """A travel group's request for one day's draw: its ranked ports and its public ticket.
 
-    `draw` is always the day's round-1 draw. Its state machine lives in `RequestStatus`, a narrow row of
-    its own: the draw moves a million requests at once, and what that costs follows the width of the rows
-    it rewrites. The people it was made for are in `RequestPeople`.
+    `draw` is always the day's round-1 draw. Its state is read from `RequestStatus` (a view derived from
+    this row, its offer and its draw). The people it was made for are in `RequestPeople`.
     """
 
     draw = models.ForeignKey(Draw, on_delete=models.PROTECT, related_name="requests")
@@ -291,13 +290,14 @@ class Request(models.Model):
     waiting_since = models.DateField()
     created_at = models.DateTimeField()
     created_by = models.CharField(max_length=80)
-    withdrawn_at = models.DateTimeField(null=True, blank=True, help_text="Set with the status `withdrawn`.")
+    withdrawn_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set when withdrawn (state `withdrawn`)."
+    )
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            # One live request per group per draw. The condition names `withdrawn_at`, never `state`, so
-            # the bulk state changes stay in-place (HOT) updates.
+            # One live request per group per draw.
             models.UniqueConstraint(
                 fields=["draw", "applicant"],
                 condition=Q(withdrawn_at__isnull=True),
@@ -316,36 +316,49 @@ class Request(models.Model):
 
     @property
     def state(self) -> str:
-        """The request's state (kept in its `RequestStatus` row)."""
+        """The request's state (derived by the `RequestStatus` view)."""
         return self.status.state
 
 
 class RequestStatus(models.Model):
     """Where a request is in its state machine: submitted → withdrawn | entered → selected | not_selected
-    (and not_selected → selected in a second chance).
+    (and not_selected → selected in a second chance). Read-only: a database view, never written.
 
-    Narrow on purpose, with half of each page free (migration 0002), so that the draw's bulk change of a
-    million states is in-place (HOT) and writes little WAL. Services move it with guarded UPDATEs.
+    A draw moves all its requests at once (entered at the freeze, not selected at the publication), so
+    those states are not stored per request: they follow from the draw's status. What happens to one
+    request by itself is stored once, where it belongs: its withdrawal (`Request.withdrawn_at`) and its
+    selection (its `Offer`, one per request). The view (migration 0004) derives the state from these:
+
+    | state | when |
+    |---|---|
+    | withdrawn | `withdrawn_at` is set |
+    | selected | the request has an offer (`decided_at` = the offer's time) |
+    | submitted | its draw is open |
+    | entered | its draw is frozen (or waits for the beacon) |
+    | not_selected | its draw is published (`decided_at` = the publication) |
+
+    So publishing a draw of a million requests writes a few hundred offers, not a million states
+    (docs/daily-cycle.md, "Performance"). The transitions stay guarded where they happen: a withdrawal
+    only while the draw is open and only once (`withdrawn_at IS NULL`), a selection once per request (the
+    offer's unique request), the draw's own statuses by its row lock and CHECK constraints.
     """
 
-    request = models.OneToOneField(Request, primary_key=True, on_delete=models.CASCADE, related_name="status")
-    draw = models.ForeignKey(
-        Draw, on_delete=models.PROTECT, related_name="+", help_text="The request's draw."
+    request = models.OneToOneField(
+        Request, primary_key=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="status"
     )
-    state = models.CharField(max_length=12, choices=RequestState.choices, default=RequestState.SUBMITTED)
+    draw = models.ForeignKey(
+        Draw,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        help_text="The request's draw.",
+    )
+    state = models.CharField(max_length=12, choices=RequestState.choices)
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        managed = False  # the view draws_requeststatus (migration 0004)
         verbose_name_plural = "request statuses"
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(state__in=[s.value for s in RequestState]), name="request_state_known"
-            ),
-            models.CheckConstraint(
-                condition=iff(Q(state__in=["selected", "not_selected"]), Q(decided_at__isnull=False)),
-                name="request_decided_at",
-            ),
-        ]
 
     def __str__(self) -> str:
         return f"request {self.request_id}: {self.state}"

@@ -4,8 +4,9 @@ Both phases walk entries in a fixed order and stop as soon as the smallest group
 no slot, which the spec allows because walking the rest would change nothing. Entries are ordered lazily:
 one group of equal `waiting_since` (or `tier`) at a time, through a heap, and the draw key of an entry is
 computed only when its group is reached. With a million entries and about 1,450 seats, the walk ends in the
-first group or two, so most entries are never hashed or ordered, and the result is the same as sorting and
-walking everything.
+first group or two, so most entries are never ordered, and the result is the same as sorting and walking
+everything. When that group is huge (a million entries of tier 1 behind a few hundred urgent ones), every
+key in it must be computed, but only the part below a draw-key bound is ordered unless the walk goes on.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from heapq import heapify, heappop
-from itertools import compress, count
+from itertools import compress, count, filterfalse
+from operator import not_
 from typing import TypeVar, cast
 
 from cita.lottery.entries import entries_from_bytes, entries_to_bytes
@@ -31,6 +34,8 @@ _SCANS = 2
 # Below this many entries taken from one heap, popping is cheaper than sorting what is left; beyond it
 # (a walk that goes deep, e.g. when one slot has a seat that only rare groups could take) the rest is sorted.
 _HEAP_POPS_MIN = 64
+# Groups larger than this are ordered in two parts, by draw key below and above a bound (`_by_key`).
+_SPLIT_MIN = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,16 +107,31 @@ def _allocate(*, manifest: Manifest, server_seed: str, entries: Entries) -> Allo
             walk = walks[raw] = tuple(number for port in ports.value_of[raw] for number in port_slots[port])
         return walk
 
-    # draw-v1 §Algorithm 2–3: K once; each draw key at most once, when its entry's group is first reached.
+    # draw-v1 §Algorithm 2–3: K once; each draw key when its entry's group is first reached, and kept for
+    # the lottery phase when the reserve phase computed it.
     key = key_derive(server_seed=server_seed, beacon=manifest.beacon)
     keys: list[bytes | None] = [None] * len(tickets)
+    kept = 0  # keys stored in `keys` (an upper bound: a key stored twice counts twice)
 
-    def keys_of(members: list[int]) -> list[bytes]:
-        """The draw keys of the entries `members`."""
+    def keys_of(members: list[int], *, keep: bool) -> list[bytes]:
+        """The draw keys of the entries `members`; stored for later phases when `keep`."""
+        nonlocal kept
+        if kept * 8 < len(members):
+            # Few of them, if any, were computed before: computing those again costs less than sorting out
+            # which they are (the usual case: a big group of tier 1 after a small reserve walk).
+            fresh = draw_keys_compute(
+                key=key, draw_id=manifest.draw_id, tickets=map(tickets.__getitem__, members)
+            )
+            if keep:
+                for index, draw_key in zip(members, fresh, strict=True):
+                    keys[index] = draw_key
+                kept += len(members)
+            return fresh
         missing = [index for index in members if keys[index] is None]
         fresh = draw_keys_compute(key=key, draw_id=manifest.draw_id, tickets=[tickets[i] for i in missing])
         for index, draw_key in zip(missing, fresh, strict=True):
             keys[index] = draw_key
+        kept += len(missing)
         return cast(list[bytes], [keys[index] for index in members])
 
     counts: Counter[int] = Counter()
@@ -119,7 +139,9 @@ def _allocate(*, manifest: Manifest, server_seed: str, entries: Entries) -> Allo
         counts[sizes.value_of[raw]] += lines
     # draw-v1 §Algorithm 5: the reserve phase, by (waiting_since, draw key), on the reserve share only.
     reserved = _phase(
-        order=_ordered(primary=entries.waiting_since, tickets=tickets, keys_of=keys_of, skip=()),
+        order=_ordered(
+            primary=entries.waiting_since, tickets=tickets, keys_of=partial(keys_of, keep=True), skip=()
+        ),
         sizes=sizes,
         walk_of=walk_of,
         fits=reserve_left,
@@ -132,7 +154,9 @@ def _allocate(*, manifest: Manifest, server_seed: str, entries: Entries) -> Allo
     remaining = counts.copy()
     remaining.subtract(sizes[index] for index in chosen)
     drawn = _phase(
-        order=_ordered(primary=entries.tiers, tickets=tickets, keys_of=keys_of, skip=chosen),
+        order=_ordered(
+            primary=entries.tiers, tickets=tickets, keys_of=partial(keys_of, keep=False), skip=chosen
+        ),
         sizes=sizes,
         walk_of=walk_of,
         fits=left,
@@ -228,16 +252,40 @@ def _ordered(
                 groups = _groups(primary.raw)
             members = groups[value]
         if skip:
-            members = [index for index in members if index not in skip]
-        heap = list(zip(keys_of(members), [tickets[index] for index in members], members, strict=True))
-        heapify(heap)
-        pops = max(_HEAP_POPS_MIN, len(heap) >> 4)
-        while heap and pops:
-            pops -= 1
-            yield heappop(heap)[2]
-        heap.sort()
-        for item in heap:
-            yield item[2]
+            members = list(filterfalse(skip.__contains__, members))
+        yield from _by_key(members, keys_of(members), tickets)
+
+
+def _by_key(members: list[int], keys: list[bytes], tickets: Sequence[bytes]) -> Iterator[int]:
+    """`members` by (draw key, ticket), `keys` being their draw keys; lazily, as a walk usually stops early.
+
+    A big group is cut in two at a bound below which about 1/64 of its keys fall (draw keys are uniform
+    256-bit numbers; any bound would give the same order, only the speed depends on it): every key below
+    it comes before every key above it, so ordering the part below, then the part above if the walk gets
+    there, is ordering the whole group, without a tuple per entry of the part never reached.
+    """
+    if len(members) <= _SPLIT_MIN:
+        yield from _heap_order(members, keys, tickets)
+        return
+    first = max(_HEAP_POPS_MIN, len(members) >> 6)
+    bound = ((first << 256) // len(members)).to_bytes(32, "big")
+    below = list(map(bound.__gt__, keys))
+    yield from _heap_order(list(compress(members, below)), list(compress(keys, below)), tickets)
+    above = list(map(not_, below))
+    yield from _heap_order(list(compress(members, above)), list(compress(keys, above)), tickets)
+
+
+def _heap_order(members: list[int], keys: list[bytes], tickets: Sequence[bytes]) -> Iterator[int]:
+    """`members` by (draw key, ticket): the first ones popped from a heap, the rest sorted at once."""
+    heap = list(zip(keys, [tickets[index] for index in members], members, strict=True))
+    heapify(heap)
+    pops = max(_HEAP_POPS_MIN, len(heap) >> 4)
+    while heap and pops:
+        pops -= 1
+        yield heappop(heap)[2]
+    heap.sort()
+    for item in heap:
+        yield item[2]
 
 
 def _groups(raw: Sequence[bytes]) -> dict[bytes, list[int]]:

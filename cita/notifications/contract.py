@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 from cita.notifications.errors import InvalidNoticeContext
@@ -223,3 +224,62 @@ def context_validate(kind: str, context: Mapping[str, Any]) -> dict[str, Any]:
         if context.get(key) is not None:
             clean[key] = check(key, context[key])
     return clean
+
+
+def context_validate_columns(
+    kind: str, shared: Mapping[str, Any], columns: Mapping[str, Sequence[Any]]
+) -> tuple[dict[str, Any], dict[str, list[Any]]]:
+    """The contract for many notices at once: `shared` holds the values every notice has, `columns` one
+    value per notice for each other key. Returns both normalised; raises InvalidNoticeContext naming the
+    first problem (for a column value: its key and its position).
+
+    Each key is checked once against the contract and each column value by its key's normaliser, as
+    `context_validate` does one notice at a time. A key that makes other keys needed (a flag such as
+    `placed`) must be shared: every notice of the batch then needs the same keys. An optional key's column
+    may hold None where a notice has no such value.
+    """
+    contract = CONTRACTS.get(kind)
+    if contract is None:
+        raise InvalidNoticeContext(f"unknown notice kind {kind!r}")
+    both = sorted(set(shared) & set(columns))
+    if both:
+        raise InvalidNoticeContext(f"{kind}: context keys {both} are given both shared and per notice")
+    flags = sorted(set(columns) & set(contract.when))
+    if flags:
+        raise InvalidNoticeContext(f"{kind}: context keys {flags} decide which keys are needed: share them")
+    # The keys: one probe notice made of the shared values and the first value of each column.
+    probe = {
+        **shared,
+        **{key: next((v for v in values if v is not None), None) for key, values in columns.items()},
+    }
+    clean = context_validate(kind, {key: value for key, value in probe.items() if value is not None})
+    checks = {**contract.required, **contract.optional}
+    for extra in contract.when.values():
+        checks.update(extra)
+    clean_columns: dict[str, list[Any]] = {}
+    for key, values in columns.items():
+        clean_columns[key] = _column_check(kind, key, values, checks[key], optional=key in contract.optional)
+        clean.pop(key, None)
+    return clean, clean_columns
+
+
+def _column_check(
+    kind: str, key: str, values: Sequence[Any], check: Normaliser, *, optional: bool
+) -> list[Any]:
+    """Every value of one column, normalised (None kept for an optional key)."""
+    if not optional or None not in values:
+        try:
+            # One C loop over the column; the slow walk below only runs to name a bad value.
+            return list(map(check, repeat(key), values))
+        except InvalidNoticeContext:
+            pass
+    normalised: list[Any] = []
+    for position, value in enumerate(values):
+        if value is None and optional:
+            normalised.append(None)
+            continue
+        try:
+            normalised.append(check(key, value))
+        except InvalidNoticeContext as exc:
+            raise InvalidNoticeContext(f"{kind}: notice {position}: {exc}") from None
+    return normalised

@@ -35,10 +35,16 @@ class Notice(models.Model):
     is also shown in their in-app inbox (`/messages`).
     """
 
-    dedup_key = models.CharField(max_length=200, unique=True)
+    dedup_key = models.CharField(max_length=200)
     kind = models.CharField(max_length=32, choices=NoticeKind.choices)
+    # No index of its own: (applicant, -created_at) below serves every lookup by applicant.
     applicant = models.ForeignKey(
-        "registrations.Applicant", null=True, blank=True, on_delete=models.CASCADE, related_name="notices"
+        "registrations.Applicant",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notices",
+        db_index=False,
     )
     address = EncryptedTextField(null=True, blank=True)
     address_kind = models.CharField(max_length=8, blank=True, choices=Channel.choices)
@@ -62,6 +68,9 @@ class Notice(models.Model):
             models.Index(fields=["expires_at"], condition=Q(expires_at__isnull=False), name="notice_expiry"),
         ]
         constraints = [
+            # A constraint rather than `unique=True`, which would add a second index on the key (for LIKE,
+            # never used): a draw writes a million notices at once, and each index costs (migration 0003).
+            models.UniqueConstraint(fields=["dedup_key"], name="notice_dedup_key_unique"),
             models.CheckConstraint(
                 condition=models.Q(applicant__isnull=False) | models.Q(address__isnull=False),
                 name="notice_has_recipient",
@@ -114,7 +123,8 @@ class Delivery(models.Model):
     token and lease; each row is marked `sent` in its own commit right after the provider accepted it.
     """
 
-    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="deliveries")
+    # No index of its own: the unique (notice, channel) below serves every lookup by notice.
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="deliveries", db_index=False)
     channel = models.CharField(max_length=8, choices=Channel.choices)
     status = models.CharField(max_length=8, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     priority = models.PositiveSmallIntegerField(default=5, help_text="Copied from the notice; 0 first.")

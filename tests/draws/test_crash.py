@@ -32,6 +32,7 @@ POINTS = [
     "draws.close.after_compute",
     "draws.close.after_apply",
     "draws.close.before_commit",
+    "draws.notify.inside_batch",
     "draws.notify.after_batch",
 ]
 

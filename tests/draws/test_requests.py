@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import translation
 
 from cita.appointments.models import Appointment
@@ -24,11 +25,13 @@ from cita.draws.errors import (
     WindowClosed,
 )
 from cita.draws.models import Draw, DrawApplicant, Offer, Request, RequestState, RequestStatus
-from cita.draws.services import draw_close, offer_decline, request_submit, request_withdraw
+from cita.draws.services import cycle_run_due, draw_close, offer_decline, request_submit, request_withdraw
 from cita.draws.services.requests import ticket_new
 from cita.notifications.models import Notice
+from cita.ports.models import Port
 from cita.registrations.services import member_add, member_remove
 from tests.factories.draws import (
+    APPOINTMENT_DAY,
     DRAW_DAY,
     JOB,
     WINDOW_CLOSES,
@@ -282,12 +285,26 @@ def test_errors_speak_the_applicants_language(draw):
     assert "sòti" in refused.value.message or "deja" in refused.value.message
 
 
-def test_the_database_refuses_an_unknown_state_a_result_without_its_time_and_a_second_live_request(draw):
+def test_the_database_refuses_a_written_state_a_second_selection_and_a_second_live_request(draw):
     request = submitted(ports=["SYS"])
+    # A state is never written: it follows from the draw, the offer and the withdrawal (a view).
+    with pytest.raises(DatabaseError, match="cannot update view"), transaction.atomic():
+        RequestStatus.objects.filter(request=request).update(state=RequestState.SELECTED)
+    offer = {
+        "request": request,
+        "draw": draw,
+        "applicant": request.applicant,
+        "port": Port.objects.get(code="SYS"),
+        "day": APPOINTMENT_DAY,
+        "slot": dt.time(8),
+        "group_size": 1,
+        "phase": "lottery",
+        "deadline": WINDOW_CLOSES,
+        "created_at": WINDOW_CLOSES,
+    }
+    Offer.objects.create(order=1, **offer)
     with pytest.raises(IntegrityError), transaction.atomic():
-        RequestStatus.objects.filter(request=request).update(state="lost")
-    with pytest.raises(IntegrityError), transaction.atomic():
-        RequestStatus.objects.filter(request=request).update(state=RequestState.SELECTED)  # no decided_at
+        Offer.objects.create(order=2, **offer)  # selected once only
     with pytest.raises(IntegrityError), transaction.atomic():
         Request.objects.create(
             draw=draw,
@@ -311,3 +328,39 @@ def test_an_ngo_worker_may_ask_for_a_resident(draw):
     ngo = Actor(role=Role.NGO, user_id=99, shelter_id=shelter.pk, applicant_id=group.pk)
     request = request_submit(applicant=group, ports=["SYS"], actor=ngo, draw=draw)
     assert request.created_by == "ngo:99"
+
+
+def test_a_requests_state_follows_its_draw_its_offer_and_its_withdrawal(db, frozen_clock, chain):
+    port_with_slots("SYS", slots=[("08:00", 2)])
+    frozen_clock.set(WINDOW_OPENS)
+    cycle_run_due(actor=JOB)
+    draw = Draw.objects.get(draw_id="2026-12-01")
+    requests = [submitted(ports=["SYS"]) for _ in range(5)]
+    request_withdraw(request=requests[0], actor=actor_for(requests[0].applicant))
+
+    def states() -> dict[str, int]:
+        return dict(Counter(Request.objects.values_list("status__state", flat=True)))
+
+    assert states() == {RequestState.WITHDRAWN: 1, RequestState.SUBMITTED: 4}
+    frozen_clock.set(WINDOW_CLOSES)
+    cycle_run_due(actor=JOB)  # the beacon round is not out yet: frozen, waiting
+    assert states() == {RequestState.WITHDRAWN: 1, RequestState.ENTERED: 4}
+    assert not Request.objects.filter(status__decided_at__isnull=False).exists()
+
+    frozen_clock.advance(minutes=1)
+    chain.publish(int(draw.beacon_round or 0))
+    cycle_run_due(actor=JOB)
+    draw.refresh_from_db()
+    offers = list(Offer.objects.filter(draw=draw))
+    assert len(offers) == 2
+    assert states() == {RequestState.WITHDRAWN: 1, RequestState.SELECTED: 2, RequestState.NOT_SELECTED: 2}
+    for request in Request.objects.select_related("status", "offer"):
+        status = request.status
+        if status.state == RequestState.SELECTED:
+            assert status.decided_at == request.offer.created_at == draw.published_at
+        elif status.state == RequestState.NOT_SELECTED:
+            assert status.decided_at == draw.published_at
+        else:
+            assert status.decided_at is None
+            assert request.withdrawn_at is not None
+    assert Request.objects.filter(status__state=RequestState.SELECTED).count() == 2

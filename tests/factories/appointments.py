@@ -9,7 +9,7 @@ import datetime as dt
 from cita.appointments.models import Appointment
 from cita.appointments.services import _sign
 from cita.core import clock
-from cita.draws.models import Draw, DrawFile, Offer, Request, RequestPeople, RequestStatus
+from cita.draws.models import Draw, DrawFile, Offer, Request, RequestPeople
 from cita.lottery import seed_new
 from cita.ports.models import Port
 from cita.registrations.models import Applicant
@@ -55,7 +55,6 @@ def access_objects(*, applicant: Applicant, port: Port) -> Appointment:
         created_at=now,
         created_by="test",
     )
-    RequestStatus.objects.create(request=request, draw=draw, state="selected", decided_at=now)
     principal = applicant.members.order_by("id").first()
     RequestPeople.objects.create(request=request, members=[principal.pk] if principal else [])
     Offer.objects.create(

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import pytest
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from cita.audit.models import AuditEvent
 from cita.core.actors import Actor, Role
 from cita.core.errors import PermissionDenied
-from cita.notifications.errors import DeliveryNotRetryable
+from cita.notifications.errors import DeliveryNotRetryable, InvalidNoticeContext
 from cita.notifications.models import ChannelChoice, Delivery, DeliveryStatus, Notice, NoticeKind
-from cita.notifications.services import delivery_retry, notice_enqueue, notices_mark_read, preference_set
+from cita.notifications.services import (
+    delivery_retry,
+    notice_enqueue,
+    notice_enqueue_many,
+    notices_mark_read,
+    preference_set,
+)
 from tests.factories.notifications import context_for, enqueue
 from tests.factories.registrations import actor_for, applicant
 from tests.factories.staff import StaffFactory
@@ -207,3 +216,204 @@ def test_the_code_of_an_unsent_notice_can_be_read_by_tests_and_is_gone_once_wipe
     codes_expire()
     notice.refresh_from_db()
     assert signin_code_of(notice=notice) is None
+
+
+# --- notice_enqueue_many: a draw's million results at once ------------------------------------------------
+
+NOT_SELECTED = {"draw_id": "2026-12-01", "appointment_date": dt.date(2026, 12, 15)}
+
+
+def enqueue_many(
+    people: list, *, keys: list[str] | None = None, tickets: list[str] | None = None, **extra
+) -> int:
+    """`not_selected` notices to `people` in one call, in its own transaction."""
+    with transaction.atomic():
+        return notice_enqueue_many(
+            kind=NoticeKind.NOT_SELECTED,
+            applicant_ids=[person.pk for person in people],
+            dedup_keys=keys or [f"bulk:{person.pk}" for person in people],
+            context=extra.pop("context", NOT_SELECTED),
+            columns=extra.pop("columns", {"ticket": tickets or [f"T{n:09d}" for n in range(len(people))]}),
+            **extra,
+        )
+
+
+def test_many_notices_get_the_deliveries_language_and_context_one_notice_would_get(frozen_clock):
+    people = [
+        applicant(phone="+526641230001", language="ht"),
+        applicant(email="solo@example.org", language="pt"),
+        applicant(phone="+526641230002", email="both@example.org", language="fr"),
+        applicant(phone="+526641230003", email="sms@example.org"),
+        applicant(phone="+526641230004", email="mail@example.org"),
+        applicant(phone="+526641230005"),  # prefers email, which they do not have
+    ]
+    preference_set(actor=actor_for(people[3]), applicant=people[3], channels=ChannelChoice.SMS)
+    preference_set(actor=actor_for(people[4]), applicant=people[4], channels=ChannelChoice.EMAIL)
+    preference_set(actor=actor_for(people[5]), applicant=people[5], channels=ChannelChoice.EMAIL)
+    tickets = [f"K7Q2M9X4A{n}" for n in range(len(people))]
+    assert enqueue_many(people, tickets=tickets) == len(people)
+    for person, ticket in zip(people, tickets, strict=True):
+        one = enqueue(NoticeKind.NOT_SELECTED, applicant=person, context={**NOT_SELECTED, "ticket": ticket})
+        many = Notice.objects.get(dedup_key=f"bulk:{person.pk}")
+        assert channels(many) == channels(one)
+        assert (many.kind, many.applicant_id, many.language, many.context, many.priority) == (
+            one.kind,
+            one.applicant_id,
+            one.language,
+            one.context,
+            one.priority,
+        )
+        assert many.created_at == frozen_clock.now()
+        for delivery in many.deliveries.all():
+            assert (delivery.status, delivery.priority, delivery.attempts) == (DeliveryStatus.PENDING, 5, 0)
+            assert delivery.next_attempt_at == frozen_clock.now()
+    assert [channels(Notice.objects.get(dedup_key=f"bulk:{p.pk}")) for p in people] == [
+        ["sms"],
+        ["email"],
+        ["email", "sms"],
+        ["sms"],
+        ["email"],
+        ["sms"],
+    ]
+
+
+def test_enqueueing_many_again_adds_nothing_and_keys_taken_one_by_one_are_kept():
+    people = [applicant() for _ in range(5)]
+    single = enqueue(
+        NoticeKind.NOT_SELECTED,
+        applicant=people[0],
+        dedup_key=f"bulk:{people[0].pk}",
+        context={**NOT_SELECTED, "ticket": "AAAAAAAAAA"},
+    )
+    assert enqueue_many(people) == 4
+    assert enqueue_many(people) == 0
+    assert Notice.objects.count() == 5
+    assert Delivery.objects.count() == 5
+    single.refresh_from_db()
+    assert single.context["ticket"] == "AAAAAAAAAA"  # the first one stays as it was
+    # A key given twice in one call is written once, with the first notice's values.
+    twice = applicant()
+    assert enqueue_many([twice, twice], keys=["dup", "dup"], tickets=["BBBBBBBBBB", "CCCCCCCCCC"]) == 1
+    assert Notice.objects.get(dedup_key="dup").context["ticket"] == "BBBBBBBBBB"
+    assert Delivery.objects.filter(notice__dedup_key="dup").count() == 1
+
+
+def test_many_notices_take_the_priority_given_to_them_and_their_deliveries():
+    people = [applicant(phone=f"+52664123010{n}", email=f"p{n}@example.org") for n in range(3)]
+    assert enqueue_many(people, priority=2) == 3
+    assert set(Notice.objects.values_list("priority", flat=True)) == {2}
+    assert list(Delivery.objects.values_list("priority", flat=True)) == [2] * 6
+    assert enqueue_many([applicant()], keys=["default"]) == 1
+    assert Notice.objects.get(dedup_key="default").priority == 5
+
+
+@pytest.mark.parametrize(
+    ("context", "columns", "message"),
+    [
+        (NOT_SELECTED, {"ticket": ["K7Q2M9X4AB", "lowercase!"]}, "notice 1: context key 'ticket'"),
+        (NOT_SELECTED, {"ticket": ["K7Q2M9X4AB", None]}, "notice 1: context key 'ticket'"),
+        ({"draw_id": "2026-12-01"}, {"ticket": ["K7Q2M9X4AB"] * 2}, "missing ['appointment_date']"),
+        ({**NOT_SELECTED, "given_names": "Ana"}, {"ticket": ["K7Q2M9X4AB"] * 2}, "given_names"),
+        (NOT_SELECTED, {"ticket": ["K7Q2M9X4AB"] * 2, "draw_id": ["a", "b"]}, "both shared and per notice"),
+    ],
+)
+def test_a_context_breaking_the_contract_fails_before_anything_is_written(context, columns, message):
+    people = [applicant(), applicant()]
+    with pytest.raises(InvalidNoticeContext, match=re.escape(message)):
+        enqueue_many(people, context=context, columns=columns)
+    assert not Notice.objects.exists()
+
+
+def test_a_flag_that_decides_the_needed_keys_must_be_shared():
+    people = [applicant(), applicant()]
+    context = context_for(NoticeKind.REBOOKED, placed=False)
+    with pytest.raises(InvalidNoticeContext, match="share them"), transaction.atomic():
+        notice_enqueue_many(
+            kind=NoticeKind.REBOOKED,
+            applicant_ids=[p.pk for p in people],
+            dedup_keys=["r1", "r2"],
+            context={k: v for k, v in context.items() if k != "placed"},
+            columns={"placed": [False, False]},
+        )
+    with transaction.atomic():
+        assert (
+            notice_enqueue_many(
+                kind=NoticeKind.REBOOKED,
+                applicant_ids=[p.pk for p in people],
+                dedup_keys=["r1", "r2"],
+                context={k: v for k, v in context.items() if k != "appointment_id"},
+                columns={"appointment_id": [11, "A-12"]},  # an id as a number for one, as text for the other
+            )
+            == 2
+        )
+    assert [Notice.objects.get(dedup_key=k).context["appointment_id"] for k in ("r1", "r2")] == [11, "A-12"]
+
+
+def test_an_optional_key_missing_for_some_notices_is_left_out_of_theirs():
+    people = [applicant(), applicant()]
+    context = {k: v for k, v in context_for(NoticeKind.DEADLINE_REMINDER).items() if k not in ("url", "date")}
+    with transaction.atomic():
+        notice_enqueue_many(
+            kind=NoticeKind.DEADLINE_REMINDER,
+            applicant_ids=[p.pk for p in people],
+            dedup_keys=["u1", "u2"],
+            context=context,
+            columns={"url": ["https://cita.example/o/1", None], "date": [dt.date(2026, 9, 30), "2026-10-01"]},
+        )
+    first, second = (Notice.objects.get(dedup_key=k).context for k in ("u1", "u2"))
+    assert (first["url"], first["date"]) == ("https://cita.example/o/1", "2026-09-30")
+    assert "url" not in second
+    assert second["date"] == "2026-10-01"
+
+
+def test_enqueueing_many_refuses_sign_in_codes_uneven_columns_and_no_transaction():
+    person = applicant()
+    with pytest.raises(ValueError, match="notice_enqueue"), transaction.atomic():
+        notice_enqueue_many(
+            kind=NoticeKind.SIGNIN_CODE,
+            applicant_ids=[person.pk],
+            dedup_keys=["s"],
+            context=context_for(NoticeKind.SIGNIN_CODE),
+        )
+    with pytest.raises(ValueError, match="dedup_keys or a column"):
+        enqueue_many([person], keys=["a", "b"])
+    with pytest.raises(ValueError, match="dedup_keys or a column"):
+        enqueue_many([person], tickets=["K7Q2M9X4AB", "K7Q2M9X4AC"])
+    assert enqueue_many([]) == 0
+    assert not Notice.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_many_notices_outside_a_transaction_are_refused_and_an_unknown_applicant_is_refused_at_commit(
+    no_jobs,
+):
+    person = applicant()
+    with pytest.raises(RuntimeError, match="inside the transaction"):
+        notice_enqueue_many(
+            kind=NoticeKind.NOT_SELECTED,
+            applicant_ids=[person.pk],
+            dedup_keys=["x"],
+            context=NOT_SELECTED,
+            columns={"ticket": ["K7Q2M9X4AB"]},
+        )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        notice_enqueue_many(
+            kind=NoticeKind.NOT_SELECTED,
+            applicant_ids=[person.pk, person.pk + 1000],
+            dedup_keys=["x", "y"],
+            context=NOT_SELECTED,
+            columns={"ticket": ["K7Q2M9X4AB", "K7Q2M9X4AC"]},
+        )
+    assert not Notice.objects.exists()
+
+
+def test_the_worker_is_woken_when_many_notices_commit_and_only_if_any_is_new(
+    django_capture_on_commit_callbacks,
+):
+    people = [applicant(), applicant()]
+    with django_capture_on_commit_callbacks() as callbacks:
+        enqueue_many(people)
+    assert [c.__name__ for c in callbacks] == ["deliver_soon"]
+    with django_capture_on_commit_callbacks() as callbacks:
+        enqueue_many(people)
+    assert callbacks == []

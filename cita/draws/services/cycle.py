@@ -25,13 +25,12 @@ from cita.core import clock
 from cita.core.actors import Actor
 from cita.core.crypto import seal, unseal
 from cita.draws.beacon import Beacon, ChainInfo, beacon_from_settings
-from cita.draws.bulk import entries_export
+from cita.draws.bulk import OfferRow, bytes_query, entries_export, offers_insert
 from cita.draws.errors import BeaconUnavailable, DrawNotDue, DrawStateError
 from cita.draws.locks import advisory_lock, crash_point
 from cita.draws.models import (
     Draw,
     DrawApplicant,
-    DrawFile,
     DrawStatus,
     Offer,
     OfferState,
@@ -39,7 +38,6 @@ from cita.draws.models import (
     PriorityKind,
     Request,
     RequestState,
-    RequestStatus,
 )
 from cita.draws.selectors import PolicyValues, policy_current, reference_time_zone
 from cita.draws.services.offers import offers_expire_due
@@ -57,6 +55,7 @@ from cita.lottery import (
     results_to_bytes,
     seed_new,
 )
+from cita.lottery.pause import collector_paused
 from cita.ports.models import Port, SlotCapacity
 from cita.ports.services import capacity_release, capacity_take
 
@@ -71,8 +70,9 @@ BEACON_GRACE = dt.timedelta(minutes=2)
 class _Steps:
     """How long each step of a draw job took, logged in one line at the end (operations, benchmarks)."""
 
-    def __init__(self, draw_id: str) -> None:
+    def __init__(self, draw_id: str, *, job: str) -> None:
         self.draw_id = draw_id
+        self.job = job
         self.seconds: dict[str, float] = {}
         self._last = perf_counter()
 
@@ -82,7 +82,7 @@ class _Steps:
         self._last = now
 
     def log(self) -> None:
-        log.info("draw job steps", extra={"draw": self.draw_id, "seconds": self.seconds})
+        log.info("draw job steps", extra={"draw": self.draw_id, "job": self.job, "seconds": self.seconds})
 
 
 _steps: ContextVar[_Steps | None] = ContextVar("draw_steps", default=None)
@@ -240,7 +240,9 @@ def draw_close(*, draw: Draw, actor: Actor) -> Draw:
     """Run the due steps of a draw whose window has closed: freeze its entries, and, once the beacon value
     is known (or without a beacon), reveal the seed, compute with `cita.lottery`, apply and publish.
 
-    Idempotent: a published draw is returned unchanged; a crash anywhere leaves the last committed step.
+    Two transactions: the freeze commits first (seats held, entries.csv published), then the computation
+    reads the frozen entries.csv back and publishes the results. Idempotent: a published draw is returned
+    unchanged; a crash anywhere leaves the last committed step, and the next run goes on from there.
     """
     if draw.status in (DrawStatus.PUBLISHED, DrawStatus.SKIPPED):
         return draw
@@ -252,12 +254,16 @@ def draw_close(*, draw: Draw, actor: Actor) -> Draw:
         offers_expire_due(actor=actor, now=now)
     beacon_value, beacon_error = None, ""
     if draw.beacon_round is not None and draw.beacon_value is None:
-        # Fetched before the transaction: retries must not hold the draw's locks.
+        # Fetched before the transactions: retries must not hold the draw's locks.
         beacon_value, beacon_error = _beacon_fetch(draw)
-    published = _draw_close_locked(
-        draw_pk=draw.pk, actor=actor, beacon_value=beacon_value, beacon_error=beacon_error
-    )
-    return published
+    if draw.status == DrawStatus.OPEN:
+        draw = _draw_freeze(draw_pk=draw.pk, actor=actor, beacon_value=beacon_value)
+        crash_point("draws.close.after_freeze")
+    if draw.status in (DrawStatus.FROZEN, DrawStatus.BEACON_WAIT):
+        draw = _draw_compute(
+            draw_pk=draw.pk, actor=actor, beacon_value=beacon_value, beacon_error=beacon_error
+        )
+    return draw
 
 
 def _beacon_fetch(draw: Draw) -> tuple[str | None, str]:
@@ -271,32 +277,52 @@ def _beacon_fetch(draw: Draw) -> tuple[str | None, str]:
 
 
 @transaction.atomic
-def _draw_close_locked(*, draw_pk: int, actor: Actor, beacon_value: str | None, beacon_error: str) -> Draw:
+def _draw_freeze(*, draw_pk: int, actor: Actor, beacon_value: str | None = None) -> Draw:
+    """Freeze a closed draw: hold its seats, publish entries.csv and the manifest without seed (a second
+    chance with no seats released is skipped instead). Does nothing to a draw that is not open."""
     draw = Draw.objects.select_for_update().get(pk=draw_pk)
-    steps = _Steps(draw.draw_id)
-    _steps.set(steps)
     advisory_lock("draws.close", draw.draw_id)
-    if draw.status in (DrawStatus.PUBLISHED, DrawStatus.SKIPPED):
+    if draw.status != DrawStatus.OPEN:
+        return draw
+    now = clock.now()
+    if now < draw.closes_at:
+        raise DrawNotDue(f"draw {draw.draw_id} closes at {draw.closes_at:%Y-%m-%d %H:%M} UTC")
+    if draw.beacon_value is None and beacon_value is not None:
+        draw.beacon_value = beacon_value
+    steps = _Steps(draw.draw_id, job="freeze")
+    _steps.set(steps)
+    frozen = _freeze(draw=draw, now=now, actor=actor)
+    if not frozen:
+        return _skip(draw=draw, now=now, actor=actor)
+    steps.log()
+    return draw
+
+
+@transaction.atomic
+def _draw_compute(
+    *, draw_pk: int, actor: Actor, beacon_value: str | None = None, beacon_error: str = ""
+) -> Draw:
+    """Reveal, compute and publish a frozen draw once its beacon value is known (or it has no beacon):
+    results.csv and the final manifest, the offers, the unused seats given back, every request's result
+    (derived from the draw's new status: docs/daily-cycle.md) and the result notices owed. Without the
+    beacon value the draw waits. Does nothing to a draw that is not frozen."""
+    draw = Draw.objects.select_for_update().get(pk=draw_pk)
+    advisory_lock("draws.close", draw.draw_id)
+    if draw.status not in (DrawStatus.FROZEN, DrawStatus.BEACON_WAIT):
         return draw
     now = clock.now()
     if draw.beacon_value is None and beacon_value is not None:
         draw.beacon_value = beacon_value
-    ready = draw.beacon_round is None or draw.beacon_value is not None
-    fused = draw.status == DrawStatus.OPEN
-    if fused:
-        manifest, entries = _freeze(draw=draw, now=now, mark_entered=not ready, actor=actor)
-        crash_point("draws.close.after_freeze")
-        if manifest is None:
-            return _skip(draw=draw, now=now, actor=actor)
-    else:
-        manifest = manifest_from_bytes(_file(draw, MANIFEST))
-        entries = _file(draw, ENTRIES)
-    if not ready:
+    if draw.beacon_round is not None and draw.beacon_value is None:
         _beacon_wait(draw=draw, now=now, error=beacon_error, actor=actor)
         return draw
-    _publish(draw=draw, manifest=manifest, entries_csv=entries, now=now, fused=fused, actor=actor)
+    steps = _Steps(draw.draw_id, job="compute")
+    _steps.set(steps)
+    _publish(draw=draw, now=now, actor=actor)
     steps.log()
     crash_point("draws.close.before_commit")
+    # The result notices are owed from this commit on (`notices_done` is false): `draws.notify` writes
+    # them in bulk right after, `draws.notify_due` is the net.
     transaction.on_commit(lambda: _notify_soon(draw.draw_id))
     return draw
 
@@ -344,15 +370,15 @@ def _capacity_next_round(draw: Draw) -> tuple[list[SlotCapacity], list[int]]:
     return rows, seats
 
 
-def _freeze(
-    *, draw: Draw, now: dt.datetime, mark_entered: bool, actor: Actor
-) -> tuple[Manifest | None, bytes]:
+def _freeze(*, draw: Draw, now: dt.datetime, actor: Actor) -> bool:
     """Fix the draw's capacity (holding its seats) and entries; store and audit entries.csv and the
-    unrevealed manifest. Returns (None, b"") for a second chance with no seats to draw."""
+    unrevealed manifest. False, with nothing done, for a second chance with no seats to draw.
+
+    Every request of the draw is `entered` from here on: its state follows from the draw's status."""
     first = draw.first or draw
     rows, seats = _capacity_round_one(draw) if draw.round == 1 else _capacity_next_round(draw)
     if draw.round > 1 and sum(seats) == 0:
-        return None, b""
+        return False
     capacity = tuple(
         Capacity(port=row.port.code, slot=f"{row.slot:%H:%M}", seats=n)
         for row, n in zip(rows, seats, strict=True)
@@ -384,14 +410,8 @@ def _freeze(
     )
     entry_count = entries.count(b"\n") - 1
     if draw.round == 1:
-        if mark_entered:
-            # When the reveal follows in this same transaction the state goes straight from submitted to
-            # its result (one write per request instead of two); nobody can see the difference.
-            RequestStatus.objects.filter(draw=draw, state=RequestState.SUBMITTED).update(
-                state=RequestState.ENTERED
-            )
         _displaced_count_down(draw=draw, now=now)
-    _mark("freeze: requests")
+    _mark("freeze: priorities")
     _file_put(draw, ENTRIES, entries, now)
     _file_put(draw, MANIFEST, manifest_to_bytes(manifest), now)
     _mark("freeze: files")
@@ -415,7 +435,7 @@ def _freeze(
             "round": draw.round,
         },
     )
-    return manifest, entries
+    return True
 
 
 def _displaced_count_down(*, draw: Draw, now: dt.datetime) -> None:
@@ -490,20 +510,28 @@ def _skip(*, draw: Draw, now: dt.datetime, actor: Actor) -> Draw:
     return draw
 
 
-def _publish(
-    *, draw: Draw, manifest: Manifest, entries_csv: bytes, now: dt.datetime, fused: bool, actor: Actor
-) -> None:
-    """Reveal, compute with `cita.lottery`, make the offers, set every request's result, publish."""
+def _publish(*, draw: Draw, now: dt.datetime, actor: Actor) -> None:
+    """Reveal, compute with `cita.lottery` on the frozen entries.csv, make the offers, give the unused
+    seats back, publish. Every request's result follows: selected with its offer, not selected without."""
     first = draw.first or draw
     server_seed = _reveal(draw)
+    # The bundle as frozen and published: the one parse of entries.csv is the lottery's own check of it.
+    manifest = manifest_from_bytes(_file(draw, MANIFEST))
+    entries_csv = _file(draw, ENTRIES)
+    _mark("read entries")
     beacon = None
     if draw.beacon_round is not None:
         beacon = LotteryBeacon(
             source=draw.beacon_source, round=int(draw.beacon_round), value=str(draw.beacon_value)
         )
     manifest = replace(manifest, server_seed=server_seed, beacon=beacon)
-    entries = entries_from_bytes(entries_csv, ports={slot.port for slot in manifest.capacity})
-    allocation = draw_allocate(manifest=manifest, entries=entries)
+    # The lottery pauses the cycle collector while it reads and while it allocates; paused across both
+    # (and the freeing of the entries), it does not scan the million-item columns in between either.
+    with collector_paused():
+        entries = entries_from_bytes(entries_csv, ports={slot.port for slot in manifest.capacity})
+        del entries_csv
+        allocation = draw_allocate(manifest=manifest, entries=entries)
+        del entries
     results_csv = results_to_bytes(allocation.results)
     results_sha256 = hashlib.sha256(results_csv).hexdigest()
     manifest = replace(manifest, results_sha256=results_sha256)
@@ -511,66 +539,34 @@ def _publish(
     crash_point("draws.close.after_compute")
 
     deadline = now + dt.timedelta(hours=draw.confirm_hours)
-    tickets = [result.ticket for result in allocation.results]
-    requests = {
-        row[0]: row
-        for row in Request.objects.filter(draw=first, ticket__in=tickets).values_list(
-            "ticket", "id", "applicant_id", "group_size"
-        )
-    }
-    ports = {
-        port.code: port.pk for port in Port.objects.filter(code__in={r.port for r in allocation.results})
-    }
-    offers = Offer.objects.bulk_create(
-        Offer(
-            request_id=requests[result.ticket][1],
-            draw=draw,
-            applicant_id=requests[result.ticket][2],
-            port_id=ports[result.port],
-            day=draw.appointment_date,
-            slot=dt.time.fromisoformat(result.slot),
-            group_size=requests[result.ticket][3],
-            phase=result.phase,
-            order=result.order,
-            deadline=deadline,
-            created_at=now,
-        )
-        for result in allocation.results
+    # Entered (round 1) or not selected (second chances) → selected, by the offer: only requests still live
+    # and never selected qualify, and the offer's unique request refuses a second selection.
+    offers = offers_insert(
+        draw_pk=draw.pk,
+        first_pk=first.pk,
+        results=allocation.results,
+        day=draw.appointment_date,
+        deadline=deadline,
+        now=now,
     )
-    _mark("apply: offers")
-    if draw.round == 1:
-        expected = RequestState.SUBMITTED if fused else RequestState.ENTERED
-    else:
-        expected = RequestState.NOT_SELECTED
-    selected_ids = [requests[t][1] for t in tickets]
-    moved = RequestStatus.objects.filter(request_id__in=selected_ids, state=expected).update(
-        state=RequestState.SELECTED, decided_at=now
-    )
-    if moved != len(selected_ids):
+    if len(offers) != len(allocation.results):
         raise DrawStateError(
-            f"draw {draw.draw_id}: {len(selected_ids) - moved} selected requests changed state"
+            f"draw {draw.draw_id}: {len(allocation.results) - len(offers)} selected requests are no longer "
+            "entered"
         )
-    if draw.round == 1:
-        RequestStatus.objects.filter(draw=draw, state=expected).update(
-            state=RequestState.NOT_SELECTED, decided_at=now
-        )
-    _mark("apply: requests")
+    _mark("apply: offers")
     # Seats the allocation left unused go back to the slots; the offers keep theirs.
-    used: Counter[tuple[str, str]] = Counter()
-    for result, offer in zip(allocation.results, offers, strict=True):
-        used[(result.port, result.slot)] += offer.group_size
+    used: Counter[tuple[int, dt.time]] = Counter()
+    for offer in offers:
+        used[(offer.port_id, offer.slot)] += offer.group_size
     slot_ports = {
         port.code: port.pk for port in Port.objects.filter(code__in={c.port for c in manifest.capacity})
     }
     for slot in manifest.capacity:
-        unused = slot.seats - used[(slot.port, slot.slot)]
+        key = (slot_ports[slot.port], dt.time.fromisoformat(slot.slot))
+        unused = slot.seats - used[key]
         if unused > 0:
-            capacity_release(
-                port_id=slot_ports[slot.port],
-                day=draw.appointment_date,
-                slot=dt.time.fromisoformat(slot.slot),
-                seats=unused,
-            )
+            capacity_release(port_id=key[0], day=draw.appointment_date, slot=key[1], seats=unused)
     _mark("apply: seats")
     crash_point("draws.close.after_apply")
     if draw.round > 1:
@@ -615,7 +611,7 @@ def _publish(
     _mark("next round")
 
 
-def _decline_conflicts(*, draw: Draw, offers: Iterable[Offer], now: dt.datetime, actor: Actor) -> None:
+def _decline_conflicts(*, draw: Draw, offers: Iterable[OfferRow], now: dt.datetime, actor: Actor) -> None:
     """A second chance may pick a group that has since asked again or got an appointment: its offer is
     declined on its behalf at once and the seats go to the next round (one person, one booking)."""
     from cita.draws.services.requests import _people_busy
@@ -628,16 +624,17 @@ def _decline_conflicts(*, draw: Draw, offers: Iterable[Offer], now: dt.datetime,
             applicant=request.applicant, documents=list(request.people.document_indexes), draw=request.draw
         ):
             continue
-        Offer.objects.filter(pk=offer.pk, state=OfferState.OPEN).update(
+        Offer.objects.filter(pk=offer.id, state=OfferState.OPEN).update(
             state=OfferState.DECLINED, settled_at=now, settled_reason="holds another booking"
         )
-        offer.state = OfferState.DECLINED
-        capacity_release(port_id=offer.port_id, day=offer.day, slot=offer.slot, seats=offer.group_size)
+        capacity_release(
+            port_id=offer.port_id, day=draw.appointment_date, slot=offer.slot, seats=offer.group_size
+        )
         events.append(
             Event(
                 "offer.declined",
                 "offer",
-                str(offer.pk),
+                str(offer.id),
                 {"draw": draw.draw_id, "reason": "holds another booking"},
             )
         )
@@ -687,10 +684,15 @@ def _next_round_commit(*, draw: Draw, actor: Actor) -> Draw | None:
 
 
 def _file(draw: Draw, name: str) -> bytes:
-    row = DrawFile.objects.filter(draw=draw, name=name).values_list("content", flat=True).first()
-    if row is None:
+    """The stored bytes of one bundle file, fetched in binary (35 MB of entries would travel as 70 MB of
+    hex text otherwise, and be decoded back)."""
+    content = bytes_query(
+        "SELECT content FROM draws_drawfile WHERE draw_id = %(draw)s AND name = %(name)s",
+        {"draw": draw.pk, "name": name},
+    )
+    if not content:
         raise DrawStateError(f"draw {draw.draw_id} has no {name}")
-    return bytes(row)
+    return content
 
 
 def _file_put(draw: Draw, name: str, content: bytes, now: dt.datetime) -> None:

@@ -34,8 +34,6 @@ from cita.draws.models import (
     PriorityKind,
     Request,
     RequestPeople,
-    RequestState,
-    RequestStatus,
 )
 from cita.draws.selectors import ACTIVE_REQUEST, draw_open_now, reference_time_zone
 from cita.notifications.models import NoticeKind
@@ -217,7 +215,6 @@ def _request_create(
                     created_by=actor.label,
                 )
                 RequestPeople.objects.create(request=request, members=members, document_indexes=documents)
-                RequestStatus.objects.create(request=request, draw=draw)
                 return request
         except IntegrityError as exc:
             if "request_one_per_draw" in str(exc):
@@ -233,12 +230,10 @@ def request_withdraw(*, request: Request, actor: Actor) -> Request:
     _acting_for(actor, request.applicant)
     now = clock.now()
     _lock_draw_shared(request.draw, now)
-    updated = RequestStatus.objects.filter(request=request, state=RequestState.SUBMITTED).update(
-        state=RequestState.WITHDRAWN
-    )
+    # Submitted → withdrawn: the draw is still open (its row is held shared above), and only once.
+    updated = Request.objects.filter(pk=request.pk, withdrawn_at__isnull=True).update(withdrawn_at=now)
     if updated != 1:
         raise RequestNotWithdrawable(_("This request can no longer be withdrawn."))
-    Request.objects.filter(pk=request.pk).update(withdrawn_at=now)
     request = Request.objects.select_related("status", "draw").get(pk=request.pk)
     audit_record(
         actor=actor,

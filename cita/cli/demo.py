@@ -8,6 +8,7 @@ Ctrl-C, and stops them all cleanly.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
@@ -122,12 +123,11 @@ def _serve(args: argparse.Namespace, base_url: str, logins: list[tuple[str, str,
     # Email and SMS of the demo never leave the machine: local sinks, started first, in this process group.
     mail, sms, env = _sinks(args)
     os.environ.update(env)
-    children = [
-        subprocess.Popen(mail),
-        subprocess.Popen(sms),
-        subprocess.Popen(granian_command(host=args.host, port=args.port, workers=2)),
-        subprocess.Popen([sys.executable, "-m", "cita", "worker"]),
-    ]
+    # Each child leads its own process group, so that stopping it reaches its own children too (granian's
+    # workers): nothing is left behind, even when a child has to be killed.
+    commands = [mail, sms, granian_command(host=args.host, port=args.port, workers=2)]
+    commands.append([sys.executable, "-m", "cita", "worker"])
+    children = [subprocess.Popen(command, start_new_session=True) for command in commands]
     stopping = False
 
     def stop(signum: int, frame: object) -> None:
@@ -145,16 +145,29 @@ def _serve(args: argparse.Namespace, base_url: str, logins: list[tuple[str, str,
             time.sleep(0.5)
     finally:
         print("\ncita: stopping …", flush=True)
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        for child in children:
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        _stop_all(children)
     failed = [c for c in children if c.returncode not in (0, -signal.SIGTERM, None)]
     return 1 if failed and not stopping else 0
+
+
+def _stop_all(children: list[subprocess.Popen[bytes]], *, grace: float = 30) -> None:
+    """SIGTERM every child's process group, wait up to `grace` seconds in all, then SIGKILL what is left."""
+    for child in children:
+        _signal_group(child, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for child in children:
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            _signal_group(child, signal.SIGKILL)
+            child.wait()
+        # A child that exited may leave members of its group behind (granian's workers): end them too.
+        _signal_group(child, signal.SIGKILL)
+
+
+def _signal_group(child: subprocess.Popen[bytes], signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(child.pid, signum)
 
 
 def _wait_until_up(url: str, children: list[subprocess.Popen[bytes]], timeout: float = 60) -> bool:

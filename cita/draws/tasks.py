@@ -50,13 +50,11 @@ def remind(timestamp: int) -> None:
 
 @app.task(name="draws.notify", queueing_lock="draws.notify")
 def notify(draw_id: str) -> None:
-    """Write the result notices of one published draw (queued when its results commit)."""
-    from cita.draws.models import Draw
-    from cita.draws.services import draw_notify
+    """Write the result notices of the draw `draw_id`, queued when its results commit, and of any other
+    draw published while this job waited (its queueing lock refuses a second waiting job)."""
+    from cita.draws.services import draws_notify_due
 
-    draw = Draw.objects.filter(draw_id=draw_id).first()
-    if draw is not None:
-        draw_notify(draw=draw, actor=system("draws.notify"))
+    draws_notify_due(actor=system("draws.notify"))
 
 
 @app.periodic(cron="*/5 * * * *", periodic_id="draws.notify_due")

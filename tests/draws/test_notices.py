@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pytest
 
 from cita.draws.models import Draw, Offer
 from cita.draws.services import draw_close, draw_notify, draws_notify_due
 from cita.notifications.models import Notice
-from tests.factories.draws import JOB, WINDOW_CLOSES, open_draw, port_with_slots, submitted
+from cita.ports.models import SlotCapacity
+from tests.factories.draws import (
+    APPOINTMENT_DAY,
+    DRAW_DAY,
+    JOB,
+    WINDOW_CLOSES,
+    open_draw,
+    port_with_slots,
+    submitted,
+)
 
 
 @pytest.fixture
@@ -65,3 +75,32 @@ def test_a_notify_run_cut_short_continues_where_it_stopped(published):
     assert draws_notify_due(actor=JOB) == 1
     assert Notice.objects.filter(kind="not_selected").count() == 9
     assert Notice.objects.filter(kind="selected").count() == 3
+
+
+def test_a_draw_published_while_a_notify_job_waits_is_served_by_that_job(
+    transactional_db, frozen_clock, caplog
+):
+    # Real commits: the jobs are queued when each draw's results commit, outside any transaction.
+    from procrastinate.contrib.django import app
+    from procrastinate.contrib.django.models import ProcrastinateJob
+
+    port = port_with_slots("SYS", slots=[("08:00", 3)])
+    SlotCapacity.objects.create(
+        port=port, day=APPOINTMENT_DAY + dt.timedelta(days=1), slot=dt.time(8), seats=3, left=3
+    )
+    draws = []
+    for day in (DRAW_DAY, DRAW_DAY + dt.timedelta(days=1)):
+        draw = open_draw(frozen_clock, day=day)
+        for _ in range(4):
+            submitted(ports=["SYS"], draw=draw)
+        frozen_clock.set(draw.closes_at)
+        draws.append(draw_close(draw=draw, actor=JOB))
+    # One job waits (its queueing lock refused a second one), and nothing was logged as a failure.
+    waiting = ProcrastinateJob.objects.filter(task_name="draws.notify", status="todo")
+    assert waiting.count() == 1
+    assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
+    app.tasks["draws.notify"](**waiting.get().args)
+    for draw in draws:
+        draw.refresh_from_db()
+        assert draw.notices_done
+    assert Notice.objects.filter(kind__in=["selected", "not_selected"]).count() == 8

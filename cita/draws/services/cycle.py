@@ -728,10 +728,15 @@ def draws_close_due(*, actor: Actor, now: dt.datetime | None = None) -> list[Dra
 
 
 def _notify_soon(draw_id: str) -> None:
-    """Ask the worker to write the result notices of a draw just published (the periodic job is the net)."""
+    """Ask the worker to write the result notices of a draw just published (the periodic job is the net).
+    A `draws.notify` job still waiting to start serves this draw too: it writes every draw's notices owed."""
+    from procrastinate.exceptions import AlreadyEnqueued
+
     from cita.draws.tasks import notify
 
     try:
         notify.defer(draw_id=draw_id)
+    except AlreadyEnqueued:
+        pass
     except Exception:  # the worker's queue is down: the periodic `draws.notify_due` will do it
         log.warning("could not queue draws.notify", extra={"draw": draw_id}, exc_info=True)

@@ -1,8 +1,10 @@
-"""The draw part of the demo: one completed, published draw of several thousand synthetic requests, its
-offers partly confirmed and declined, and the next request window open.
+"""The draw part of the demo: one completed, published draw of several thousand synthetic requests whose
+appointments are today (its offers partly confirmed, partly declined, its second chances run), and the
+next request window open.
 
-The finished draw lies in the past, so it is made with a frozen clock moved through its day: every step
-goes through the same services and `cita.lottery` code as a real day. Only the thousands of synthetic
+The finished draw lies in the past (opened HORIZON_DAYS ago), so it is made with a frozen clock moved
+through its days: every step goes through the same services and `cita.lottery` code as a real day, up to
+the appointment day, when the officers have groups to check in. Only the thousands of synthetic
 groups and their requests are written in bulk (with their personal data sealed as usual, one audit event
 for the lot, and no `request_received` notices, since nobody is there to read them).
 """
@@ -36,8 +38,10 @@ from cita.draws.services import (
     draw_close,
     draw_open,
     draw_open_due,
+    draws_close_due,
     offer_confirm,
     offer_decline,
+    offers_expire_due,
     policy_set,
     priority_flag,
 )
@@ -48,6 +52,7 @@ from cita.registrations.models import Applicant, Consent, Member, Relationship, 
 DEMO = system("demo")
 GROUPS = 6_000
 URGENT = 25
+HORIZON_DAYS = 14
 CONFIRM_SHARE, DECLINE_SHARE = 0.6, 0.1
 # The demo's policy: a 24-hour window from noon to noon, so that a window is open whenever the demo runs.
 WINDOW = dt.time(12, 0)
@@ -82,16 +87,17 @@ def draws_load() -> str:
 
 
 def _past_draw() -> Draw:
-    """Run the draw opened two days ago from start to finish, with the clock moved through its day."""
+    """Run the draw whose appointments are today from start to finish, with the clock moved through its
+    days: the window opened HORIZON_DAYS ago, the draw, confirmations and declines, the second chances."""
     today = clock.now().astimezone(reference_time_zone()).date()
-    day = today - dt.timedelta(days=2)
+    day = today - dt.timedelta(days=HORIZON_DAYS)
     rng = random.Random(day.toordinal())
     with _clock_at(_local(day, dt.time(11, 0))) as frozen:
         policy_set(
             effective_from=frozen.now(),
             window_opens=WINDOW,
             window_closes=WINDOW,
-            horizon_days=14,
+            horizon_days=HORIZON_DAYS,
             reserve_percent=10,
             confirm_hours=23,
             group_size_limit=8,
@@ -106,15 +112,42 @@ def _past_draw() -> Draw:
         frozen.set(_local(day + dt.timedelta(days=1), WINDOW) + dt.timedelta(minutes=1))
         draw = draw_close(draw=draw, actor=DEMO)
         frozen.advance(hours=2)
-        offers = list(Offer.objects.filter(draw=draw).select_related("applicant").order_by("order"))
-        rng.shuffle(offers)
-        confirm = int(len(offers) * CONFIRM_SHARE)
-        decline = int(len(offers) * DECLINE_SHARE)
-        for offer in offers[:confirm]:
-            offer_confirm(offer=offer, actor=DEMO)
-        for offer in offers[confirm : confirm + decline]:
-            offer_decline(offer=offer, actor=DEMO)
+        _offers_answer(rng, draw=draw)
+        _second_chances(rng, first=draw, frozen=frozen, until=_local(today, dt.time(0)))
     return Draw.objects.get(pk=draw.pk)
+
+
+def _offers_answer(rng: random.Random, *, draw: Draw) -> None:
+    """Confirm a share of the round's offers and decline another; the rest are left to lapse."""
+    offers = list(Offer.objects.filter(draw=draw).select_related("applicant").order_by("order"))
+    rng.shuffle(offers)
+    confirm = int(len(offers) * CONFIRM_SHARE)
+    decline = int(len(offers) * DECLINE_SHARE)
+    for offer in offers[:confirm]:
+        offer_confirm(offer=offer, actor=DEMO)
+    for offer in offers[confirm : confirm + decline]:
+        offer_decline(offer=offer, actor=DEMO)
+
+
+def _second_chances(
+    rng: random.Random, *, first: Draw, frozen: clock.FrozenClock, until: dt.datetime
+) -> None:
+    """Each round's deadline in turn, as the periodic jobs meet it: the lapsed offers expire, the next
+    round is drawn over the seats given back, and a share of its offers is answered; until no round is
+    left before `until` (no round is committed whose offers could not be confirmed before the day)."""
+    while True:
+        due = (
+            Draw.objects.filter(first=first, status__in=(DrawStatus.OPEN, DrawStatus.FROZEN))
+            .order_by("closes_at")
+            .first()
+        )
+        if due is None or due.closes_at >= until:
+            return
+        frozen.set(due.closes_at + dt.timedelta(minutes=1))
+        offers_expire_due(actor=DEMO)
+        draws_close_due(actor=DEMO)
+        frozen.advance(hours=2)
+        _offers_answer(rng, draw=due)
 
 
 @transaction.atomic

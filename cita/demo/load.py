@@ -18,9 +18,10 @@ from cita.core import clock
 from cita.core.actors import system
 from cita.db import cita_home
 from cita.demo.data import PORTS, SHELTERS, SLOTS, WORKDAYS
+from cita.draws.selectors import reference_time_zone
 from cita.ports.models import Port
 from cita.ports.services import capacity_template_apply, capacity_template_set
-from cita.registrations.models import Shelter
+from cita.registrations.models import Applicant, Shelter
 from cita.staff.models import StaffRole, User
 
 DEMO = system("demo")
@@ -131,7 +132,34 @@ def demo_logins() -> list[tuple[str, str, str]]:
         rows.append(
             (user.role, user.username, f"password {passwords[user.username]}  code {code}  (TOTP {secret})")
         )
+    holder = _pass_holder()
+    if holder is not None and holder.phone:
+        rows.append(
+            (
+                "applicant",
+                holder.phone,
+                f"at /signin; the one-time code arrives in {cita_home() / 'sms.log'} (a pass for today)",
+            )
+        )
     return rows
+
+
+def _pass_holder() -> Applicant | None:
+    """A synthetic Spanish-speaking group holding a pass for today, to sign in as."""
+    from cita.appointments.models import Appointment, AppointmentState
+
+    appointment = (
+        Appointment.objects.filter(
+            day=clock.now().astimezone(reference_time_zone()).date(),
+            state=AppointmentState.SCHEDULED,
+            applicant__language="es",
+            applicant__phone_index__isnull=False,
+        )
+        .select_related("applicant")
+        .order_by("id")
+        .first()
+    )
+    return appointment.applicant if appointment else None
 
 
 def demo_load() -> str:

@@ -14,6 +14,7 @@ from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from cita.appointments.models import Appointment, AppointmentState
 from cita.core import clock
 from cita.core.actors import system
 from cita.db import cita_home
@@ -146,8 +147,6 @@ def demo_logins() -> list[tuple[str, str, str]]:
 
 def _pass_holder() -> Applicant | None:
     """A synthetic Spanish-speaking group holding a pass for today, to sign in as."""
-    from cita.appointments.models import Appointment, AppointmentState
-
     appointment = (
         Appointment.objects.filter(
             day=clock.now().astimezone(reference_time_zone()).date(),

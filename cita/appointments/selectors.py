@@ -22,6 +22,7 @@ from cita.appointments.rebook_plan import (
 )
 from cita.core import clock
 from cita.core.actors import Actor, Role
+from cita.core.days import reference_today
 from cita.core.errors import NotFound
 from cita.draws.models import Offer, OfferState
 from cita.ports.models import Port, PortClosure, SlotCapacity
@@ -177,9 +178,7 @@ def rebooking_input(*, closure: ClosureLike, now: dt.datetime, for_update: bool 
     `for_update` locks those rows until the caller's transaction ends (the rebooking job), so the plan
     computed from them is exactly what it can apply.
     """
-    from cita.draws.selectors import reference_time_zone
-
-    first_day = now.astimezone(reference_time_zone()).date() + dt.timedelta(days=1)
+    first_day = reference_today(now=now) + dt.timedelta(days=1)
     last_day = closure.end + dt.timedelta(days=closure.horizon_days)
     appointments_q = Appointment.objects.filter(
         port=closure.port, day__range=(closure.start, closure.end), state=AppointmentState.SCHEDULED

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from typing import Protocol
 
 
@@ -17,6 +18,21 @@ class SystemClock:
     def now(self) -> dt.datetime:
         """The real time."""
         return dt.datetime.now(dt.UTC)
+
+
+class RunningClock:
+    """A clock that starts at a chosen instant and runs at the real speed from there (tests: the same
+    date and hour whenever they run, with time still moving for what needs it)."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("RunningClock needs an aware datetime")
+        self._start = start
+        self._began = time.monotonic()
+
+    def now(self) -> dt.datetime:
+        """The start, plus the real time gone by since."""
+        return self._start + dt.timedelta(seconds=time.monotonic() - self._began)
 
 
 class FrozenClock:

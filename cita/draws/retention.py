@@ -14,6 +14,7 @@ import datetime as dt
 
 from django.db.models import Exists, Max, OuterRef, Q, Subquery
 
+from cita.core.days import reference_today
 from cita.draws.models import (
     DrawApplicant,
     Offer,
@@ -34,11 +35,12 @@ def _latest(queryset: object, column: str) -> Subquery:
 
 def cases_open(*, now: dt.datetime) -> Q:
     """Applicants (rows of `Applicant`) whose case the draws domain still holds open at `now`."""
-    # A not-selected entry may be drawn by a second chance until its appointment day begins.
+    # A not-selected entry may be drawn by a second chance until its appointment day begins: no round's
+    # deadline reaches past the first moment of that day in the reference zone (or at any port).
     second_chance_possible = Request.objects.filter(
         applicant=OuterRef("pk"),
         status__state=RequestState.NOT_SELECTED,
-        draw__appointment_date__gte=(now - dt.timedelta(days=1)).date(),
+        draw__appointment_date__gt=reference_today(now=now),
     )
     return (
         Q(Exists(Request.objects.filter(ACTIVE_REQUEST, applicant=OuterRef("pk"))))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -11,6 +10,7 @@ from django.db.models import Q, QuerySet
 
 from cita.core import clock
 from cita.core.actors import Actor
+from cita.core.days import reference_time_zone, reference_today
 from cita.core.errors import NotFound
 from cita.draws.models import (
     Draw,
@@ -52,11 +52,6 @@ class PolicyValues:
         closes_day = day if self.window_closes > self.window_opens else day + dt.timedelta(days=1)
         closes = dt.datetime.combine(closes_day, self.window_closes, tzinfo=tz)
         return opens.astimezone(dt.UTC), closes.astimezone(dt.UTC)
-
-
-def reference_time_zone() -> zoneinfo.ZoneInfo:
-    """The one time zone draw windows are defined in (`CITA_DRAW_TIME_ZONE`): a draw covers all ports."""
-    return zoneinfo.ZoneInfo(settings.CITA_DRAW_TIME_ZONE)
 
 
 def policy_defaults() -> PolicyValues:
@@ -108,7 +103,7 @@ def window_next(*, now: dt.datetime | None = None) -> tuple[dt.datetime, dt.date
     from today on that has not closed yet (it may have just opened, before the job opened its draw)."""
     now = now or clock.now()
     values = policy_current(at=now)
-    today = now.astimezone(reference_time_zone()).date()
+    today = reference_today(now=now)
     for days in range(3):
         opens, closes = values.window(today + dt.timedelta(days=days))
         if closes > now:

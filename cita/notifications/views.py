@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cita.core.access import allow
 from cita.core.actors import Actor, Role
+from cita.core.days import today_in
 from cita.core.errors import CitaError, NotFound
 from cita.notifications.forms import PreferenceForm
 from cita.notifications.models import DeliveryStatus, Notice
@@ -26,6 +27,7 @@ from cita.notifications.selectors import (
 )
 from cita.notifications.services import delivery_retry, notices_mark_read, preference_set
 from cita.registrations.selectors import applicant_get_for_actor
+from cita.web.timezones import zone_of
 
 
 @dataclass(frozen=True)
@@ -54,11 +56,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
     except NotFound as exc:
         raise Http404 from exc
     language = translation.get_language() or "en"
+    # The day the message came on the reader's clock (the zone of their pages), never the UTC day.
+    zone = zone_of(request)
     items = [
         InboxItem(
             notice=notice,
             text=render_notice(kind=notice.kind, context=notice.context, language=language),
-            received=date_format(notice.created_at.date(), language),
+            received=date_format(today_in(zone.tz, now=notice.created_at), language),
             unread=notice.read_at is None,
         )
         for notice in page

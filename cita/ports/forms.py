@@ -9,7 +9,7 @@ from typing import Any
 
 from django import forms
 
-from cita.core import clock
+from cita.core.days import reference_today
 from cita.ports.models import SlotCapacity
 from cita.ports.selectors import MAX_CALENDAR_DAYS
 
@@ -47,7 +47,7 @@ class RangeForm(forms.Form):
         if self.is_bound and self.is_valid():
             start, days = self.cleaned_data["start"], self.cleaned_data["days"]
         else:
-            start, days = clock.now().date(), 14
+            start, days = reference_today(), 14
         return start, start + dt.timedelta(days=days - 1)
 
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet, Sum
 
-from cita.core import clock
 from cita.core.actors import Actor, Role
+from cita.core.days import today_in
 from cita.core.errors import NotFound
 from cita.ports.models import Port, PortClosure, SlotCapacity, WeeklySlot
 
@@ -162,7 +162,7 @@ def port_for_actor(*, actor: Actor) -> Port:
 
 def port_today(*, port: Port) -> dt.date:
     """Today's date at the port (appointment days are the port's own days)."""
-    return clock.now().astimezone(port.tz).date()
+    return today_in(port.tz)
 
 
 # -- closures ----------------------------------------------------------------------------------------------

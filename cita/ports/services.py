@@ -11,6 +11,7 @@ from django.db.models import F
 from cita.audit.services import audit_record
 from cita.core import clock
 from cita.core.actors import Actor, Role
+from cita.core.days import today_in
 from cita.core.errors import PermissionDenied
 from cita.ports.errors import (
     CapacityBelowBooked,
@@ -61,9 +62,10 @@ def capacity_template_apply(*, port: Port, start: dt.date, end: dt.date, actor: 
     template: dict[int, dict[dt.time, int]] = {}
     for row in WeeklySlot.objects.filter(port=port):
         template.setdefault(row.weekday, {})[row.slot] = row.seats
+    closed = _days_closed(port_id=port.pk, start=start, end=end)
     day, changed = start, 0
     while day <= end:
-        if not port_day_closed(port_id=port.pk, day=day):  # a closed day keeps no seats
+        if day not in closed:  # a closed day keeps no seats
             changed += _day_set(port=port, day=day, slots=template.get(day.weekday(), {}))
         day += dt.timedelta(days=1)
     audit_record(
@@ -95,13 +97,16 @@ def capacity_day_set(*, port: Port, day: dt.date, slots: Slots, actor: Actor) ->
 def _day_set(*, port: Port, day: dt.date, slots: Slots, remove_missing: bool = True) -> int:
     """Bring one day's slots to `slots`, keeping what is booked; returns 1 if anything changed."""
     existing = {row.slot: row for row in SlotCapacity.objects.select_for_update().filter(port=port, day=day)}
-    changed = False
-    for slot, seats in slots.items():
-        row = existing.get(slot)
-        if row is None:
-            SlotCapacity.objects.create(port=port, day=day, slot=slot, seats=seats, left=seats)
-            changed = True
-        elif row.seats != seats:
+    missing = [
+        SlotCapacity(port=port, day=day, slot=slot, seats=seats, left=seats)
+        for slot, seats in slots.items()
+        if slot not in existing
+    ]
+    SlotCapacity.objects.bulk_create(missing)
+    changed = bool(missing)
+    for slot, row in existing.items():
+        seats = slots.get(slot, row.seats)
+        if row.seats != seats:
             if seats < row.booked:
                 raise CapacityBelowBooked(
                     f"{port.code} {day} {slot:%H:%M} has {row.booked} seats booked; "
@@ -148,11 +153,22 @@ def capacity_release(*, port_id: int, day: dt.date, slot: dt.time, seats: int) -
         rows.update(left=F("left") + seats)
 
 
+def _days_closed(*, port_id: int, start: dt.date, end: dt.date) -> set[dt.date]:
+    """The days from `start` to `end` that a closure not reopened covers at the port."""
+    days: set[dt.date] = set()
+    for first, last in PortClosure.objects.filter(
+        port_id=port_id, start__lte=end, end__gte=start, reopened_at__isnull=True
+    ).values_list("start", "end"):
+        day = max(first, start)
+        while day <= min(last, end):
+            days.add(day)
+            day += dt.timedelta(days=1)
+    return days
+
+
 def port_day_closed(*, port_id: int, day: dt.date) -> bool:
     """True when a closure that is not reopened covers the port on that day."""
-    return PortClosure.objects.filter(
-        port_id=port_id, start__lte=day, end__gte=day, reopened_at__isnull=True
-    ).exists()
+    return bool(_days_closed(port_id=port_id, start=day, end=day))
 
 
 @transaction.atomic
@@ -192,7 +208,7 @@ def closure_check(
 ) -> str:
     """Refuse a closure that cannot be: days in the past, reversed or too long, no reason, a horizon out
     of range, or days already closed. Returns the cleaned reason."""
-    today = today or clock.now().astimezone(port.tz).date()
+    today = today or today_in(port.tz)
     reason = " ".join(reason.split())
     if start < today:
         raise InvalidClosure(
@@ -329,7 +345,7 @@ def port_reopen(*, closure: PortClosure, actor: Actor) -> PortClosure:
     port = closure.port
     closure.reopened_at, closure.reopened_by = now, actor.label
     closure.save(update_fields=["reopened_at", "reopened_by"])
-    today = now.astimezone(port.tz).date()
+    today = today_in(port.tz, now=now)
     template: dict[int, dict[dt.time, int]] = {}
     for row in WeeklySlot.objects.filter(port=port):
         template.setdefault(row.weekday, {})[row.slot] = row.seats

@@ -14,9 +14,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cita.core import clock
 from cita.core.access import allow
 from cita.core.actors import Actor, Role
+from cita.core.days import reference_today
 from cita.core.errors import CitaError, NotFound
 from cita.ports.errors import CapacityBelowBooked
 from cita.ports.forms import WEEKDAYS, ApplyForm, DayForm, RangeForm, WeekTemplateForm, slot_key
@@ -93,7 +93,7 @@ def _template_page(
 ) -> HttpResponse:
     template = capacity_template_get(port=port)
     form = form or WeekTemplateForm(template=template)
-    today = clock.now().date()
+    today = reference_today()
     apply_form = apply_form or ApplyForm(initial={"start": today, "end": today + dt.timedelta(days=27)})
     daily = [sum(template.get(day, {}).values()) for day in range(7)]
     return render(

@@ -13,6 +13,7 @@ from cita.audit.services import audit_record
 from cita.core import clock
 from cita.core.actors import Actor, Role
 from cita.core.crypto import blind_index
+from cita.core.days import reference_today
 from cita.registrations.countries import country_codes
 from cita.registrations.errors import (
     ConsentMissing,
@@ -270,7 +271,9 @@ def _clean(member: MemberInput) -> dict[str, object]:
         )
     if member.relationship not in Relationship.values:
         raise InvalidMember(_("Choose how this person is related to you."), field="relationship")
-    today = clock.now().date()
+    # The latest date anywhere an applicant waits: the day in the reference zone (not the UTC day, which
+    # is already tomorrow in the evening).
+    today = reference_today()
     if not dt.date(1900, 1, 1) <= member.date_of_birth <= today:
         raise InvalidMember(_("The date of birth is not possible."), field="date_of_birth")
     nationality = member.nationality.strip().upper()

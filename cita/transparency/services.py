@@ -12,9 +12,10 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 
 from cita.appointments.models import Appointment, AppointmentState, MemberOutcome, Outcome
 from cita.core import clock
+from cita.core.days import reference_today
 from cita.draws.locks import advisory_lock
 from cita.draws.models import Draw, DrawApplicant, DrawStatus, Offer, OfferState, Request
-from cita.draws.selectors import policy_current, reference_time_zone
+from cita.draws.selectors import policy_current
 from cita.ports.models import Port, SlotCapacity
 from cita.registrations.models import Member
 from cita.transparency.models import BacklogFigures, PortDayFigures
@@ -163,7 +164,7 @@ def backlog_refresh(*, day: dt.date | None = None) -> BacklogFigures:
     have waited since their first request."""
     advisory_lock("transparency.backlog", "all")
     now = clock.now()
-    day = day or now.astimezone(reference_time_zone()).date()
+    day = day or reference_today(now=now)
     since = now - dt.timedelta(days=WAITING_ACTIVE_DAYS)
     waiting = DrawApplicant.objects.filter(
         Exists(Request.objects.filter(applicant_id=OuterRef("applicant_id"), created_at__gte=since))
@@ -208,7 +209,7 @@ def figures_refresh_due(*, now: dt.datetime | None = None) -> int:
     """What the job does: the days that can still change (two weeks back, up to the furthest draw) and
     today's backlog."""
     now = now or clock.now()
-    today = now.astimezone(reference_time_zone()).date()
+    today = reference_today(now=now)
     horizon = policy_current(at=now).horizon_days
     written = figures_refresh(start=today - dt.timedelta(days=14), end=today + dt.timedelta(days=horizon + 1))
     backlog_refresh(day=today)

@@ -16,9 +16,10 @@ from cita.audit.selectors import audit_daily_heads
 from cita.core import clock
 from cita.core.access import allow
 from cita.core.actors import Role
+from cita.core.days import reference_today
 from cita.core.errors import NotFound
 from cita.draws.models import DrawStatus
-from cita.draws.selectors import draw_file_get, reference_time_zone
+from cita.draws.selectors import draw_file_get
 from cita.transparency.selectors import (
     FILES,
     backlog_latest,
@@ -44,7 +45,7 @@ CONTENT_TYPES = {
 def home(request: HttpRequest) -> HttpResponse:
     """The list of draws and how anyone can check them, counts of the last two weeks (no person in them),
     the backlog, and the daily heads of the audit chain."""
-    today = clock.now().astimezone(reference_time_zone()).date()
+    today = reference_today()
     start = today - dt.timedelta(days=STATS_DAYS - 1)
     rows = figures_rows(start=start, end=today)
     outcome_start = today - dt.timedelta(days=OUTCOME_DAYS - 1)

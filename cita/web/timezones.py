@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.http import HttpRequest
 
 from cita.core import clock
-from cita.draws.selectors import reference_time_zone
+from cita.core.days import reference_time_zone
 from cita.ports.selectors import port_list
 
 COOKIE = "cita_tz"

@@ -15,6 +15,7 @@ from cita.draws.selectors import policy_current
 from cita.draws.services import draw_open, policy_set
 from cita.registrations.selectors import group_size_limit
 from tests.factories.draws import JOB, WINDOW_OPENS
+from tests.factories.ports import PortFactory
 
 PLANNER = Actor(role=Role.PLANNER, user_id=7)
 
@@ -106,3 +107,26 @@ def test_a_window_with_equal_times_lasts_a_day(frozen_clock):
     )
     opens, closes = policy_current(at=WINDOW_OPENS).window(dt.date(2026, 12, 1))
     assert closes - opens == dt.timedelta(days=1)
+
+
+@pytest.mark.django_db
+def test_a_deadline_that_would_end_on_the_appointment_day_is_refused(frozen_clock):
+    """Window 12:00 to 11:00 the next day, 23 hours to confirm: the offers of day D run until D+2 at 10:00,
+    so appointments two days ahead would be offered on their own day (the hours alone looked fine)."""
+    late = values(window_opens=dt.time(12), window_closes=dt.time(11), horizon_days=2, confirm_hours=23)
+    with pytest.raises(InvalidPolicy, match="appointment day"):
+        policy_set(effective_from=frozen_clock.now(), actor=PLANNER, **late)
+    # A day more leaves the deadline (D+2 10:00 in Tijuana) before the day begins at every port.
+    policy_set(effective_from=frozen_clock.now(), actor=PLANNER, **(late | {"horizon_days": 3}))
+
+
+@pytest.mark.django_db
+def test_the_deadline_must_end_before_the_day_begins_at_the_ports_east_of_the_reference_zone(frozen_clock):
+    """Laredo's day begins two hours before Tijuana's: a deadline at 23:00 Tijuana time is already the
+    appointment day there."""
+    PortFactory.create(code="LAR", time_zone="America/Chicago")
+    late = values(window_opens=dt.time(8), window_closes=dt.time(22), horizon_days=2, confirm_hours=25)
+    with pytest.raises(InvalidPolicy, match="appointment day"):
+        policy_set(effective_from=frozen_clock.now(), actor=PLANNER, **late)
+    # 24 hours would end at Laredo's midnight exactly, but an hour later on the day clocks go forward.
+    policy_set(effective_from=frozen_clock.now(), actor=PLANNER, **(late | {"confirm_hours": 23}))

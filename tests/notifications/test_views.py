@@ -137,3 +137,14 @@ def test_the_admin_page_filters_by_status():
     client = admin_client()
     assert "None." in client.get("/staff/notifications/").content.decode()
     assert "Appointment confirmed" in client.get("/staff/notifications/?status=sent").content.decode()
+
+
+def test_the_inbox_dates_a_message_by_the_readers_clock_not_by_the_utc_day(frozen_clock):
+    """Sent at 23:51 on Wednesday 2 December in Tijuana, when it is Thursday 07:51 in UTC: it came on
+    Wednesday, as the request's history says."""
+    frozen_clock.set(dt.datetime(2026, 12, 3, 7, 51, tzinfo=dt.UTC))
+    person = applicant(language="en")
+    enqueue(NoticeKind.REQUEST_RECEIVED, applicant=person)
+    page = signed_in(person).get("/messages").content.decode()
+    assert "Sent on Wednesday, December 2, 2026" in page
+    assert "Thursday" not in page

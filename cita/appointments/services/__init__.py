@@ -30,6 +30,7 @@ from cita.audit.services import Event, audit_record, audit_record_many
 from cita.core import clock
 from cita.core.actors import Actor, Role
 from cita.core.crypto import CryptoKeyError, KeyRing
+from cita.core.days import today_in
 from cita.core.errors import PermissionDenied
 from cita.draws.locks import advisory_lock
 from cita.notifications.models import NoticeKind
@@ -214,7 +215,7 @@ def appointment_check_in(*, appointment: Appointment, actor: Actor) -> Appointme
     )
     _officer_at(actor, appointment)
     now = clock.now()
-    today = now.astimezone(appointment.port.tz).date()
+    today = today_in(appointment.port.tz, now=now)
     if appointment.state in (AppointmentState.CHECKED_IN, AppointmentState.COMPLETED):
         at = appointment.checked_in_at
         assert at is not None
@@ -347,7 +348,7 @@ def appointments_remind_day_before(*, actor: Actor, now: dt.datetime | None = No
     )
     sent = 0
     for appointment in candidates:
-        local_today = now.astimezone(appointment.port.tz).date()
+        local_today = today_in(appointment.port.tz, now=now)
         if appointment.day != local_today + dt.timedelta(days=1):
             continue
         notice_enqueue(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import zoneinfo
 from collections import Counter
 from collections.abc import Iterable
 from contextvars import ContextVar
@@ -24,6 +25,7 @@ from cita.audit.services import Event, audit_record, audit_record_many
 from cita.core import clock
 from cita.core.actors import Actor
 from cita.core.crypto import seal, unseal
+from cita.core.days import day_start, reference_time_zone, reference_today
 from cita.draws.beacon import Beacon, ChainInfo, beacon_from_settings
 from cita.draws.bulk import OfferRow, bytes_query, entries_export, offers_insert
 from cita.draws.errors import BeaconUnavailable, DrawNotDue, DrawStateError
@@ -39,7 +41,7 @@ from cita.draws.models import (
     Request,
     RequestState,
 )
-from cita.draws.selectors import PolicyValues, policy_current, reference_time_zone
+from cita.draws.selectors import PolicyValues, policy_current
 from cita.draws.services.offers import offers_expire_due
 from cita.lottery import (
     Beacon as LotteryBeacon,
@@ -218,7 +220,7 @@ def _draw_commit(
 def draw_open_due(*, actor: Actor, now: dt.datetime | None = None) -> list[Draw]:
     """Open every request window that should be open now and is not (the job `draws.open_due`)."""
     now = now or clock.now()
-    local = now.astimezone(reference_time_zone()).date()
+    local = reference_today(now=now)
     values = policy_current(at=now)
     opened = []
     for day in (local - dt.timedelta(days=1), local):
@@ -651,8 +653,7 @@ def _next_round_commit(*, draw: Draw, actor: Actor) -> Draw | None:
     first = draw.first or draw
     assert draw.deadline is not None
     closes_at = draw.deadline
-    day_start = dt.datetime.combine(first.appointment_date, dt.time(0), tzinfo=reference_time_zone())
-    if closes_at + dt.timedelta(hours=draw.confirm_hours) > day_start:
+    if closes_at + dt.timedelta(hours=draw.confirm_hours) > _day_begins(first.appointment_date):
         return None
     try:
         beacon = _beacon_fields(freeze_at=closes_at, known=draw)
@@ -681,6 +682,17 @@ def _next_round_commit(*, draw: Draw, actor: Actor) -> Draw | None:
         round_number=draw.round + 1,
         actor=actor,
     )
+
+
+def _day_begins(day: dt.date) -> dt.datetime:
+    """When `day` begins at the first of the draw's ports to reach it: ports east of the reference zone
+    (El Paso, Laredo) start their day one or two hours before Tijuana does."""
+    zones = set(
+        Port.objects.filter(pk__in=SlotCapacity.objects.filter(day=day).values("port_id")).values_list(
+            "time_zone", flat=True
+        )
+    )
+    return min(day_start(day, tz) for tz in {reference_time_zone(), *map(zoneinfo.ZoneInfo, zones)})
 
 
 def _file(draw: Draw, name: str) -> bytes:

@@ -9,9 +9,12 @@ from django.db import transaction
 from cita.audit.services import audit_record
 from cita.core import clock
 from cita.core.actors import Actor, Role
+from cita.core.days import day_start, reference_time_zone, reference_today
 from cita.core.errors import PermissionDenied
 from cita.draws.errors import InvalidPolicy
 from cita.draws.models import DrawPolicy
+from cita.draws.selectors import PolicyValues
+from cita.ports.models import Port
 
 PLANNERS = (Role.PLANNER, Role.ADMIN, Role.SYSTEM)
 
@@ -48,10 +51,17 @@ def policy_set(
     for field, time in (("window_opens", window_opens), ("window_closes", window_closes)):
         if time.second or time.microsecond or time.tzinfo is not None:
             raise InvalidPolicy(f"{field} must be a wall-clock time on a whole minute.", field=field)
-    if horizon_days * 24 <= confirm_hours + 24:
-        raise InvalidPolicy(
-            "The appointment day must come well after the confirmation deadline.", field="horizon_days"
-        )
+    _deadline_before_the_day(
+        PolicyValues(
+            window_opens=window_opens,
+            window_closes=window_closes,
+            horizon_days=horizon_days,
+            reserve_percent=reserve_percent,
+            confirm_hours=confirm_hours,
+            group_size_limit=group_size_limit,
+        ),
+        start=reference_today(now=effective_from),
+    )
     row = DrawPolicy.objects.create(
         effective_from=effective_from,
         window_opens=window_opens,
@@ -79,3 +89,21 @@ def policy_set(
         },
     )
     return row
+
+
+def _deadline_before_the_day(values: PolicyValues, *, start: dt.date) -> None:
+    """Refuse a policy whose offers could still be confirmed once their appointment day has begun at one
+    of the ports (or in the reference zone): checked for every draw day of a year, daylight-saving changes
+    included, from the window's real close to the first midnight of the day."""
+    zones = {reference_time_zone(), *(p.tz for p in Port.objects.filter(active=True))}
+    confirm = dt.timedelta(hours=values.confirm_hours)
+    for offset in range(366):
+        day = start + dt.timedelta(days=offset)
+        deadline = values.window(day)[1] + confirm
+        appointment_day = day + dt.timedelta(days=values.horizon_days)
+        if deadline > min(day_start(appointment_day, tz) for tz in zones):
+            raise InvalidPolicy(
+                "The confirmation deadline must end before the appointment day begins: give more days "
+                "ahead or fewer hours to confirm.",
+                field="horizon_days",
+            )

@@ -14,6 +14,7 @@ from cita.appointments.models import Appointment
 from cita.audit.services import audit_record
 from cita.core import clock
 from cita.core.actors import Actor, Role
+from cita.core.days import reference_today
 from cita.core.errors import PermissionDenied
 from cita.draws.errors import (
     AlreadyRequested,
@@ -35,7 +36,7 @@ from cita.draws.models import (
     Request,
     RequestPeople,
 )
-from cita.draws.selectors import ACTIVE_REQUEST, draw_open_now, reference_time_zone
+from cita.draws.selectors import ACTIVE_REQUEST, draw_open_now
 from cita.notifications.models import NoticeKind
 from cita.notifications.services import notice_enqueue
 from cita.ports.models import Port
@@ -118,7 +119,7 @@ def request_submit(
     if draw is None or draw.round != 1:
         raise _window_closed()
     _lock_draw_shared(draw, now)
-    today = now.astimezone(reference_time_zone()).date()
+    today = reference_today(now=now)
     record = DrawApplicant.objects.select_for_update().filter(applicant=applicant).first()
     if record is None:
         try:

@@ -18,10 +18,9 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
-from cita.core import clock
 from cita.core.access import allow
 from cita.core.actors import Role
-from cita.draws.selectors import reference_time_zone
+from cita.core.days import reference_today
 from cita.staff.forms import DashboardForm
 from cita.transparency.charts import bar_chart, line_chart
 from cita.transparency.selectors import (
@@ -44,7 +43,7 @@ OUTCOMES = (
 
 
 def _range(request: HttpRequest) -> tuple[DashboardForm, dt.date, dt.date]:
-    today = clock.now().astimezone(reference_time_zone()).date()
+    today = reference_today()
     form = DashboardForm(request.GET if request.GET else None)
     start, days = today - dt.timedelta(days=13), DEFAULT_DAYS
     if form.is_bound and form.is_valid():

@@ -7,6 +7,10 @@ through its days: every step goes through the same services and `cita.lottery` c
 the appointment day, when the officers have groups to check in. Only the thousands of synthetic
 groups and their requests are written in bulk (with their personal data sealed as usual, one audit event
 for the lot, and no `request_received` notices, since nobody is there to read them).
+
+"Today" is the day in the draw's reference time zone, at any hour (from 16:00 in Tijuana the UTC date is
+already tomorrow). The whole past draw is one transaction: a load stopped midway (Ctrl-C) leaves nothing
+of it, and the next run makes it whole. A run on a later day makes the draw of that day, with new groups.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import random
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 from django.db import connection, transaction
 
@@ -23,6 +28,7 @@ from cita.audit.services import audit_record
 from cita.core import clock
 from cita.core.actors import system
 from cita.core.crypto import blind_index
+from cita.core.days import reference_time_zone, reference_today
 from cita.demo.data import FAMILY, GIVEN, NATIONALITIES
 from cita.draws.models import (
     Draw,
@@ -33,7 +39,7 @@ from cita.draws.models import (
     Request,
     RequestPeople,
 )
-from cita.draws.selectors import reference_time_zone
+from cita.draws.selectors import PolicyValues, policy_current
 from cita.draws.services import (
     draw_close,
     draw_open,
@@ -56,6 +62,14 @@ HORIZON_DAYS = 14
 CONFIRM_SHARE, DECLINE_SHARE = 0.6, 0.1
 # The demo's policy: a 24-hour window from noon to noon, so that a window is open whenever the demo runs.
 WINDOW = dt.time(12, 0)
+DEMO_POLICY = PolicyValues(
+    window_opens=WINDOW,
+    window_closes=WINDOW,
+    horizon_days=HORIZON_DAYS,
+    reserve_percent=10,
+    confirm_hours=23,
+    group_size_limit=8,
+)
 
 
 @contextmanager
@@ -72,11 +86,13 @@ def _local(day: dt.date, time: dt.time) -> dt.datetime:
     return dt.datetime.combine(day, time, tzinfo=reference_time_zone()).astimezone(dt.UTC)
 
 
-def draws_load() -> str:
-    """Load the demo draw once (a second run finds it), and open the window due now; a one-line summary."""
-    done = Draw.objects.filter(round=1, status=DrawStatus.PUBLISHED, entries_count__gte=5000).first()
+def draws_load(*, groups: int = GROUPS) -> str:
+    """Load the draw whose appointments are today, once (a second run the same day finds it), and open
+    the window due now; a one-line summary. `groups` is how many synthetic groups ask in it."""
+    today = reference_today()
+    done = Draw.objects.filter(round=1, appointment_date=today, status=DrawStatus.PUBLISHED).first()
     if done is None:
-        done = _past_draw()
+        done = _past_draw(today=today, groups=groups)
     opened = draw_open_due(actor=DEMO)
     current = Draw.objects.filter(round=1, status=DrawStatus.OPEN).order_by("-opens_at").first()
     return (
@@ -86,29 +102,21 @@ def draws_load() -> str:
     )
 
 
-def _past_draw() -> Draw:
-    """Run the draw whose appointments are today from start to finish, with the clock moved through its
-    days: the window opened HORIZON_DAYS ago, the draw, confirmations and declines, the second chances."""
-    today = clock.now().astimezone(reference_time_zone()).date()
+@transaction.atomic
+def _past_draw(*, today: dt.date, groups: int) -> Draw:
+    """Run the draw whose appointments are `today` from start to finish, with the clock moved through its
+    days: the window opened HORIZON_DAYS ago, the draw, confirmations and declines, the second chances.
+    One transaction, so that an interrupted load leaves nothing half made."""
     day = today - dt.timedelta(days=HORIZON_DAYS)
     rng = random.Random(day.toordinal())
     with _clock_at(_local(day, dt.time(11, 0))) as frozen:
-        policy_set(
-            effective_from=frozen.now(),
-            window_opens=WINDOW,
-            window_closes=WINDOW,
-            horizon_days=HORIZON_DAYS,
-            reserve_percent=10,
-            confirm_hours=23,
-            group_size_limit=8,
-            actor=DEMO,
-        )
+        _policy_ensure(at=frozen.now())
         frozen.set(_local(day, WINDOW))
         draw = draw_open(day=day, actor=DEMO)
-        applicants = _groups_load(rng, now=frozen.now())
+        applicants = _groups_load(rng, now=frozen.now(), count=groups)
         _requests_load(rng, draw=draw, applicants=applicants, now=frozen.now())
         _analyze()
-        for applicant in rng.sample(applicants, URGENT):
+        for applicant in rng.sample(applicants, min(URGENT, len(applicants) // 10)):
             priority_flag(applicant=applicant, reason="Demo: urgent medical need", actor=DEMO)
         frozen.set(_local(day + dt.timedelta(days=1), WINDOW) + dt.timedelta(minutes=1))
         draw = draw_close(draw=draw, actor=DEMO)
@@ -117,6 +125,25 @@ def _past_draw() -> Draw:
         _offers_answer(rng, draw=draw)
         _second_chances(rng, first=draw, frozen=frozen, until=_local(today, dt.time(0)))
     return Draw.objects.get(pk=draw.pk)
+
+
+def _policy_ensure(*, at: dt.datetime) -> None:
+    """The demo's policy from `at` on, unless the one in force then has its values already (a run on a
+    later day: the first run's policy covers it)."""
+    current = policy_current(at=at)
+    if current.policy is not None and replace(current, policy=None) == DEMO_POLICY:
+        return
+    wanted = DEMO_POLICY
+    policy_set(
+        effective_from=at,
+        window_opens=wanted.window_opens,
+        window_closes=wanted.window_closes,
+        horizon_days=wanted.horizon_days,
+        reserve_percent=wanted.reserve_percent,
+        confirm_hours=wanted.confirm_hours,
+        group_size_limit=wanted.group_size_limit,
+        actor=DEMO,
+    )
 
 
 def _analyze() -> None:
@@ -166,22 +193,34 @@ def _second_chances(
         _offers_answer(rng, draw=due)
 
 
+def _phones_new(rng: random.Random, count: int) -> dict[str, str]:
+    """`count` synthetic Mexican mobile numbers no applicant has yet, each with its keyed hash."""
+    candidates = {
+        phone: blind_index(phone, purpose="phone")
+        for phone in (f"+5266{rng.randrange(10**8):08d}" for _ in range(count * 2))
+    }
+    taken = set(
+        Applicant.objects.filter(phone_index__in=list(candidates.values())).values_list(
+            "phone_index", flat=True
+        )
+    )
+    return dict([(p, i) for p, i in candidates.items() if i not in taken][:count])
+
+
 @transaction.atomic
-def _groups_load(rng: random.Random, *, now: dt.datetime) -> list[Applicant]:
-    """GROUPS synthetic travel groups of 1 to 6 people, written in bulk with their data sealed."""
+def _groups_load(rng: random.Random, *, now: dt.datetime, count: int) -> list[Applicant]:
+    """`count` synthetic travel groups of 1 to 6 people, written in bulk with their data sealed."""
     shelters = list(Shelter.objects.all())
-    phones = [f"+5266{rng.randrange(10**8):08d}" for _ in range(GROUPS * 2)]
-    phones = list(dict.fromkeys(phones))[:GROUPS]
     applicants = Applicant.objects.bulk_create(
         [
             Applicant(
                 language=rng.choice(["es", "es", "es", "ht", "ht", "fr", "pt", "en"]),
                 phone=phone,
-                phone_index=blind_index(phone, purpose="phone"),
+                phone_index=index,
                 shelter=rng.choice(shelters) if shelters and rng.random() < 0.4 else None,
                 created_at=now - dt.timedelta(days=rng.randrange(1, 200)),
             )
-            for phone in phones
+            for phone, index in _phones_new(rng, count).items()
         ],
         batch_size=1000,
     )

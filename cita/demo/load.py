@@ -5,21 +5,21 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-import os
 import secrets
 from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cita.appointments.models import Appointment, AppointmentState
-from cita.core import clock
 from cita.core.actors import system
+from cita.core.days import reference_today, today_in
+from cita.core.files import file_write_private
 from cita.db import cita_home
 from cita.demo.data import PORTS, SHELTERS, SLOTS, WORKDAYS
-from cita.draws.selectors import reference_time_zone
 from cita.ports.models import Port
 from cita.ports.services import capacity_template_apply, capacity_template_set
 from cita.registrations.models import Applicant, Shelter
@@ -37,9 +37,10 @@ def _slot_seats(total: int) -> dict[dt.time, int]:
 
 @transaction.atomic
 def ports_load() -> int:
-    """The eight ports with their weekly templates and capacity for the coming weeks; returns ports added."""
+    """The eight ports with their weekly templates and capacity from today (the day of the demo's draw, in
+    the reference zone) for the coming weeks; returns ports added."""
     added = 0
-    today = clock.now().date()
+    today = reference_today()
     for position, (code, name, city, address, tz, seats) in enumerate(PORTS):
         port, created = Port.objects.get_or_create(
             code=code,
@@ -111,10 +112,7 @@ def staff_load() -> int:
             )
             TOTPDevice.objects.create(user=user, name="demo authenticator", confirmed=True)
             added += 1
-    path = _logins_path()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        json.dump(passwords, handle, indent=1)
+    file_write_private(_logins_path(), json.dumps(passwords, indent=1))
     return added
 
 
@@ -146,10 +144,14 @@ def demo_logins() -> list[tuple[str, str, str]]:
 
 
 def _pass_holder() -> Applicant | None:
-    """A synthetic Spanish-speaking group holding a pass for today, to sign in as."""
+    """A synthetic Spanish-speaking group holding a pass for today at its port (late in the evening in
+    Tijuana, the ports further east are in tomorrow already), to sign in as."""
+    today_at_port = Q()
+    for port in Port.objects.all():
+        today_at_port |= Q(port=port, day=today_in(port.tz))
     appointment = (
         Appointment.objects.filter(
-            day=clock.now().astimezone(reference_time_zone()).date(),
+            today_at_port,
             state=AppointmentState.SCHEDULED,
             applicant__language="es",
             applicant__phone_index__isnull=False,
@@ -161,14 +163,16 @@ def _pass_holder() -> Applicant | None:
     return appointment.applicant if appointment else None
 
 
-def demo_load() -> str:
-    """Load everything the demo needs that is not there yet; returns a one-line summary."""
+def demo_load(*, groups: int | None = None) -> str:
+    """Load everything the demo needs that is not there yet; returns a one-line summary. Each step is
+    idempotent or one transaction, so a load stopped anywhere is completed by the next run. `groups`
+    overrides how many synthetic groups ask in the demo's draw (tests use fewer)."""
     ports = ports_load()
     shelters = shelters_load()
     staff = staff_load()
-    from cita.demo.draws import draws_load
+    from cita.demo.draws import GROUPS, draws_load
 
-    draws = draws_load()
+    draws = draws_load(groups=GROUPS if groups is None else groups)
     return (
         f"{Port.objects.count()} ports ({ports} new), {Shelter.objects.count()} shelters ({shelters} new), "
         f"{User.objects.count()} staff ({staff} new); {draws}"

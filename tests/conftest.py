@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -26,6 +27,23 @@ def _flush_with_audit_triggers_off(self: DatabaseOperations, sql_list: list[str]
 
 
 DatabaseOperations.execute_sql_flush = _flush_with_audit_triggers_off  # type: ignore[method-assign,assignment]
+
+
+# Every test starts at the same instant, whatever the hour it runs: 2026-12-01 20:00 UTC (12:00 in Tijuana,
+# when the default window opens) unless CITA_TEST_CLOCK names another (ISO 8601 with its offset), to run
+# the whole suite at another hour: `make test PYTEST_ARGS=...` with CITA_TEST_CLOCK=2026-12-03T07:27Z.
+# The clock then runs at the real speed, so that timeouts and expiries still pass. A test that needs a
+# moment of its own freezes the clock (`frozen_clock`).
+TEST_START = dt.datetime.fromisoformat(os.environ.get("CITA_TEST_CLOCK") or "2026-12-01T20:00:00+00:00")
+
+
+@pytest.fixture(autouse=True)
+def _clock_at_the_test_start() -> Iterator[clock.RunningClock]:
+    """The clock of every test: TEST_START, running."""
+    running = clock.RunningClock(TEST_START)
+    previous = clock.install(running)
+    yield running
+    clock.install(previous)
 
 
 @pytest.fixture

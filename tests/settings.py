@@ -4,7 +4,9 @@ The database is real PostgreSQL: the embedded server, or DATABASE_URL's server w
 creates a fresh test database on it and drops it at the end.
 """
 
+import hashlib
 import os
+from pathlib import Path
 
 from cita.core.crypto import new_key_ring_entry
 
@@ -18,6 +20,12 @@ os.environ.setdefault("CITA_BASE_URL", "http://testserver")
 from cita.settings import *  # noqa: F403
 
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+# The test database's name: CITA_TEST_DATABASE, else one per checkout, so that two checkouts testing against
+# the same server (DATABASE_URL) never take each other's database (two runs in one checkout need the former).
+DATABASES["default"]["TEST"] = {  # noqa: F405
+    "NAME": os.environ.get("CITA_TEST_DATABASE")
+    or "test_cita_" + hashlib.sha256(str(Path(__file__).resolve().parent).encode()).hexdigest()[:8]
+}
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True

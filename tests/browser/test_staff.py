@@ -21,6 +21,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def app_code(device: TOTPDevice) -> str:
     """What the phone app shows: the TOTP of the device key, one step past the last code used."""
     device.refresh_from_db()
+    # The real time, as the phone app and django-otp's check both read it (not cita's clock).
     now = int((time.time() - device.t0) // device.step)
     drift = max(0, device.last_t + 1 - now)
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=drift):06d}"

@@ -66,6 +66,7 @@ def wake_sweep() -> None:
     from cita.notifications.tasks import sweep
 
     with contextlib.suppress(AlreadyEnqueued):  # the worker's own periodic deferrer queued one already
+        # The real time: the worker's periodic deferrer stamps its own runs with it (the job ignores it).
         sweep.defer(timestamp=int(time.time()))  # type: ignore[call-arg]
 
 

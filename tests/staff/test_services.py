@@ -47,6 +47,7 @@ pytestmark = pytest.mark.django_db
 def code_for(device: TOTPDevice, ahead: int = 0) -> str:
     """The code the app shows now (or `ahead` steps later), as a phone would compute it."""
     device.refresh_from_db()
+    # The real time, as the phone app and django-otp's check both read it (not cita's clock).
     now = int((time.time() - device.t0) // device.step)
     drift = max(ahead, device.last_t + 1 - now)
     code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=drift)

@@ -46,6 +46,12 @@ def _clock_at_the_test_start() -> Iterator[clock.RunningClock]:
     clock.install(previous)
 
 
+def subprocess_env(**extra: str) -> dict[str, str]:
+    """The environment of a `cita` process a test starts: this one's, with that process's clock starting
+    where the test's clock is now (CITA_TEST_CLOCK), so both see the same time."""
+    return {**os.environ, clock.TEST_CLOCK_ENV: clock.now().isoformat(), **extra}
+
+
 @pytest.fixture
 def frozen_clock() -> Iterator[clock.FrozenClock]:
     """A clock that stands still at 2026-12-01 12:00 UTC until the test moves it."""

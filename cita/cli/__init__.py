@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
 from cita.cli.base import CommandError
+from cita.core import clock
 
 # Order is the order `cita --help` lists them in.
 GROUPS = (
@@ -40,6 +42,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `cita` console script; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if clock.install_from_environment(os.environ):
+        print(
+            f"cita: the clock starts at {clock.now():%Y-%m-%d %H:%M:%S} UTC (CITA_TEST_CLOCK: tests only)",
+            file=sys.stderr,
+        )
     try:
         status: int = args.func(args)
     except CommandError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from collections.abc import Mapping
 from typing import Protocol
 
 
@@ -62,6 +63,9 @@ class FrozenClock:
 
 
 _clock: Clock = SystemClock()
+# Tests only, never in production: the instant a `cita` process's clock starts at (ISO 8601 with its
+# offset), so that a job a test runs in a subprocess shares the test's time.
+TEST_CLOCK_ENV = "CITA_TEST_CLOCK"
 
 
 def now() -> dt.datetime:
@@ -74,3 +78,12 @@ def install(clock: Clock) -> Clock:
     global _clock
     previous, _clock = _clock, clock
     return previous
+
+
+def install_from_environment(environ: Mapping[str, str]) -> bool:
+    """Start the process's clock at `CITA_TEST_CLOCK` when set (tests only); True when it did."""
+    start = environ.get(TEST_CLOCK_ENV)
+    if not start:
+        return False
+    install(RunningClock(dt.datetime.fromisoformat(start)))
+    return True

@@ -6,7 +6,6 @@ public statistics. Screenshots go to test-artifacts/staff-consoles/."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import signal
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from cita.ports.models import Port, PortClosure
 from cita.transparency.services import backlog_refresh, figures_refresh
 from tests.browser.a11y import assert_accessible
 from tests.browser.budget import PAGE_BUDGET, measure
+from tests.conftest import subprocess_env
 from tests.factories.closures import Ask, appointment_today, booked, slots
 from tests.factories.draws import APPOINTMENT_DAY as D
 from tests.factories.draws import port_with_slots
@@ -102,12 +102,9 @@ def test_an_officer_checks_a_group_in_by_scanning_with_javascript_off(phone, fol
 
 
 def start_worker(log: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "cita.settings",
-        "DATABASE_URL": test_database_url(),
-        "CITA_LOG_LEVEL": "WARNING",
-    }
+    env = subprocess_env(
+        DJANGO_SETTINGS_MODULE="cita.settings", DATABASE_URL=test_database_url(), CITA_LOG_LEVEL="WARNING"
+    )
     return subprocess.Popen(
         [sys.executable, "-m", "cita", "worker", "--concurrency", "1"],
         cwd=ROOT,

@@ -9,7 +9,6 @@ same sealed seed and the same requests.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import signal
 import subprocess
 import sys
@@ -22,9 +21,17 @@ import psycopg
 import pytest
 from django.db import connection
 
-from cita.draws.selectors import reference_time_zone
 from cita.draws.services import draw_open
-from tests.factories.draws import JOB, port_with_slots, submitted
+from tests.conftest import subprocess_env
+from tests.factories.draws import (
+    APPOINTMENT_DAY,
+    DRAW_DAY,
+    JOB,
+    WINDOW_CLOSES,
+    WINDOW_OPENS,
+    port_with_slots,
+    submitted,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 POINTS = [
@@ -50,12 +57,9 @@ def url_for(settings_dict: dict[str, object], name: str) -> str:
 
 
 def run_job(url: str, day: dt.date, crash_at: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "CITA_DRAW_NOTICE_BATCH": "7",
-    }
+    env = subprocess_env(
+        DATABASE_URL=url, DJANGO_SETTINGS_MODULE="tests.settings", CITA_DRAW_NOTICE_BATCH="7"
+    )
     env.pop("CITA_TEST_CRASH_AT", None)
     if crash_at:
         env["CITA_TEST_CRASH_AT"] = crash_at
@@ -144,19 +148,16 @@ def twin() -> Iterator[Twin]:
 @pytest.mark.parametrize("point", POINTS)
 def test_the_draw_job_killed_midway_and_run_again_ends_as_an_uninterrupted_run(frozen_clock, twin, point):
     original, copy = twin.url, twin.copy_url
-    # A draw whose window closed yesterday (the subprocess runs on the real clock).
-    today = dt.datetime.now(dt.UTC).astimezone(reference_time_zone()).date()
-    day = today - dt.timedelta(days=3)
-    appointment_day = day + dt.timedelta(days=14)
-    port_with_slots("SYS", slots=[("08:00", 5), ("09:00", 4)], day=appointment_day)
-    port_with_slots("ELP", slots=[("08:00", 4)], day=appointment_day, position=1)
-    frozen_clock.set(
-        dt.datetime.combine(day, dt.time(12, 30), tzinfo=reference_time_zone()).astimezone(dt.UTC)
-    )
+    # A draw whose window closed an hour ago (the job's process starts its clock where this test's is).
+    day = DRAW_DAY
+    port_with_slots("SYS", slots=[("08:00", 5), ("09:00", 4)], day=APPOINTMENT_DAY)
+    port_with_slots("ELP", slots=[("08:00", 4)], day=APPOINTMENT_DAY, position=1)
+    frozen_clock.set(WINDOW_OPENS + dt.timedelta(minutes=30))
     draw = draw_open(day=day, actor=JOB)
     for i in range(30):
         submitted(ports=["SYS", "ELP"] if i % 2 else ["ELP"], size=1 + i % 3, draw=draw)
     twin.make_copy()
+    frozen_clock.set(WINDOW_CLOSES + dt.timedelta(hours=1))
 
     clean = run_job(copy, day)
     assert clean.returncode == 0, clean.stderr

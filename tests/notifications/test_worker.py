@@ -30,6 +30,7 @@ from django.db import connection, transaction
 from cita.notifications.models import Delivery, DeliveryStatus, Notice, NoticeKind
 from cita.notifications.services import notice_enqueue
 from cita.notifications.sinks import MailSink
+from tests.conftest import subprocess_env
 from tests.factories.notifications import context_for
 from tests.factories.registrations import applicant
 
@@ -120,18 +121,17 @@ def test_a_worker_killed_mid_batch_loses_nothing(tmp_path, threads):
     sink.handler.on_rcpt = on_rcpt
     sink.handler.on_accept = on_accept
     sink.start()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "cita.settings",
-        "DATABASE_URL": test_database_url(),
-        "CITA_EMAIL_HOST": sink.host,
-        "CITA_EMAIL_PORT": str(sink.port),
-        "CITA_EMAIL_STARTTLS": "",
-        "CITA_EMAIL_SSL": "",
-        "CITA_NOTIFY_BATCH": "20",
-        "CITA_NOTIFY_THREADS": str(threads),
-        "CITA_LOG_LEVEL": "WARNING",
-    }
+    env = subprocess_env(
+        DJANGO_SETTINGS_MODULE="cita.settings",
+        DATABASE_URL=test_database_url(),
+        CITA_EMAIL_HOST=sink.host,
+        CITA_EMAIL_PORT=str(sink.port),
+        CITA_EMAIL_STARTTLS="",
+        CITA_EMAIL_SSL="",
+        CITA_NOTIFY_BATCH="20",
+        CITA_NOTIFY_THREADS=str(threads),
+        CITA_LOG_LEVEL="WARNING",
+    )
     log = tmp_path / "worker.log"
     try:
         worker["p"] = start_worker(env, log)

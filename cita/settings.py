@@ -15,6 +15,7 @@ from typing import Any
 from django.conf.locale import LANG_INFO
 from django.utils.translation import gettext_lazy as _
 
+from cita.core.languages import ENGLISH_NAMES
 from cita.db import cita_home, database_url, django_database
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -93,10 +94,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "cita.staff.middleware.StaffSessionMiddleware",
-    "cita.core.middleware.ActorMiddleware",
+    "cita.web.middleware.ActorMiddleware",
     "cita.core.middleware.LanguageMiddleware",
     "cita.core.access.AccessMiddleware",
     "cita.web.middleware.ApplicantHeadersMiddleware",
+    "cita.core.http.NotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "cita.urls"
@@ -167,13 +169,7 @@ LANG_INFO.setdefault(
     "ht", {"bidi": False, "code": "ht", "name": "Haitian Creole", "name_local": "Kreyòl ayisyen"}
 )
 LANGUAGE_CODE = "en"
-LANGUAGES = [
-    ("en", _("English")),
-    ("es", _("Spanish")),
-    ("ht", _("Haitian Creole")),
-    ("fr", _("French")),
-    ("pt", _("Portuguese")),
-]
+LANGUAGES = [(code, _(name)) for code, name in ENGLISH_NAMES.items()]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # Date formats for languages Django has none for (Haitian Creole); Django's own for the others.
 FORMAT_MODULE_PATH = ["cita.web.formats"]

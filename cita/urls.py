@@ -3,7 +3,7 @@
 from django.urls import include, path
 
 from cita.core import views as core_views
-from cita.staff.admin_site import admin_site
+from cita.core.admin import admin_site
 
 handler404 = "cita.web.errors.not_found"
 

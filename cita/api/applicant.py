@@ -28,7 +28,7 @@ from cita.api.schemas import (
 )
 from cita.appointments.selectors import appointment_get_for_actor, appointment_list_for_actor
 from cita.appointments.services import appointment_cancel
-from cita.core.actors import Actor
+from cita.core.http import actor_of
 from cita.draws.selectors import (
     offer_get_for_actor,
     offer_list_for_actor,
@@ -47,29 +47,24 @@ Limit = Annotated[int, Query(ge=1, le=50)]
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def _actor(request: HttpRequest) -> Actor:
-    actor: Actor = request.auth  # type: ignore[attr-defined]
-    return actor
-
-
 @router.get("/group", response={200: GroupOut, **READ}, url_name="group")
 def group(request: HttpRequest) -> GroupOut:
     """The people of the caller's travel group, the principal first."""
-    members = [MemberOut.of(m) for m in member_list_for_actor(actor=_actor(request))]
+    members = [MemberOut.of(m) for m in member_list_for_actor(actor=actor_of(request))]
     return GroupOut(size=len(members), members=members)
 
 
 @router.get("/requests", response={200: RequestListOut, **problems(401, 403, 422)}, url_name="requests")
 def requests(request: HttpRequest, limit: Limit = 10) -> RequestListOut:
     """The group's latest requests, newest first, with their tickets and states."""
-    rows = request_list_for_actor(actor=_actor(request), limit=limit)
+    rows = request_list_for_actor(actor=actor_of(request), limit=limit)
     return RequestListOut(requests=[RequestOut.of(r) for r in rows])
 
 
 @router.post("/requests", response={201: RequestOut, **WRITE}, url_name="request_submit")
 def request_new(request: HttpRequest, data: RequestIn) -> Status[RequestOut]:
     """Ask in the draw whose window is open now, with the ports ranked (most wanted first)."""
-    actor = _actor(request)
+    actor = actor_of(request)
     row = request_submit(applicant=applicant_get_for_actor(actor=actor), ports=data.ports, actor=actor)
     return Status(201, RequestOut.of(row))
 
@@ -77,7 +72,7 @@ def request_new(request: HttpRequest, data: RequestIn) -> Status[RequestOut]:
 @router.get("/requests/{request_id}", response={200: RequestOut, **ONE}, url_name="request")
 def request_detail(request: HttpRequest, request_id: IdPath) -> RequestOut:
     """One request of the group."""
-    return RequestOut.of(request_get_for_actor(actor=_actor(request), request_id=request_id))
+    return RequestOut.of(request_get_for_actor(actor=actor_of(request), request_id=request_id))
 
 
 @router.post(
@@ -85,7 +80,7 @@ def request_detail(request: HttpRequest, request_id: IdPath) -> RequestOut:
 )
 def request_take_back(request: HttpRequest, request_id: IdPath) -> RequestOut:
     """Take the request out of its draw while the window is still open."""
-    actor = _actor(request)
+    actor = actor_of(request)
     row = request_withdraw(request=request_get_for_actor(actor=actor, request_id=request_id), actor=actor)
     return RequestOut.of(row)
 
@@ -94,20 +89,20 @@ def request_take_back(request: HttpRequest, request_id: IdPath) -> RequestOut:
 def offers(request: HttpRequest, limit: Limit = 10) -> OfferListOut:
     """The offers made to the group, newest first."""
     return OfferListOut(
-        offers=[OfferOut.of(o) for o in offer_list_for_actor(actor=_actor(request), limit=limit)]
+        offers=[OfferOut.of(o) for o in offer_list_for_actor(actor=actor_of(request), limit=limit)]
     )
 
 
 @router.get("/offers/{offer_id}", response={200: OfferOut, **ONE}, url_name="offer")
 def offer_detail(request: HttpRequest, offer_id: IdPath) -> OfferOut:
     """One offer made to the group."""
-    return OfferOut.of(offer_get_for_actor(actor=_actor(request), offer_id=offer_id))
+    return OfferOut.of(offer_get_for_actor(actor=actor_of(request), offer_id=offer_id))
 
 
 @router.post("/offers/{offer_id}/confirm", response={201: AppointmentOut, **WRITE}, url_name="offer_confirm")
 def offer_accept(request: HttpRequest, offer_id: IdPath) -> Status[AppointmentOut]:
     """Confirm the offered seat before its deadline: the appointment and its pass are issued."""
-    actor = _actor(request)
+    actor = actor_of(request)
     appointment = offer_confirm(offer=offer_get_for_actor(actor=actor, offer_id=offer_id), actor=actor)
     return Status(201, AppointmentOut.of(appointment))
 
@@ -115,7 +110,7 @@ def offer_accept(request: HttpRequest, offer_id: IdPath) -> Status[AppointmentOu
 @router.post("/offers/{offer_id}/decline", response={200: OfferOut, **WRITE}, url_name="offer_decline")
 def offer_give_back(request: HttpRequest, offer_id: IdPath) -> OfferOut:
     """Give the offered seat back (someone else can have it)."""
-    actor = _actor(request)
+    actor = actor_of(request)
     return OfferOut.of(offer_decline(offer=offer_get_for_actor(actor=actor, offer_id=offer_id), actor=actor))
 
 
@@ -124,14 +119,16 @@ def offer_give_back(request: HttpRequest, offer_id: IdPath) -> OfferOut:
 )
 def appointments(request: HttpRequest, active: bool = False) -> AppointmentListOut:
     """The group's appointments, soonest first (`active=true`: only scheduled or checked in)."""
-    rows = appointment_list_for_actor(actor=_actor(request), active_only=active)
+    rows = appointment_list_for_actor(actor=actor_of(request), active_only=active)
     return AppointmentListOut(appointments=[AppointmentOut.of(a) for a in rows])
 
 
 @router.get("/appointments/{appointment_id}", response={200: AppointmentOut, **ONE}, url_name="appointment")
 def appointment_detail(request: HttpRequest, appointment_id: IdPath) -> AppointmentOut:
     """One appointment of the group."""
-    return AppointmentOut.of(appointment_get_for_actor(actor=_actor(request), appointment_id=appointment_id))
+    return AppointmentOut.of(
+        appointment_get_for_actor(actor=actor_of(request), appointment_id=appointment_id)
+    )
 
 
 @router.get(
@@ -139,7 +136,7 @@ def appointment_detail(request: HttpRequest, appointment_id: IdPath) -> Appointm
 )
 def appointment_pass(request: HttpRequest, appointment_id: IdPath) -> PassOut:
     """The signed pass of an appointment: the text its QR code holds."""
-    return PassOut.of(appointment_get_for_actor(actor=_actor(request), appointment_id=appointment_id))
+    return PassOut.of(appointment_get_for_actor(actor=actor_of(request), appointment_id=appointment_id))
 
 
 @router.post(
@@ -149,6 +146,6 @@ def appointment_pass(request: HttpRequest, appointment_id: IdPath) -> PassOut:
 )
 def appointment_call_off(request: HttpRequest, appointment_id: IdPath) -> AppointmentOut:
     """Cancel a scheduled appointment (its seats go back to the port)."""
-    actor = _actor(request)
+    actor = actor_of(request)
     row = appointment_get_for_actor(actor=actor, appointment_id=appointment_id)
     return AppointmentOut.of(appointment_cancel(appointment=row, reason="applicant", actor=actor))

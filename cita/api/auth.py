@@ -22,6 +22,7 @@ from ninja.utils import check_csrf
 from cita.api.errors import CsrfFailed, NotAdmitted
 from cita.api.problems import problem_generic
 from cita.core.actors import Actor, Role
+from cita.core.http import actor_of
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # `auth=PUBLIC` states in the code that an operation is open to everyone.
@@ -38,7 +39,7 @@ class SessionRole(AuthBase):
     openapi_description = ""
 
     def __call__(self, request: HttpRequest) -> Actor | None:
-        actor: Actor = request.actor  # type: ignore[attr-defined]
+        actor = actor_of(request)
         if actor.role is Role.PUBLIC or actor.mfa_pending:
             return None  # ninja answers 401
         if actor.role not in self.roles:

@@ -14,15 +14,10 @@ from cita.api.errors import PassRefused
 from cita.api.schemas import CheckedAppointmentOut, ManifestOut, PassCheckOut, PassIn, problems
 from cita.appointments.selectors import manifest_counts_for_actor
 from cita.appointments.services import appointment_check_in, pass_verify
-from cita.core.actors import Actor
+from cita.core.http import actor_of
 from cita.ports.selectors import port_for_actor, port_today
 
 router = Router(tags=["officer"], auth=OFFICER)
-
-
-def _actor(request: HttpRequest) -> Actor:
-    actor: Actor = request.auth  # type: ignore[attr-defined]
-    return actor
 
 
 @router.post(
@@ -33,7 +28,7 @@ def _actor(request: HttpRequest) -> Actor:
 def pass_check(request: HttpRequest, data: PassIn) -> PassCheckOut:
     """Check a scanned pass for the officer's port today: signature, port, date and the appointment's state
     now. Changes nothing; `ok` false says why (`code`)."""
-    port = port_for_actor(actor=_actor(request))
+    port = port_for_actor(actor=actor_of(request))
     return PassCheckOut.of(pass_verify(payload=data.payload, port=port, day=port_today(port=port)))
 
 
@@ -45,7 +40,7 @@ def pass_check(request: HttpRequest, data: PassIn) -> PassCheckOut:
 def pass_check_in(request: HttpRequest, data: PassIn) -> CheckedAppointmentOut:
     """Check the group of a scanned pass in, exactly once, at the officer's port today; a pass that is not
     valid here now is refused (409 `pass_refused`, `reason` as the check's `code`)."""
-    actor = _actor(request)
+    actor = actor_of(request)
     port = port_for_actor(actor=actor)
     check = pass_verify(payload=data.payload, port=port, day=port_today(port=port))
     if not check.ok or check.appointment is None:
@@ -56,7 +51,7 @@ def pass_check_in(request: HttpRequest, data: PassIn) -> CheckedAppointmentOut:
 @router.get("/manifest", response={200: ManifestOut, **problems(401, 403, 404, 422)}, url_name="manifest")
 def manifest(request: HttpRequest, day: Annotated[dt.date | None, Query()] = None) -> ManifestOut:
     """How many appointments and people the officer's port has on `day` (default: today there), by state."""
-    actor = _actor(request)
+    actor = actor_of(request)
     if day is None:
         day = port_today(port=port_for_actor(actor=actor))
     return ManifestOut.of(manifest_counts_for_actor(actor=actor, day=day))

@@ -24,7 +24,8 @@ from cita.api.schemas import (
     problems,
 )
 from cita.appointments.services import public_keys_document
-from cita.core.actors import Actor, Role
+from cita.core.actors import Role
+from cita.core.http import actor_of
 from cita.draws.selectors import draw_get, draw_open_now
 from cita.ports.selectors import port_list
 from cita.transparency.selectors import draw_public, draws_public
@@ -36,7 +37,7 @@ PUBLISHED = "public, max-age=60"
 @router.get("/session", auth=PUBLIC, response=SessionOut, url_name="session")
 def session(request: HttpRequest, response: HttpResponse) -> SessionOut:
     """Who this session belongs to, and the CSRF token for unsafe methods (also set as a cookie)."""
-    actor: Actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     response["Cache-Control"] = "no-store"
     return SessionOut(
         role=None if actor.role is Role.PUBLIC else actor.role.value,

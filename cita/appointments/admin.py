@@ -5,12 +5,11 @@ from __future__ import annotations
 from django.contrib import admin
 
 from cita.appointments.models import Appointment, MemberOutcome, Rebooking
-from cita.draws.admin import ReadOnly
-from cita.staff.admin_site import admin_site
+from cita.core.admin import ReadOnlyAdmin, admin_site
 
 
 @admin.register(Appointment, site=admin_site)
-class AppointmentAdmin(ReadOnly):
+class AppointmentAdmin(ReadOnlyAdmin):
     list_display = ("id", "port", "day", "slot", "group_size", "state", "checked_in_at", "checked_in_by")
     list_filter = ("state", "port")
     date_hierarchy = "day"
@@ -19,11 +18,11 @@ class AppointmentAdmin(ReadOnly):
 
 
 @admin.register(MemberOutcome, site=admin_site)
-class MemberOutcomeAdmin(ReadOnly):
+class MemberOutcomeAdmin(ReadOnlyAdmin):
     list_display = ("appointment", "member_id", "outcome", "recorded_at", "recorded_by")
     list_filter = ("outcome",)
 
 
 @admin.register(Rebooking, site=admin_site)
-class RebookingAdmin(ReadOnly):
+class RebookingAdmin(ReadOnlyAdmin):
     list_display = ("closure", "groups", "placed", "escalated", "finished_at", "plan_sha256")

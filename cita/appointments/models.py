@@ -12,7 +12,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 
-from cita.draws.models import iff
+from cita.core.constraints import iff
 
 
 class AppointmentState(models.TextChoices):

@@ -27,9 +27,10 @@ from cita.core import clock
 from cita.core.access import allow
 from cita.core.actors import Actor, Role
 from cita.core.errors import CitaError, NotFound
+from cita.core.http import actor_of
 from cita.registrations.models import Applicant
 from cita.web.timezones import zone_of
-from cita.web.views.common import actor_of, for_applicant
+from cita.web.views.common import for_applicant
 
 
 def _own(request: HttpRequest, appointment_id: int) -> Appointment:

@@ -15,12 +15,10 @@ from cita.audit.chain import canonical, link
 from cita.audit.models import GENESIS, AuditEvent
 from cita.core import clock
 from cita.core.actors import Actor
+from cita.core.locks import advisory_lock
 
 if TYPE_CHECKING:
     from cita.audit.selectors import ChainReport
-
-# pg_advisory_xact_lock key: "audit" in ASCII. Held until commit, so rows are chained in commit order.
-_LOCK_KEY = 0x6175646974
 
 
 @dataclass(frozen=True)
@@ -49,8 +47,8 @@ def audit_record_many(*, actor: Actor, events: Iterable[Event]) -> list[AuditEve
     """Append events to the chain in order (within the current transaction)."""
     if not connection.in_atomic_block:
         raise RuntimeError("audit events must be written inside the transaction of the change they record")
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+    # Held until commit, so rows are chained in commit order (decision 0004).
+    advisory_lock("audit", "chain")
     last = AuditEvent.objects.order_by("-id").values_list("id", "hash").first()
     next_id, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
     at = clock.now()

@@ -19,6 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import ResolverMatch, reverse
 
 from cita.core.actors import STAFF_ROLES, Role
+from cita.core.http import actor_of
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ class AccessMiddleware:
             return forbidden(request)
         if roles == DELEGATED:
             return None
-        actor = request.actor  # type: ignore[attr-defined]
+        actor = actor_of(request)
         admitted = is_admitted(roles, actor.role)
         if actor.mfa_pending:
             if Role.PUBLIC in roles or (admitted and getattr(view, MFA_STEP_ATTR, False)):

@@ -1,4 +1,5 @@
-"""Request id and JSON access log, the actor of each request, and the language it is served in."""
+"""Request id and JSON access log, and the language each request is served in (the actor of each request
+is set by `cita.web.middleware.ActorMiddleware`: it reads the applicant sessions of registrations)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
 from cita.core import logging as cita_logging
-from cita.core.actors import PUBLIC, Actor, Role
+from cita.core.actors import PUBLIC
+from cita.core.languages import LANGUAGE_CODES
 
 access_log = logging.getLogger("cita.access")
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -22,7 +24,6 @@ _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 SESSION_APPLICANT = "cita.applicant"
 SESSION_EPOCH = "cita.applicant_epoch"
 SESSION_ACTING_FOR = "cita.acting_for"
-LANGUAGE_CODES = frozenset(code for code, _ in settings.LANGUAGES)
 
 
 class RequestIdMiddleware:
@@ -52,47 +53,6 @@ class RequestIdMiddleware:
             return response
         finally:
             cita_logging.request_id.reset(token)
-
-
-class ActorMiddleware:
-    """Sets `request.actor`: a staff member (MFA verified or pending), an applicant, or the public."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.actor = actor_for_request(request)  # type: ignore[attr-defined]
-        return self.get_response(request)
-
-
-def actor_for_request(request: HttpRequest) -> Actor:
-    """Work out who is asking, from the staff login or the applicant session."""
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        role = Role(user.role)
-        verified = bool(getattr(user, "is_verified", lambda: False)())
-        acting_for = request.session.get(SESSION_ACTING_FOR) if role is Role.NGO and verified else None
-        return Actor(
-            role=role,
-            user_id=user.pk,
-            port_id=user.port_id,
-            shelter_id=user.shelter_id,
-            applicant_id=acting_for,
-            mfa_pending=not verified,
-            name=user.get_username(),
-        )
-    applicant_id = request.session.get(SESSION_APPLICANT)
-    if applicant_id is not None:
-        from cita.registrations.selectors import applicant_session_language
-
-        language = applicant_session_language(
-            applicant_id=applicant_id, epoch=request.session.get(SESSION_EPOCH)
-        )
-        if language is not None:
-            return Actor(role=Role.APPLICANT, applicant_id=applicant_id, language=language)
-        # Signed out everywhere (or the account is gone): this session is over.
-        request.session.flush()
-    return PUBLIC
 
 
 class LanguageMiddleware:

@@ -3,30 +3,14 @@ sealed seed, tickets and the reasons of priority flags are not shown here."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from cita.core.admin import ReadOnlyAdmin, admin_site
 from cita.draws.models import Draw, DrawPolicy, Offer, PriorityFlag, Request
-from cita.staff.admin_site import admin_site
-
-
-class ReadOnly(admin.ModelAdmin):
-    """Lists and details only: writes belong to the services."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(DrawPolicy, site=admin_site)
-class DrawPolicyAdmin(ReadOnly):
+class DrawPolicyAdmin(ReadOnlyAdmin):
     list_display = (
         "effective_from",
         "window_opens",
@@ -40,7 +24,7 @@ class DrawPolicyAdmin(ReadOnly):
 
 
 @admin.register(Draw, site=admin_site)
-class DrawAdmin(ReadOnly):
+class DrawAdmin(ReadOnlyAdmin):
     list_display = (
         "draw_id",
         "round",
@@ -57,7 +41,7 @@ class DrawAdmin(ReadOnly):
 
 
 @admin.register(Request, site=admin_site)
-class RequestAdmin(ReadOnly):
+class RequestAdmin(ReadOnlyAdmin):
     # The ticket links a group to the public results: only the group sees it.
     list_display = ("id", "draw", "state", "group_size", "created_at")
     list_filter = ("status__state",)
@@ -65,13 +49,13 @@ class RequestAdmin(ReadOnly):
 
 
 @admin.register(Offer, site=admin_site)
-class OfferAdmin(ReadOnly):
+class OfferAdmin(ReadOnlyAdmin):
     list_display = ("id", "draw", "port", "day", "slot", "group_size", "phase", "order", "state", "deadline")
     list_filter = ("state", "phase")
 
 
 @admin.register(PriorityFlag, site=admin_site)
-class PriorityFlagAdmin(ReadOnly):
+class PriorityFlagAdmin(ReadOnlyAdmin):
     list_display = (
         "id",
         "applicant",

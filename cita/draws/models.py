@@ -13,15 +13,11 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 
+from cita.core.constraints import iff
 from cita.core.fields import EncryptedTextField
 
 HEX64 = r"^[0-9a-f]{64}$"
 TICKET = r"^[A-Z0-9]{10}$"
-
-
-def iff(left: Q, right: Q) -> Q:
-    """A condition that holds when both `left` and `right` hold or neither does."""
-    return (left & right) | (~left & ~right)
 
 
 class DrawPolicy(models.Model):

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from cita.core.access import allow
 from cita.core.actors import Role
 from cita.core.errors import CitaError, NotFound
+from cita.core.http import actor_of
 from cita.draws.forms import RequestForm
 from cita.draws.models import Offer, OfferState, Request, RequestState
 from cita.draws.selectors import (
@@ -36,7 +37,7 @@ from cita.ports.selectors import port_list
 from cita.registrations.models import Applicant
 from cita.web.cycle import appointment_of, cycle_read, next_step, offer_of, timeline
 from cita.web.timezones import zone_of
-from cita.web.views.common import actor_of, for_applicant
+from cita.web.views.common import for_applicant
 
 
 def _port_names() -> dict[str, str]:

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
+from cita.core.admin import admin_site
 from cita.notifications.models import Delivery, Notice
-from cita.staff.admin_site import admin_site
 
 
 class DeliveryInline(admin.TabularInline):

@@ -16,6 +16,8 @@ from cita.audit.services import audit_record
 from cita.core import clock, crypto
 from cita.core.actors import Actor, Role
 from cita.core.errors import NotFound, PermissionDenied
+from cita.core.jobs import on_commit_once
+from cita.core.languages import LANGUAGE_CODES
 from cita.notifications.contract import context_validate, context_validate_columns
 from cita.notifications.errors import DeliveryNotRetryable, InvalidPreference
 from cita.notifications.models import (
@@ -36,7 +38,6 @@ SIGNIN_PRIORITY = 0
 DEFAULT_PRIORITY = 5
 # The sign-in code is sealed in the outbox (associated data binds it to this use) and wiped once sent.
 CODE_SEAL = "notifications.notice.context.code"
-LANGUAGE_CODES = frozenset(code for code, _ in settings.LANGUAGES)
 
 
 def notice_enqueue(
@@ -253,10 +254,7 @@ def deliver_on_commit() -> None:
     """Wake the delivery worker when the current transaction commits (once per transaction)."""
     from cita.notifications.tasks import deliver_soon
 
-    conn = transaction.get_connection()
-    if any(entry[1] is deliver_soon for entry in conn.run_on_commit):
-        return
-    transaction.on_commit(deliver_soon)
+    on_commit_once(deliver_soon)
 
 
 @transaction.atomic

@@ -8,8 +8,8 @@ import logging
 from django.conf import settings
 from django.db import close_old_connections, connection
 from procrastinate.contrib.django import app
-from procrastinate.exceptions import AlreadyEnqueued
 
+from cita.core.jobs import job_defer
 from cita.notifications.delivery import (
     codes_expire,
     deliveries_due_exist,
@@ -74,9 +74,4 @@ def _fresh_connection() -> None:
 def deliver_soon() -> None:
     """Queue a delivery run unless one is already waiting (called on commit; never raises: the sweep
     catches up when this fails)."""
-    try:
-        deliver.defer()
-    except AlreadyEnqueued:
-        pass
-    except Exception:
-        log.exception("could not queue notifications.deliver; the sweep will catch up")
+    job_defer("notifications.deliver", net="notifications.sweep")

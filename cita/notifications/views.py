@@ -15,6 +15,7 @@ from cita.core.access import allow
 from cita.core.actors import Actor, Role
 from cita.core.days import today_in
 from cita.core.errors import CitaError, NotFound
+from cita.core.http import actor_of
 from cita.notifications.forms import PreferenceForm
 from cita.notifications.models import DeliveryStatus, Notice
 from cita.notifications.rendering import Rendered, date_format
@@ -47,7 +48,7 @@ def _needs_resident(actor: Actor) -> bool:
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
     """Every message cita sent the applicant, newest first, in their language; shown ones become read."""
-    actor: Actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     if _needs_resident(actor):
         return HttpResponseRedirect(reverse("staff:home"))
     try:
@@ -78,7 +79,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @require_POST
 def preference(request: HttpRequest) -> HttpResponse:
     """Save how the applicant wants to get messages."""
-    actor: Actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     if _needs_resident(actor):
         return HttpResponseRedirect(reverse("staff:home"))
     try:
@@ -96,7 +97,7 @@ def preference(request: HttpRequest) -> HttpResponse:
 @require_GET
 def admin_list(request: HttpRequest) -> HttpResponse:
     """Failed and dead-lettered deliveries with their reasons (or those of one status), and the counts."""
-    actor: Actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     status = request.GET.get("status") or ""
     counts = delivery_counts_for_admin(actor=actor)
     context = {
@@ -112,7 +113,7 @@ def admin_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def admin_retry(request: HttpRequest, delivery_id: int) -> HttpResponse:
     """Send a failed or dead-lettered delivery again (audited)."""
-    actor: Actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     try:
         delivery_retry(actor=actor, delivery_id=delivery_id)
     except CitaError as exc:

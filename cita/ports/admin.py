@@ -1,7 +1,7 @@
 from django.contrib import admin
 
+from cita.core.admin import ReadOnlyAdmin, admin_site
 from cita.ports.models import Port, PortClosure, SlotCapacity, WeeklySlot
-from cita.staff.admin_site import admin_site
 
 
 class WeeklySlotInline(admin.TabularInline):
@@ -28,17 +28,8 @@ class SlotCapacityAdmin(admin.ModelAdmin):
 
 
 @admin.register(PortClosure, site=admin_site)
-class PortClosureAdmin(admin.ModelAdmin):
-    """Read-only: closing and reopening go through the planners' console (audited, rebooking)."""
+class PortClosureAdmin(ReadOnlyAdmin):
+    """Closing and reopening go through the planners' console (audited, rebooking)."""
 
     list_display = ("port", "start", "end", "reason", "created_at", "rebooked_at", "reopened_at")
     list_filter = ("port",)
-
-    def has_add_permission(self, request: object) -> bool:
-        return False
-
-    def has_change_permission(self, request: object, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: object, obj: object = None) -> bool:
-        return False

@@ -13,6 +13,7 @@ from cita.core import clock
 from cita.core.actors import Actor, Role
 from cita.core.days import today_in
 from cita.core.errors import PermissionDenied
+from cita.core.jobs import defer_on_commit
 from cita.ports.errors import (
     CapacityBelowBooked,
     ClosureOverlap,
@@ -301,25 +302,14 @@ def port_close(
             "seats_withdrawn": closure.seats_withdrawn,
         },
     )
-    transaction.on_commit(lambda: closure_rebook_soon(closure.pk))
+    # By name: ports sits below appointments and does not import it.
+    defer_on_commit(
+        REBOOK_JOB,
+        net="appointments.rebook_due",
+        queueing_lock=f"{REBOOK_JOB}:{closure.pk}",
+        closure_id=closure.pk,
+    )
     return closure
-
-
-def closure_rebook_soon(closure_id: int) -> None:
-    """Queue the rebooking job of a closure (after commit; `appointments.rebook_due` is the net)."""
-    import logging
-
-    from procrastinate.contrib.django import app
-
-    try:
-        # By name: ports sits below appointments and does not import it.
-        app.configure_task(name=REBOOK_JOB, queueing_lock=f"{REBOOK_JOB}:{closure_id}").defer(
-            closure_id=closure_id
-        )
-    except Exception:
-        logging.getLogger(__name__).warning(
-            "could not queue the rebooking; appointments.rebook_due will run it", exc_info=True
-        )
 
 
 def _days_with_draws(port: Port, start: dt.date, end: dt.date) -> set[dt.date]:

@@ -15,9 +15,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cita.core.access import allow
-from cita.core.actors import Actor, Role
+from cita.core.actors import Role
 from cita.core.days import reference_today
 from cita.core.errors import CitaError, NotFound
+from cita.core.http import actor_of
 from cita.ports.errors import CapacityBelowBooked
 from cita.ports.forms import WEEKDAYS, ApplyForm, DayForm, RangeForm, WeekTemplateForm, slot_key
 from cita.ports.models import Port
@@ -31,10 +32,6 @@ from cita.ports.selectors import (
 from cita.ports.services import capacity_day_set, capacity_template_apply, capacity_week_set
 
 PLANNERS = (Role.PLANNER, Role.ADMIN)
-
-
-def _actor(request: HttpRequest) -> Actor:
-    return request.actor  # type: ignore[attr-defined]
 
 
 def _port(code: str) -> Port:
@@ -120,7 +117,7 @@ def template(request: HttpRequest, code: str) -> HttpResponse:
     form = WeekTemplateForm(request.POST, template=capacity_template_get(port=port))
     if form.is_valid():
         try:
-            changed = capacity_week_set(port=port, week=form.week(), actor=_actor(request))
+            changed = capacity_week_set(port=port, week=form.week(), actor=actor_of(request))
         except CitaError as exc:
             form.add_error(None, exc.message)
         else:
@@ -142,7 +139,7 @@ def template_apply(request: HttpRequest, code: str) -> HttpResponse:
     if form.is_valid():
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
         try:
-            changed = capacity_template_apply(port=port, start=start, end=end, actor=_actor(request))
+            changed = capacity_template_apply(port=port, start=start, end=end, actor=actor_of(request))
         except CitaError as exc:
             form.add_error(None, exc.message)
         else:
@@ -166,7 +163,7 @@ def day(request: HttpRequest, code: str, day: str) -> HttpResponse:
     form = DayForm(request.POST or None, slots=slots)
     if request.method == "POST" and form.is_valid():
         try:
-            capacity_day_set(port=port, day=date, slots=form.slots_to_set(), actor=_actor(request))
+            capacity_day_set(port=port, day=date, slots=form.slots_to_set(), actor=actor_of(request))
         except CapacityBelowBooked as exc:
             slot = exc.objects.get("slot")
             field = slot_key(slot.slot) if slot is not None else None

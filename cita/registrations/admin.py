@@ -2,8 +2,8 @@
 
 from django.contrib import admin
 
+from cita.core.admin import admin_site
 from cita.registrations.models import Applicant, Consent, Member, Shelter
-from cita.staff.admin_site import admin_site
 
 
 class MemberInline(admin.StackedInline):

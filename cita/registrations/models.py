@@ -6,14 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from cita.core.fields import EncryptedDateField, EncryptedTextField
-
-
-class Language(models.TextChoices):
-    EN = "en", "English"
-    ES = "es", "Español"
-    HT = "ht", "Kreyòl ayisyen"
-    FR = "fr", "Français"
-    PT = "pt", "Português"
+from cita.core.languages import Language
 
 
 class Shelter(models.Model):

@@ -14,6 +14,7 @@ from cita.core import clock
 from cita.core.actors import Actor, Role
 from cita.core.crypto import blind_index
 from cita.core.days import reference_today
+from cita.core.languages import Language
 from cita.registrations.countries import country_codes
 from cita.registrations.errors import (
     ConsentMissing,
@@ -22,7 +23,7 @@ from cita.registrations.errors import (
     InvalidContact,
     InvalidMember,
 )
-from cita.registrations.models import Applicant, Consent, DocumentType, Language, Member, Relationship
+from cita.registrations.models import Applicant, Consent, DocumentType, Member, Relationship
 from cita.registrations.normalise import document_number_normalise, email_normalise, phone_normalise
 from cita.registrations.selectors import group_size_limit
 

@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -24,6 +24,8 @@ from cita.audit.services import audit_record
 from cita.core import clock
 from cita.core.actors import Actor, Role
 from cita.core.crypto import blind_index
+from cita.core.languages import Language
+from cita.core.locks import advisory_lock
 from cita.notifications.models import NoticeKind
 from cita.notifications.services import notice_enqueue
 from cita.registrations.errors import CodeExpired, CodeWrong, InvalidContact, TooManyCodes
@@ -32,7 +34,6 @@ from cita.registrations.models import (
     Applicant,
     CodeChannel,
     CodePurpose,
-    Language,
     OneTimeCode,
 )
 from cita.registrations.normalise import email_normalise, phone_normalise
@@ -135,8 +136,7 @@ def _code_send(
     client_index = blind_index(client, purpose="signin_client")
     ip_index = blind_index(ip or "-", purpose="signin_ip")
     # One sender at a time per contact, so two quick requests cannot both slip under the limit.
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"one_time_code:{contact_index}"])
+    advisory_lock("one_time_code", contact_index)
     _check_limits(contact_index=contact_index, client_index=client_index, ip_index=ip_index)
     if language not in Language.values:
         language = settings.LANGUAGE_CODE

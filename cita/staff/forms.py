@@ -6,18 +6,12 @@ from typing import Any
 
 from django import forms
 
-from cita.core.errors import CitaError
+from cita.core.languages import Language
 from cita.ports.models import Port
 from cita.registrations.countries import country_choices
-from cita.registrations.models import DocumentType, Language, Relationship, Shelter
+from cita.registrations.models import DocumentType, Relationship, Shelter
 from cita.registrations.services import MemberInput
 from cita.staff.models import StaffRole
-
-
-def add_cita_error(form: forms.Form, exc: CitaError) -> None:
-    """Show a domain error on the field it concerns, or above the form."""
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, exc.message)
 
 
 class PasswordForm(forms.Form):

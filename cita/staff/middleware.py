@@ -25,7 +25,7 @@ def is_staff_path(path: str) -> bool:
 
 class StaffSessionMiddleware:
     """Signs out a staff member idle for too long (their next request goes to sign-in), and switches the
-    consoles to English. Sits after the OTP middleware and before `cita.core.middleware.ActorMiddleware`."""
+    consoles to English. Sits after the OTP middleware and before `cita.web.middleware.ActorMiddleware`."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

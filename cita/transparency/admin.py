@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from cita.draws.admin import ReadOnly
-from cita.staff.admin_site import admin_site
+from cita.core.admin import ReadOnlyAdmin, admin_site
 from cita.transparency.models import BacklogFigures, PortDayFigures
 
 
 @admin.register(PortDayFigures, site=admin_site)
-class PortDayFiguresAdmin(ReadOnly):
+class PortDayFiguresAdmin(ReadOnlyAdmin):
     list_display = (
         "day",
         "port",
@@ -26,5 +25,5 @@ class PortDayFiguresAdmin(ReadOnly):
 
 
 @admin.register(BacklogFigures, site=admin_site)
-class BacklogFiguresAdmin(ReadOnly):
+class BacklogFiguresAdmin(ReadOnlyAdmin):
     list_display = ("day", "waiting", "people", "median_days", "computed_at")

@@ -13,7 +13,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 from cita.appointments.models import Appointment, AppointmentState, MemberOutcome, Outcome
 from cita.core import clock
 from cita.core.days import reference_today
-from cita.draws.locks import advisory_lock
+from cita.core.locks import advisory_lock
 from cita.draws.models import Draw, DrawApplicant, DrawStatus, Offer, OfferState, Request
 from cita.draws.selectors import policy_current
 from cita.ports.models import Port, SlotCapacity

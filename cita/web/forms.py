@@ -13,8 +13,10 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cita.core.errors import CitaError
+from cita.core.forms import form_error_add
+from cita.core.languages import Language
 from cita.registrations.countries import country_choices
-from cita.registrations.models import DocumentType, Language, Member, Relationship
+from cita.registrations.models import DocumentType, Member, Relationship
 from cita.registrations.services import MemberInput
 
 
@@ -29,8 +31,7 @@ class ApplicantForm(forms.Form):
 
     def add_service_error(self, error: CitaError) -> None:
         """Show a domain error beside the field it concerns, or at the top when it concerns none here."""
-        name = self.service_fields.get(error.field or "", error.field or "")
-        self.add_error(name if name in self.fields else None, error.message)
+        form_error_add(self, error, fields=self.service_fields)
 
     def error_links(self) -> list[tuple[str, str]]:
         """(anchor id, message) for the error summary: each message links to its field."""

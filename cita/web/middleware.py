@@ -1,10 +1,56 @@
-"""Headers for applicant pages."""
+"""Who is asking (the actor of every request, staff or applicant), and the headers of applicant pages."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from django.http import HttpRequest, HttpResponse
+
+from cita.core.actors import PUBLIC, Actor, Role
+from cita.core.http import CitaRequest
+from cita.core.middleware import SESSION_ACTING_FOR, SESSION_APPLICANT, SESSION_EPOCH
+from cita.registrations.selectors import applicant_session_language
+
+
+class ActorMiddleware:
+    """Sets `request.actor`: a staff member (MFA verified or pending), an applicant, or the public."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        cast(CitaRequest, request).actor = actor_for_request(request)
+        return self.get_response(request)
+
+
+def actor_for_request(request: HttpRequest) -> Actor:
+    """Work out who is asking, from the staff login or the applicant session."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        role = Role(user.role)
+        verified = bool(getattr(user, "is_verified", lambda: False)())
+        acting_for = request.session.get(SESSION_ACTING_FOR) if role is Role.NGO and verified else None
+        return Actor(
+            role=role,
+            user_id=user.pk,
+            port_id=user.port_id,
+            shelter_id=user.shelter_id,
+            applicant_id=acting_for,
+            mfa_pending=not verified,
+            name=user.get_username(),
+        )
+    applicant_id = request.session.get(SESSION_APPLICANT)
+    if applicant_id is not None:
+        language = applicant_session_language(
+            applicant_id=applicant_id, epoch=request.session.get(SESSION_EPOCH)
+        )
+        if language is not None:
+            return Actor(role=Role.APPLICANT, applicant_id=applicant_id, language=language)
+        # Signed out everywhere (or the account is gone): this session is over.
+        request.session.flush()
+    return PUBLIC
+
 
 # Applicant pages load only cita's own files: no third-party request can happen even by mistake, and an
 # injected script or form target would be refused by the browser.

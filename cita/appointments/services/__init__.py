@@ -32,7 +32,7 @@ from cita.core.actors import Actor, Role
 from cita.core.crypto import CryptoKeyError, KeyRing
 from cita.core.days import today_in
 from cita.core.errors import PermissionDenied
-from cita.draws.locks import advisory_lock
+from cita.core.locks import advisory_lock
 from cita.notifications.models import NoticeKind
 from cita.notifications.services import notice_enqueue
 from cita.ports.models import Port

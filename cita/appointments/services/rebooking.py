@@ -41,7 +41,7 @@ from cita.audit.services import Event, audit_record_many
 from cita.core import clock
 from cita.core.actors import Actor, Role
 from cita.core.errors import PermissionDenied
-from cita.draws.locks import advisory_lock
+from cita.core.locks import advisory_lock
 from cita.draws.models import Draw, DrawStatus, Offer, OfferState
 from cita.draws.services import priority_grant_displaced
 from cita.notifications.models import NoticeKind

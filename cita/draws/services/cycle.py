@@ -26,10 +26,11 @@ from cita.core import clock
 from cita.core.actors import Actor
 from cita.core.crypto import seal, unseal
 from cita.core.days import day_start, reference_time_zone, reference_today
+from cita.core.jobs import defer_on_commit
+from cita.core.locks import advisory_lock, crash_point
 from cita.draws.beacon import Beacon, ChainInfo, beacon_from_settings
 from cita.draws.bulk import OfferRow, bytes_query, entries_export, offers_insert
 from cita.draws.errors import BeaconUnavailable, DrawNotDue, DrawStateError
-from cita.draws.locks import advisory_lock, crash_point
 from cita.draws.models import (
     Draw,
     DrawApplicant,
@@ -325,7 +326,7 @@ def _draw_compute(
     crash_point("draws.close.before_commit")
     # The result notices are owed from this commit on (`notices_done` is false): `draws.notify` writes
     # them in bulk right after, `draws.notify_due` is the net.
-    transaction.on_commit(lambda: _notify_soon(draw.draw_id))
+    defer_on_commit("draws.notify", net="draws.notify_due", draw_id=draw.draw_id)
     return draw
 
 
@@ -737,18 +738,3 @@ def draws_close_due(*, actor: Actor, now: dt.datetime | None = None) -> list[Dra
             log.exception("draw step failed", extra={"draw": draw.draw_id})
             raise
     return done
-
-
-def _notify_soon(draw_id: str) -> None:
-    """Ask the worker to write the result notices of a draw just published (the periodic job is the net).
-    A `draws.notify` job still waiting to start serves this draw too: it writes every draw's notices owed."""
-    from procrastinate.exceptions import AlreadyEnqueued
-
-    from cita.draws.tasks import notify
-
-    try:
-        notify.defer(draw_id=draw_id)
-    except AlreadyEnqueued:
-        pass
-    except Exception:  # the worker's queue is down: the periodic `draws.notify_due` will do it
-        log.warning("could not queue draws.notify", extra={"draw": draw_id}, exc_info=True)

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from cita.core.actors import Actor
-from cita.draws.locks import advisory_lock, crash_point
+from cita.core.locks import advisory_lock, crash_point
 from cita.draws.models import Draw, DrawStatus, Offer, OfferState
 from cita.notifications.models import NoticeKind
 from cita.notifications.services import notice_enqueue, notice_enqueue_many

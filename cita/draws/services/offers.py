@@ -13,8 +13,8 @@ from cita.audit.services import Event, audit_record, audit_record_many
 from cita.core import clock
 from cita.core.actors import Actor, Role
 from cita.core.errors import PermissionDenied
+from cita.core.locks import advisory_lock
 from cita.draws.errors import OfferNotOpen
-from cita.draws.locks import advisory_lock
 from cita.draws.models import Offer, OfferState
 from cita.notifications.models import NoticeKind
 from cita.notifications.services import notice_enqueue

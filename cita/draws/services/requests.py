@@ -16,6 +16,7 @@ from cita.core import clock
 from cita.core.actors import Actor, Role
 from cita.core.days import reference_today
 from cita.core.errors import PermissionDenied
+from cita.core.locks import advisory_lock
 from cita.draws.errors import (
     AlreadyRequested,
     GroupNotRegistered,
@@ -26,7 +27,6 @@ from cita.draws.errors import (
     RequestNotWithdrawable,
     WindowClosed,
 )
-from cita.draws.locks import advisory_lock
 from cita.draws.models import (
     Draw,
     DrawApplicant,

@@ -15,7 +15,8 @@ from cita.audit.services import audit_record
 from cita.core import clock
 from cita.core.actors import Actor, Role
 from cita.core.errors import PermissionDenied
-from cita.registrations.models import Applicant, Language, Shelter
+from cita.core.languages import Language
+from cita.registrations.models import Applicant, Shelter
 from cita.registrations.services import MemberInput, applicant_get_or_create, contact_indexes, group_register
 from cita.staff.errors import ContactInUse, InvalidOccupancy, ResidentExists
 

@@ -14,7 +14,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cita.core.access import allow
 from cita.core.actors import Role
 from cita.core.errors import CitaError
-from cita.staff.forms import AccountCreateForm, AccountRoleForm, add_cita_error
+from cita.core.forms import form_error_add
+from cita.core.http import actor_of
+from cita.staff.forms import AccountCreateForm, AccountRoleForm
 from cita.staff.models import StaffRole, User
 from cita.staff.selectors import staff_get_for_actor, staff_is_locked, staff_list_for_actor
 from cita.staff.services import (
@@ -25,7 +27,7 @@ from cita.staff.services import (
     staff_password_reset,
     staff_role_set,
 )
-from cita.staff.views.common import actor_of, or_404
+from cita.staff.views.common import or_404
 
 
 def _account(request: HttpRequest, user_id: int) -> User:
@@ -68,7 +70,7 @@ def account_new(request: HttpRequest) -> HttpResponse:
                 shelter=data["shelter"],
             )
         except CitaError as exc:
-            add_cita_error(form, exc)
+            form_error_add(form, exc)
         else:
             return _password_page(request, user, password, created=True)
     return render(request, "staff/accounts/new.html", {"form": form})
@@ -116,7 +118,7 @@ def account_role(request: HttpRequest, user_id: int) -> HttpResponse:
                 shelter=form.cleaned_data["shelter"],
             )
         except CitaError as exc:
-            add_cita_error(form, exc)
+            form_error_add(form, exc)
         else:
             messages.success(
                 request, f"{user.username} is now {user.get_role_display()}; their sessions ended."

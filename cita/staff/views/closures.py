@@ -19,12 +19,14 @@ from cita.appointments.services.rebooking import rebooking_audit_hashes, rebooki
 from cita.core.access import allow
 from cita.core.actors import Role
 from cita.core.errors import CitaError, NotFound
+from cita.core.forms import form_error_add
+from cita.core.http import actor_of
 from cita.ports.models import PortClosure
 from cita.ports.selectors import closure_get, closure_list
 from cita.ports.services import closure_check, port_close, port_reopen
-from cita.staff.forms import ClosureForm, add_cita_error
+from cita.staff.forms import ClosureForm
 from cita.staff.selectors import staff_names
-from cita.staff.views.common import actor_of, or_404
+from cita.staff.views.common import or_404
 
 PLANNERS = (Role.PLANNER, Role.ADMIN)
 READERS = (Role.PLANNER, Role.ADMIN, Role.AUDITOR)
@@ -72,7 +74,7 @@ def closure_new(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"{closure.port.code} is closed. Its groups are being rebooked.")
                 return HttpResponseRedirect(reverse("staff:closure", args=[closure.pk]))
         except CitaError as exc:
-            add_cita_error(form, exc)
+            form_error_add(form, exc)
         else:
             spec = ClosureSpec(
                 port=data["port"],

@@ -8,16 +8,10 @@ from typing import TypeVar
 from django.http import Http404, HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from cita.core.actors import Actor
 from cita.core.errors import NotFound
 
 T = TypeVar("T")
 HOME = "/staff/"
-
-
-def actor_of(request: HttpRequest) -> Actor:
-    """The caller (set by cita.core.middleware.ActorMiddleware)."""
-    return request.actor  # type: ignore[attr-defined]
 
 
 def or_404(fetch: Callable[[], T]) -> T:

@@ -22,12 +22,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cita.core.access import allow
 from cita.core.actors import Role
 from cita.core.errors import CitaError
+from cita.core.forms import form_error_add
+from cita.core.http import actor_of
 from cita.core.middleware import SESSION_ACTING_FOR
 from cita.draws.services import priority_flag
 from cita.registrations.models import Applicant
 from cita.registrations.services import member_add
 from cita.staff.errors import ResidentExists
-from cita.staff.forms import FlagForm, MemberForm, OccupancyForm, ResidentRegisterForm, add_cita_error
+from cita.staff.forms import FlagForm, MemberForm, OccupancyForm, ResidentRegisterForm
 from cita.staff.selectors import (
     resident_appointment_for_actor,
     resident_consents_for_actor,
@@ -44,7 +46,7 @@ from cita.staff.services import (
     resident_register,
     shelter_occupancy_set,
 )
-from cita.staff.views.common import actor_of, or_404, safe_next
+from cita.staff.views.common import or_404, safe_next
 
 PAGE_SIZE = 50
 
@@ -91,7 +93,7 @@ def register(request: HttpRequest) -> HttpResponse:
             messages.info(request, exc.message)
             return HttpResponseRedirect(reverse("staff:ngo_resident", args=[exc.objects["applicant"].pk]))
         except CitaError as exc:
-            add_cita_error(form, exc)
+            form_error_add(form, exc)
         else:
             messages.success(request, "The resident is registered. Add their family members below.")
             return HttpResponseRedirect(reverse("staff:ngo_resident", args=[applicant.pk]))
@@ -143,7 +145,7 @@ def resident_flag(request: HttpRequest, applicant_id: int) -> HttpResponse:
         try:
             priority_flag(applicant=applicant, reason=form.cleaned_data["reason"], actor=actor_of(request))
         except CitaError as exc:
-            add_cita_error(form, exc)
+            form_error_add(form, exc)
         else:
             messages.success(request, "The group is flagged as urgent: it comes first in its next draws.")
             return HttpResponseRedirect(reverse("staff:ngo_resident", args=[applicant.pk]))
@@ -191,7 +193,7 @@ def member_new(request: HttpRequest, applicant_id: int) -> HttpResponse:
                 member=form.member_input(),
             )
         except CitaError as exc:
-            add_cita_error(form, exc)
+            form_error_add(form, exc)
         else:
             messages.success(request, "The family member is added.")
             return HttpResponseRedirect(reverse("staff:ngo_resident", args=[applicant.pk]))
@@ -235,7 +237,7 @@ def occupancy(request: HttpRequest) -> HttpResponse:
         try:
             shelter_occupancy_set(actor=actor, shelter=shelter, occupancy=form.cleaned_data["occupancy"])
         except CitaError as exc:
-            add_cita_error(form, exc)
+            form_error_add(form, exc)
         else:
             messages.success(request, "Occupancy saved.")
             return HttpResponseRedirect(reverse("staff:ngo_occupancy"))

@@ -23,10 +23,12 @@ from cita.appointments.services.officer import ScanResult, appointment_scan, out
 from cita.core.access import allow
 from cita.core.actors import Role
 from cita.core.errors import CitaError
+from cita.core.forms import form_error_add
+from cita.core.http import actor_of
 from cita.draws.services import priority_flag
-from cita.staff.forms import FlagForm, OutcomesForm, ScanForm, add_cita_error
+from cita.staff.forms import FlagForm, OutcomesForm, ScanForm
 from cita.staff.selectors import staff_names
-from cita.staff.views.common import actor_of, or_404
+from cita.staff.views.common import or_404
 
 
 def _appointment(request: HttpRequest, appointment_id: int) -> Appointment:
@@ -143,7 +145,7 @@ def outcomes(request: HttpRequest, appointment_id: int) -> HttpResponse:
         try:
             appointment = outcomes_record(appointment=appointment, outcomes=form.outcomes(), actor=actor)
         except OutcomeRefused as exc:
-            add_cita_error(form, exc)
+            form_error_add(form, exc)
         except CitaError as exc:  # not checked in yet, or no longer the group's day
             messages.error(request, exc.message)
             return HttpResponseRedirect(reverse("staff:officer_group", args=[appointment.pk]))
@@ -177,7 +179,7 @@ def flag(request: HttpRequest, appointment_id: int) -> HttpResponse:
         try:
             priority_flag(applicant=appointment.applicant, reason=form.cleaned_data["reason"], actor=actor)
         except CitaError as exc:
-            add_cita_error(form, exc)
+            form_error_add(form, exc)
         else:
             messages.success(request, "The group is flagged as urgent: it comes first in its next draws.")
             return HttpResponseRedirect(reverse("staff:officer_group", args=[appointment.pk]))

@@ -8,8 +8,8 @@ from django.views.decorators.http import require_GET
 
 from cita.core.access import allow
 from cita.core.actors import Role
+from cita.core.http import actor_of
 from cita.staff.selectors import shelter_occupancy_for_actor
-from cita.staff.views.common import actor_of
 
 
 @allow(Role.PLANNER, Role.ADMIN)

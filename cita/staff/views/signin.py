@@ -20,8 +20,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from cita.core.access import allow, mfa_step
 from cita.core.actors import STAFF_ROLES, Role
 from cita.core.errors import CitaError
+from cita.core.forms import form_error_add
+from cita.core.http import actor_of
 from cita.staff.errors import AlreadyEnrolled
-from cita.staff.forms import AppCodeForm, CodeForm, PasswordChangeForm, PasswordForm, add_cita_error
+from cita.staff.forms import AppCodeForm, CodeForm, PasswordChangeForm, PasswordForm
 from cita.staff.middleware import SESSION_IDLE_ENDED
 from cita.staff.models import User
 from cita.staff.selectors import recovery_codes_left, staff_has_mfa
@@ -35,7 +37,7 @@ from cita.staff.services import (
     totp_enrolment_confirm,
     totp_enrolment_start,
 )
-from cita.staff.views.common import actor_of, safe_next
+from cita.staff.views.common import safe_next
 
 LOW_RECOVERY_CODES = 3
 
@@ -205,7 +207,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
         try:
             codes = recovery_codes_regenerate(user=_user(request), token=form.cleaned_data["code"])
         except CitaError as exc:
-            add_cita_error(form, exc)
+            form_error_add(form, exc)
         else:
             return _recovery_codes_page(request, codes, reverse("staff:profile"), first_time=False)
     return _profile(request, codes_form=form)
@@ -225,7 +227,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
                 new_password=form.cleaned_data["new_password1"],
             )
         except CitaError as exc:
-            add_cita_error(form, exc)
+            form_error_add(form, exc)
         else:
             update_session_auth_hash(request, user)
             messages.success(request, "Your password is changed.")

@@ -12,17 +12,13 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from cita.core.actors import Actor, Role
+from cita.core.actors import Role
 from cita.core.errors import NotFound
+from cita.core.http import actor_of
 from cita.registrations.models import Applicant
 from cita.registrations.selectors import applicant_get_for_actor
 
 CLIENT = "cita.client"
-
-
-def actor_of(request: HttpRequest) -> Actor:
-    """The caller (set by cita.core.middleware.ActorMiddleware)."""
-    return request.actor  # type: ignore[attr-defined]
 
 
 def client_id(request: HttpRequest) -> str:

@@ -12,12 +12,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from cita.core.access import allow
 from cita.core.actors import Role
 from cita.core.errors import CitaError, NotFound
+from cita.core.http import actor_of
 from cita.registrations.models import Applicant, Member, Relationship
 from cita.registrations.selectors import group_size_limit, member_get_for_actor, member_list_for_actor
 from cita.registrations.services import group_register, member_add, member_remove, member_update
 from cita.web.components import NextStep, StepState, TimelineStep
 from cita.web.forms import MemberForm, RegisterForm
-from cita.web.views.common import actor_of, for_applicant
+from cita.web.views.common import for_applicant
 
 
 def _has_principal(applicant: Applicant) -> bool:

@@ -12,7 +12,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cita.core.access import allow
 from cita.core.actors import Role
-from cita.core.middleware import LANGUAGE_CODES
+from cita.core.http import actor_of
+from cita.core.languages import LANGUAGE_CODES
 from cita.registrations.selectors import shelter_list
 from cita.registrations.signin import CODE_MINUTES
 from cita.web.components import NextStep
@@ -22,7 +23,7 @@ from cita.web.components import NextStep
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """What cita is and is not, with the language choice first and the next step."""
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     if actor.role is Role.APPLICANT:
         step = NextStep(
             title=_("Your appointment"),
@@ -70,7 +71,7 @@ def language_set(request: HttpRequest) -> HttpResponse:
         target = "/"
     response = HttpResponseRedirect(target)
     if language in LANGUAGE_CODES:
-        actor = request.actor  # type: ignore[attr-defined]
+        actor = actor_of(request)
         if actor.role is Role.APPLICANT:
             from cita.registrations.selectors import applicant_get_for_actor
             from cita.registrations.services import applicant_language_set

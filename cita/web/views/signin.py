@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -10,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cita.core.access import allow
 from cita.core.actors import PUBLIC, Role
 from cita.core.errors import CitaError
+from cita.core.http import CitaRequest, actor_of
 from cita.core.middleware import SESSION_APPLICANT, SESSION_EPOCH
 from cita.registrations.selectors import applicant_get_for_actor
 from cita.registrations.services import applicant_sign_out_everywhere
@@ -21,7 +24,7 @@ from cita.registrations.signin import (
     signin_code_verify,
 )
 from cita.web.forms import CodeForm, ContactForm
-from cita.web.views.common import actor_of, caller_ip, client_id, safe_next
+from cita.web.views.common import caller_ip, client_id, safe_next
 
 PENDING = "cita.signin"
 
@@ -102,7 +105,7 @@ def signin_resend(request: HttpRequest) -> HttpResponse:
 def signout(request: HttpRequest) -> HttpResponse:
     """End this session (on a shared phone, the next person starts clean)."""
     request.session.flush()
-    request.actor = PUBLIC  # type: ignore[attr-defined]
+    cast(CitaRequest, request).actor = PUBLIC
     return render(request, "web/signed_out.html")
 
 
@@ -113,5 +116,5 @@ def signout_everywhere(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
     applicant_sign_out_everywhere(actor=actor, applicant=applicant_get_for_actor(actor=actor))
     request.session.flush()
-    request.actor = PUBLIC  # type: ignore[attr-defined]
+    cast(CitaRequest, request).actor = PUBLIC
     return render(request, "web/signed_out.html", {"everywhere": True})

@@ -1,4 +1,5 @@
-"""Advisory locks for the draw jobs, and the crash points the crash-safety tests use."""
+"""Transaction-level advisory locks (every domain takes its locks here), and the crash points the
+crash-safety tests use."""
 
 from __future__ import annotations
 

@@ -1,7 +1,11 @@
-"""The Django admin, for admins only, and only after MFA (django-otp's admin site checks the device)."""
+"""The Django admin, for admins only, and only after MFA (django-otp's admin site checks the device), and
+the read-only page every domain's admin.py uses for records that change only through its services."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django_otp.admin import OTPAdminSite
@@ -23,3 +27,16 @@ class CitaAdminSite(OTPAdminSite):
 
 
 admin_site = CitaAdminSite(name="admin")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Lists and details only: writes belong to the services (audited)."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

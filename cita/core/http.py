@@ -1,0 +1,38 @@
+"""The request as cita's middleware leaves it, and what every page does with a domain's "not found"."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import cast
+
+from django.http import Http404, HttpRequest, HttpResponse
+
+from cita.core.actors import Actor
+from cita.core.errors import NotFound
+
+
+class CitaRequest(HttpRequest):
+    """A request after `ActorMiddleware`: `actor` is who is asking (staff, applicant or the public)."""
+
+    actor: Actor
+
+
+def actor_of(request: HttpRequest) -> Actor:
+    """Who is asking (set on every request by the actor middleware)."""
+    return cast(CitaRequest, request).actor
+
+
+class NotFoundMiddleware:
+    """A selector's `NotFound` (the thing is not there, or the caller may not know it is) is the page's 404:
+    views call the scoped selectors and let it through."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, NotFound):
+            raise Http404(exception.message) from exception
+        return None

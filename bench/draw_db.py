@@ -425,8 +425,8 @@ def _day(clock_module: object) -> Any:
     from cita.core.crypto import seal
     from cita.demo.data import PORTS, SLOTS
     from cita.draws.models import Draw
-    from cita.draws.selectors import policy_current
     from cita.draws.services import draw_open
+    from cita.policy.selectors import policy_current
     from cita.ports.models import Port, SlotCapacity
 
     rng = random.Random(20261201)

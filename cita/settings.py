@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "cita.core",
     "cita.audit",
     "cita.ports",
+    "cita.policy",
     "cita.registrations",
     "cita.staff",
     "cita.notifications",

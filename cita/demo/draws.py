@@ -39,7 +39,6 @@ from cita.draws.models import (
     Request,
     RequestPeople,
 )
-from cita.draws.selectors import PolicyValues, policy_current
 from cita.draws.services import (
     draw_close,
     draw_open,
@@ -48,10 +47,11 @@ from cita.draws.services import (
     offer_confirm,
     offer_decline,
     offers_expire_due,
-    policy_set,
     priority_flag,
 )
 from cita.draws.services.requests import ticket_new
+from cita.policy.selectors import PolicyValues, policy_current
+from cita.policy.services import policy_set
 from cita.ports.models import Port
 from cita.registrations.models import Applicant, Consent, Member, Relationship, Shelter
 

@@ -6,21 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from cita.core.admin import ReadOnlyAdmin, admin_site
-from cita.draws.models import Draw, DrawPolicy, Offer, PriorityFlag, Request
-
-
-@admin.register(DrawPolicy, site=admin_site)
-class DrawPolicyAdmin(ReadOnlyAdmin):
-    list_display = (
-        "effective_from",
-        "window_opens",
-        "window_closes",
-        "horizon_days",
-        "reserve_percent",
-        "confirm_hours",
-        "group_size_limit",
-        "created_by",
-    )
+from cita.draws.models import Draw, Offer, PriorityFlag, Request
 
 
 @admin.register(Draw, site=admin_site)

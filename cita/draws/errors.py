@@ -53,12 +53,6 @@ class OfferNotOpen(Conflict):
     code = "offer_not_open"
 
 
-class InvalidPolicy(CitaError):
-    """A draw policy value is out of range or takes effect in the past."""
-
-    code = "invalid_policy"
-
-
 class InvalidPriority(CitaError):
     """A priority flag without a reason, or for a group the actor may not flag."""
 

@@ -6,13 +6,12 @@ from django.db.models import Case, QuerySet, When
 
 from cita.core.actors import Actor, Role
 from cita.core.errors import NotFound
+from cita.policy.selectors import policy_current
 from cita.registrations.models import Applicant, Member, Relationship, Shelter
 
 
 def group_size_limit() -> int:
     """The most people one travel group may have: the draw policy in force (planners change it)."""
-    from cita.draws.selectors import policy_current  # the draws app builds on registrations, not back
-
     return policy_current().group_size_limit
 
 

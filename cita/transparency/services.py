@@ -15,7 +15,7 @@ from cita.core import clock
 from cita.core.days import reference_today
 from cita.core.locks import advisory_lock
 from cita.draws.models import Draw, DrawApplicant, DrawStatus, Offer, OfferState, Request
-from cita.draws.selectors import policy_current
+from cita.policy.selectors import policy_current
 from cita.ports.models import Port, SlotCapacity
 from cita.registrations.models import Member
 from cita.transparency.models import BacklogFigures, PortDayFigures

@@ -28,9 +28,10 @@ from cita.appointments.services import (
 from cita.core.days import day_start, reference_time_zone, reference_today, today_in
 from cita.draws.errors import WindowClosed
 from cita.draws.models import Draw, Offer, OfferState, RequestState
-from cita.draws.selectors import PolicyValues, draw_open_now, policy_defaults, window_next
+from cita.draws.selectors import draw_open_now, window_next
 from cita.draws.services import cycle_run_due, offer_confirm, offer_decline, request_submit
 from cita.notifications.models import Notice, NoticeKind
+from cita.policy.selectors import PolicyValues, policy_defaults
 from cita.registrations.retention import cases_closed
 from tests.conftest import sign_in_applicant
 from tests.factories.clock import INSTANTS, tijuana

@@ -14,8 +14,9 @@ import pytest
 from cita.appointments.models import Appointment, AppointmentState
 from cita.appointments.services import pass_verify
 from cita.draws.models import Draw, DrawStatus, Offer, OfferState, Request, RequestState
-from cita.draws.services import cycle_run_due, offer_confirm, offer_decline, policy_set
+from cita.draws.services import cycle_run_due, offer_confirm, offer_decline
 from cita.notifications.models import Notice
+from cita.policy.services import policy_set
 from cita.ports.models import SlotCapacity
 from tests.factories.draws import JOB, WINDOW_CLOSES, WINDOW_OPENS, port_with_slots, submitted
 from tests.factories.registrations import actor_for

@@ -1,9 +1,8 @@
-"""Every write of the draws domain (a package: requests, the draw itself, offers, notices, policy)."""
+"""Every write of the draws domain (a package: requests, the draw itself, offers, notices)."""
 
 from cita.draws.services.cycle import draw_close, draw_open, draw_open_due, draws_close_due
 from cita.draws.services.notices import draw_notify, draws_notify_due
 from cita.draws.services.offers import offer_confirm, offer_decline, offers_expire_due, offers_remind_due
-from cita.draws.services.policy import policy_set
 from cita.draws.services.requests import (
     priority_flag,
     priority_grant_displaced,
@@ -26,7 +25,6 @@ __all__ = [
     "offer_decline",
     "offers_expire_due",
     "offers_remind_due",
-    "policy_set",
     "priority_flag",
     "priority_grant_displaced",
     "priority_revoke",

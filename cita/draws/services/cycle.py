@@ -42,7 +42,6 @@ from cita.draws.models import (
     Request,
     RequestState,
 )
-from cita.draws.selectors import PolicyValues, policy_current
 from cita.draws.services.offers import offers_expire_due
 from cita.lottery import (
     Beacon as LotteryBeacon,
@@ -59,6 +58,7 @@ from cita.lottery import (
     seed_new,
 )
 from cita.lottery.pause import collector_paused
+from cita.policy.selectors import PolicyValues, policy_current
 from cita.ports.models import Port, SlotCapacity
 from cita.ports.services import capacity_release, capacity_take
 

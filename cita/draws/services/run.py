@@ -9,10 +9,10 @@ from cita.core import clock
 from cita.core.actors import Actor
 from cita.core.errors import NotFound
 from cita.draws.models import Draw, DrawStatus
-from cita.draws.selectors import policy_current
 from cita.draws.services.cycle import draw_close, draw_open, draw_open_due, draws_close_due
 from cita.draws.services.notices import draw_notify, draws_notify_due
 from cita.draws.services.offers import offers_expire_due, offers_remind_due
+from cita.policy.selectors import policy_current
 
 
 def cycle_run_due(*, actor: Actor, now: dt.datetime | None = None) -> list[str]:

@@ -11,9 +11,9 @@ from cita.core import clock
 from cita.core.actors import Actor, Role
 from cita.core.days import day_start, reference_time_zone, reference_today
 from cita.core.errors import PermissionDenied
-from cita.draws.errors import InvalidPolicy
-from cita.draws.models import DrawPolicy
-from cita.draws.selectors import PolicyValues
+from cita.policy.errors import InvalidPolicy
+from cita.policy.models import DrawPolicy
+from cita.policy.selectors import PolicyValues
 from cita.ports.models import Port
 
 PLANNERS = (Role.PLANNER, Role.ADMIN, Role.SYSTEM)

@@ -9,10 +9,11 @@ import pytest
 from cita.audit.models import AuditEvent
 from cita.core.actors import Actor, Role
 from cita.core.errors import PermissionDenied
-from cita.draws.errors import InvalidPolicy
 from cita.draws.models import Draw
-from cita.draws.selectors import policy_current
-from cita.draws.services import draw_open, policy_set
+from cita.draws.services import draw_open
+from cita.policy.errors import InvalidPolicy
+from cita.policy.selectors import policy_current
+from cita.policy.services import policy_set
 from cita.registrations.selectors import group_size_limit
 from tests.factories.draws import JOB, WINDOW_OPENS
 from tests.factories.ports import PortFactory

@@ -28,6 +28,7 @@ from cita.api.schemas import (
 )
 from cita.appointments.selectors import appointment_get_for_actor, appointment_list_for_actor
 from cita.appointments.services import appointment_cancel
+from cita.appointments.services.offers import offer_confirm, offer_decline
 from cita.core.http import actor_of
 from cita.draws.selectors import (
     offer_get_for_actor,
@@ -35,7 +36,7 @@ from cita.draws.selectors import (
     request_get_for_actor,
     request_list_for_actor,
 )
-from cita.draws.services import offer_confirm, offer_decline, request_submit, request_withdraw
+from cita.draws.services import request_submit, request_withdraw
 from cita.registrations.selectors import applicant_get_for_actor, member_list_for_actor
 
 router = Router(tags=["applicant"], auth=APPLICANT)

@@ -24,6 +24,7 @@ from dataclasses import replace
 
 from django.db import connection, transaction
 
+from cita.appointments.services.offers import offer_confirm, offer_decline
 from cita.audit.services import audit_record
 from cita.core import clock
 from cita.core.actors import system
@@ -44,8 +45,6 @@ from cita.draws.services import (
     draw_open,
     draw_open_due,
     draws_close_due,
-    offer_confirm,
-    offer_decline,
     offers_expire_due,
     priority_flag,
 )

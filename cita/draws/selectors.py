@@ -6,6 +6,8 @@ import datetime as dt
 
 from django.db.models import Q, QuerySet
 
+from cita.appointments.models import ACTIVE as ACTIVE_APPOINTMENT
+from cita.appointments.models import Appointment
 from cita.core import clock
 from cita.core.actors import Actor
 from cita.core.days import reference_today
@@ -184,3 +186,24 @@ def priority_tier(*, applicant: Applicant) -> int:
     """The tier the group would have if a draw froze now: 0 with an active priority flag, else 1."""
     active = PriorityFlag.objects.filter(ACTIVE_PRIORITY, applicant=applicant)
     return 0 if active.exists() else 1
+
+
+def people_busy(*, applicant: Applicant, documents: list[str], draw: Draw) -> bool:
+    """True when the group, or any of its people (by document), holds another active request or
+    appointment. People without documents are matched within their group only (the group check).
+
+    One person, one booking: the rule spans requests and appointments, so this selector reads the
+    appointments table (a listed exception to the layer order, tests/core/test_layers.py)."""
+    own_requests = Request.objects.filter(ACTIVE_REQUEST, applicant=applicant).exclude(draw=draw)
+    own_appointments = Appointment.objects.filter(applicant=applicant, state__in=ACTIVE_APPOINTMENT)
+    if own_requests.exists() or own_appointments.exists():
+        return True
+    if not documents:
+        return False
+    others = Request.objects.filter(ACTIVE_REQUEST, people__document_indexes__overlap=documents).exclude(
+        applicant=applicant
+    )
+    other_appointments = Appointment.objects.filter(
+        state__in=ACTIVE_APPOINTMENT, document_indexes__overlap=documents
+    ).exclude(applicant=applicant)
+    return others.exists() or other_appointments.exists()

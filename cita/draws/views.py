@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from cita.appointments.services.offers import offer_confirm, offer_decline
 from cita.core.access import allow
 from cita.core.actors import Role
 from cita.core.errors import CitaError, NotFound
@@ -32,7 +33,7 @@ from cita.draws.selectors import (
     second_chance_pending,
     window_next,
 )
-from cita.draws.services import offer_confirm, offer_decline, request_submit, request_withdraw
+from cita.draws.services import request_submit, request_withdraw
 from cita.ports.selectors import port_list
 from cita.registrations.models import Applicant
 from cita.web.cycle import appointment_of, cycle_read, next_step, offer_of, timeline

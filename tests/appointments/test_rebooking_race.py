@@ -13,9 +13,9 @@ import pytest
 from django.db.models import Sum
 
 from cita.appointments.models import Appointment, Rebooking
+from cita.appointments.services.offers import offer_confirm
 from cita.appointments.services.rebooking import closure_rebook
 from cita.draws.models import Offer
-from cita.draws.services import offer_confirm
 from cita.ports.models import SlotCapacity
 from tests.draws.test_concurrency import race
 from tests.factories.closures import Ask, booked, closed, slots

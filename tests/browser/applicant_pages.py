@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from cita.appointments.models import Appointment
+from cita.appointments.services.offers import offer_confirm
 from cita.core.clock import FrozenClock
 from cita.draws.models import Draw, Offer, Request
-from cita.draws.services import draw_close, offer_confirm, priority_flag, request_submit
+from cita.draws.services import draw_close, priority_flag, request_submit
 from cita.registrations.models import Applicant, Member, Relationship
 from tests.factories.draws import JOB, WINDOW_CLOSES, open_draw, san_ysidro_and_el_paso
 from tests.factories.registrations import ShelterFactory, actor_for, applicant, registered_group

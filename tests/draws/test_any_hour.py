@@ -25,11 +25,13 @@ from cita.appointments.services import (
     appointments_mark_no_shows,
     appointments_remind_day_before,
 )
+from cita.appointments.services.offers import offer_confirm, offer_decline
+from cita.appointments.services.run import cycle_run_due
 from cita.core.days import day_start, reference_time_zone, reference_today, today_in
 from cita.draws.errors import WindowClosed
 from cita.draws.models import Draw, Offer, OfferState, RequestState
 from cita.draws.selectors import draw_open_now, window_next
-from cita.draws.services import cycle_run_due, offer_confirm, offer_decline, request_submit
+from cita.draws.services import request_submit
 from cita.notifications.models import Notice, NoticeKind
 from cita.policy.selectors import PolicyValues, policy_defaults
 from cita.registrations.retention import cases_closed

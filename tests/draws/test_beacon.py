@@ -8,11 +8,11 @@ import logging
 
 import pytest
 
+from cita.appointments.services.run import cycle_run_due
 from cita.audit.models import AuditEvent
 from cita.draws.beacon import ChainInfo, DrandBeacon
 from cita.draws.errors import BeaconUnavailable
 from cita.draws.models import Draw, DrawStatus, Offer
-from cita.draws.services import cycle_run_due
 from cita.lottery import bundle_verify
 from tests.draws.conftest import GENESIS, PERIOD, chain_url
 from tests.factories.draws import JOB, WINDOW_CLOSES, WINDOW_OPENS, port_with_slots, submitted

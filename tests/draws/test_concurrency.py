@@ -12,9 +12,10 @@ import pytest
 from django.db import connection
 
 from cita.appointments.models import Appointment
+from cita.appointments.services.offers import offer_confirm
 from cita.draws.errors import AlreadyRequested
 from cita.draws.models import Draw, Offer, OfferState, Request
-from cita.draws.services import draw_close, offer_confirm, offers_expire_due, request_submit
+from cita.draws.services import draw_close, offers_expire_due, request_submit
 from cita.ports.models import SlotCapacity
 from cita.ports.services import capacity_take
 from tests.factories.draws import (

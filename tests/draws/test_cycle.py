@@ -13,8 +13,9 @@ import pytest
 
 from cita.appointments.models import Appointment, AppointmentState
 from cita.appointments.services import pass_verify
+from cita.appointments.services.offers import offer_confirm, offer_decline
+from cita.appointments.services.run import cycle_run_due
 from cita.draws.models import Draw, DrawStatus, Offer, OfferState, Request, RequestState
-from cita.draws.services import cycle_run_due, offer_confirm, offer_decline
 from cita.notifications.models import Notice
 from cita.policy.services import policy_set
 from cita.ports.models import SlotCapacity

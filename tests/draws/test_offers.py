@@ -8,6 +8,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from cita.appointments.models import Appointment, AppointmentState
+from cita.appointments.services.offers import offer_confirm, offer_decline
 from cita.audit.models import AuditEvent
 from cita.core.errors import PermissionDenied
 from cita.draws.errors import OfferNotOpen
@@ -16,8 +17,6 @@ from cita.draws.services import (
     draw_close,
     draw_open,
     draws_close_due,
-    offer_confirm,
-    offer_decline,
     offers_expire_due,
     offers_remind_due,
     priority_flag,

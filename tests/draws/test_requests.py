@@ -12,6 +12,8 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import translation
 
 from cita.appointments.models import Appointment
+from cita.appointments.services.offers import offer_decline
+from cita.appointments.services.run import cycle_run_due
 from cita.audit.models import AuditEvent
 from cita.core.actors import Actor, Role
 from cita.core.errors import PermissionDenied
@@ -25,7 +27,7 @@ from cita.draws.errors import (
     WindowClosed,
 )
 from cita.draws.models import Draw, DrawApplicant, Offer, Request, RequestState, RequestStatus
-from cita.draws.services import cycle_run_due, draw_close, offer_decline, request_submit, request_withdraw
+from cita.draws.services import draw_close, request_submit, request_withdraw
 from cita.draws.services.requests import ticket_new
 from cita.notifications.models import Notice
 from cita.ports.models import Port

@@ -7,10 +7,10 @@ import logging
 
 import pytest
 
+from cita.appointments.services.run import cycle_run_due
 from cita.audit.models import AuditEvent
 from cita.core.crypto import unseal
 from cita.draws.models import Draw, DrawStatus
-from cita.draws.services import cycle_run_due
 from cita.draws.services.cycle import SEED_CONTEXT
 from cita.lottery import commitment_compute
 from tests.conftest import sign_in_staff

@@ -10,8 +10,9 @@ from html import unescape
 import pytest
 
 from cita.appointments.models import Appointment
+from cita.appointments.services.offers import offer_confirm, offer_decline
 from cita.draws.models import Draw, Offer, OfferState, Request, RequestState
-from cita.draws.services import draw_close, offer_confirm, offer_decline, offers_expire_due, priority_flag
+from cita.draws.services import draw_close, offers_expire_due, priority_flag
 from cita.registrations.services import member_add
 from tests.conftest import sign_in_applicant
 from tests.factories.draws import (

@@ -10,12 +10,13 @@ from dataclasses import dataclass
 
 from cita.appointments.models import Appointment
 from cita.appointments.services import _sign
+from cita.appointments.services.closures import port_close
+from cita.appointments.services.offers import offer_confirm
 from cita.core import clock
 from cita.core.actors import Actor
 from cita.draws.models import Draw, Offer
-from cita.draws.services import draw_close, offer_confirm, request_submit
+from cita.draws.services import draw_close, request_submit
 from cita.ports.models import Port, PortClosure, SlotCapacity
-from cita.ports.services import port_close
 from cita.registrations.models import Applicant
 from cita.registrations.services import applicant_get_or_create, group_register, member_add
 from tests.factories.draws import JOB, WINDOW_CLOSES, open_draw

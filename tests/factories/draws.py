@@ -95,8 +95,9 @@ def appointments_made(
     frozen_clock: clock.FrozenClock, *, count: int = 1, size: int = 2, code: str = "SYS"
 ) -> list[Appointment]:
     """Groups that asked, were drawn and confirmed: their appointments (port `code`, 2026-12-15 08:00)."""
+    from cita.appointments.services.offers import offer_confirm
     from cita.draws.models import Offer
-    from cita.draws.services import draw_close, offer_confirm
+    from cita.draws.services import draw_close
 
     if not Port.objects.filter(code=code).exists():
         port_with_slots(code, slots=[("08:00", 10 * count)])

@@ -8,12 +8,13 @@ import datetime as dt
 import pytest
 from django.db import transaction
 
+from cita.appointments.services.closures import port_reopen
 from cita.audit.models import AuditEvent
 from cita.core.errors import PermissionDenied
 from cita.draws.models import Draw
 from cita.ports.errors import ClosureOverlap, ClosureStateError, InvalidCapacity, InvalidClosure
 from cita.ports.models import PortClosure, SlotCapacity, WeeklySlot
-from cita.ports.services import capacity_day_set, capacity_take, capacity_template_apply, port_reopen
+from cita.ports.services import capacity_day_set, capacity_take, capacity_template_apply
 from tests.factories.closures import closed
 from tests.factories.draws import staff_actor
 from tests.factories.ports import PortFactory

@@ -9,9 +9,10 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.test import Client
 
+from cita.appointments.services.offers import offer_confirm
 from cita.core import clock
 from cita.draws.models import PriorityFlag
-from cita.draws.services import draw_close, offer_confirm, request_submit
+from cita.draws.services import draw_close, request_submit
 from cita.notifications.models import Delivery, Notice
 from cita.registrations.models import Applicant
 from tests.conftest import sign_in_staff

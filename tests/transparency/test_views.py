@@ -7,8 +7,8 @@ import json
 
 import pytest
 
+from cita.appointments.services.run import cycle_run_due
 from cita.draws.models import Draw
-from cita.draws.services import cycle_run_due
 from tests.factories.draws import JOB, WINDOW_CLOSES, WINDOW_OPENS, port_with_slots, submitted
 
 

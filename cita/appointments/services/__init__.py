@@ -33,6 +33,7 @@ from cita.core.crypto import CryptoKeyError, KeyRing
 from cita.core.days import today_in
 from cita.core.errors import PermissionDenied
 from cita.core.locks import advisory_lock
+from cita.draws.models import Offer
 from cita.notifications.models import NoticeKind
 from cita.notifications.services import notice_enqueue
 from cita.ports.models import Port
@@ -96,11 +97,8 @@ def _place(appointment: Appointment) -> dict[str, str]:
 
 
 @transaction.atomic
-def appointment_issue(*, offer: object, actor: Actor) -> Appointment:
+def appointment_issue(*, offer: Offer, actor: Actor) -> Appointment:
     """Create the appointment of a confirmed offer, sign its pass, tell the group."""
-    from cita.draws.models import Offer
-
-    assert isinstance(offer, Offer)
     now = clock.now()
     request = offer.request
     appointment = Appointment.objects.create(

@@ -2,7 +2,7 @@
 
 from cita.draws.services.cycle import draw_close, draw_open, draw_open_due, draws_close_due
 from cita.draws.services.notices import draw_notify, draws_notify_due
-from cita.draws.services.offers import offer_confirm, offer_decline, offers_expire_due, offers_remind_due
+from cita.draws.services.offers import offers_expire_due, offers_remind_due
 from cita.draws.services.requests import (
     priority_flag,
     priority_grant_displaced,
@@ -10,10 +10,9 @@ from cita.draws.services.requests import (
     request_submit,
     request_withdraw,
 )
-from cita.draws.services.run import cycle_run_due, draw_run
+from cita.draws.services.run import draw_run
 
 __all__ = [
-    "cycle_run_due",
     "draw_close",
     "draw_notify",
     "draw_open",
@@ -21,8 +20,6 @@ __all__ = [
     "draw_run",
     "draws_close_due",
     "draws_notify_due",
-    "offer_confirm",
-    "offer_decline",
     "offers_expire_due",
     "offers_remind_due",
     "priority_flag",

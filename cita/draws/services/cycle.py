@@ -42,6 +42,7 @@ from cita.draws.models import (
     Request,
     RequestState,
 )
+from cita.draws.selectors import people_busy
 from cita.draws.services.offers import offers_expire_due
 from cita.lottery import (
     Beacon as LotteryBeacon,
@@ -617,13 +618,11 @@ def _publish(*, draw: Draw, now: dt.datetime, actor: Actor) -> None:
 def _decline_conflicts(*, draw: Draw, offers: Iterable[OfferRow], now: dt.datetime, actor: Actor) -> None:
     """A second chance may pick a group that has since asked again or got an appointment: its offer is
     declined on its behalf at once and the seats go to the next round (one person, one booking)."""
-    from cita.draws.services.requests import _people_busy
-
     events = []
     for offer in offers:
         DrawApplicant.objects.select_for_update().filter(applicant_id=offer.applicant_id).first()
         request = Request.objects.select_related("people", "applicant", "draw").get(pk=offer.request_id)
-        if not _people_busy(
+        if not people_busy(
             applicant=request.applicant, documents=list(request.people.document_indexes), draw=request.draw
         ):
             continue

@@ -9,8 +9,6 @@ from collections.abc import Sequence
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
-from cita.appointments.models import ACTIVE as ACTIVE_APPOINTMENT
-from cita.appointments.models import Appointment
 from cita.audit.services import audit_record
 from cita.core import clock
 from cita.core.actors import Actor, Role
@@ -36,7 +34,7 @@ from cita.draws.models import (
     Request,
     RequestPeople,
 )
-from cita.draws.selectors import ACTIVE_REQUEST, draw_open_now
+from cita.draws.selectors import draw_open_now, people_busy
 from cita.notifications.models import NoticeKind
 from cita.notifications.services import notice_enqueue
 from cita.ports.models import Port
@@ -90,24 +88,6 @@ def _ports_clean(codes: Sequence[str]) -> list[str]:
     return ranked
 
 
-def _people_busy(*, applicant: Applicant, documents: list[str], draw: Draw) -> bool:
-    """True when the group, or any of its people (by document), holds another active request or
-    appointment. People without documents are matched within their group only (the group check)."""
-    own_requests = Request.objects.filter(ACTIVE_REQUEST, applicant=applicant).exclude(draw=draw)
-    own_appointments = Appointment.objects.filter(applicant=applicant, state__in=ACTIVE_APPOINTMENT)
-    if own_requests.exists() or own_appointments.exists():
-        return True
-    if not documents:
-        return False
-    others = Request.objects.filter(ACTIVE_REQUEST, people__document_indexes__overlap=documents).exclude(
-        applicant=applicant
-    )
-    other_appointments = Appointment.objects.filter(
-        state__in=ACTIVE_APPOINTMENT, document_indexes__overlap=documents
-    ).exclude(applicant=applicant)
-    return others.exists() or other_appointments.exists()
-
-
 @transaction.atomic
 def request_submit(
     *, applicant: Applicant, ports: Sequence[str], actor: Actor, draw: Draw | None = None
@@ -147,7 +127,7 @@ def request_submit(
         # One person can be in one group only, but a person moved between groups keeps their old group's
         # request; the lock makes two groups asking for the same person at once queue up.
         advisory_lock("draws.person", document)
-    if _people_busy(applicant=applicant, documents=documents, draw=draw):
+    if people_busy(applicant=applicant, documents=documents, draw=draw):
         raise MemberBusy(
             _(
                 "Someone in your group already has a request or an appointment. "

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cita.appointments.models import Rebooking
 from cita.appointments.selectors import ClosureSpec, closure_preview, rebooking_rows
+from cita.appointments.services.closures import closure_check, port_close, port_reopen
 from cita.appointments.services.rebooking import rebooking_audit_hashes, rebooking_replay
 from cita.core.access import allow
 from cita.core.actors import Role
@@ -23,7 +24,6 @@ from cita.core.forms import form_error_add
 from cita.core.http import actor_of
 from cita.ports.models import PortClosure
 from cita.ports.selectors import closure_get, closure_list
-from cita.ports.services import closure_check, port_close, port_reopen
 from cita.staff.forms import ClosureForm
 from cita.staff.selectors import staff_names
 from cita.staff.views.common import or_404

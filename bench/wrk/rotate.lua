@@ -9,8 +9,9 @@
 -- its share it sends GET /healthz instead, counted in `exhausted` (the rate measured is then a lower
 -- bound: the harness sizes the lists so that this happens only far above the goal).
 --
--- done() prints one line, "WRK_JSON {...}": wrk's own figures (requests, duration, latency percentiles,
--- socket errors and timeouts) and the statuses counted by response(), with a 3xx's Location.
+-- done() prints one line, "WRK_JSON {...}": wrk's own figures (requests, duration, latency percentiles
+-- of every answer, socket errors and timeouts) and the statuses counted by response(), with a 3xx's
+-- Location.
 
 local threads = {}
 
@@ -108,6 +109,17 @@ local function quote(s)
   end) .. '"'
 end
 
+-- The q-th percentile of every answer, in microseconds; -1 when it is at least wrk's timeout. wrk leaves
+-- the answers that came after its timeout out of `latency` (and counts them as timeouts): below them, the
+-- q-th percentile of all answers is the (q / share within the timeout)-th of those it kept.
+local function percentile(latency, q, answered, timeouts)
+  local kept = answered - timeouts
+  if kept <= 0 or q >= 100 * kept / answered then
+    return -1
+  end
+  return latency:percentile(q * answered / kept)
+end
+
 function done(summary, latency, requests)
   local statuses, sets_sent, fillers = {}, {}, 0
   for _, t in ipairs(threads) do
@@ -141,9 +153,9 @@ function done(summary, latency, requests)
       e.write,
       e.status,
       e.timeout,
-      latency:percentile(50),
-      latency:percentile(90),
-      latency:percentile(99),
+      percentile(latency, 50, summary.requests, e.timeout),
+      percentile(latency, 90, summary.requests, e.timeout),
+      percentile(latency, 99, summary.requests, e.timeout),
       latency.max,
       latency.mean,
       table.concat(parts, ","),

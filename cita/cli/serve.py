@@ -13,12 +13,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("serve", help="serve the web application with granian")
     parser.add_argument("--host", default=os.environ.get("CITA_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("CITA_PORT", "8000")))
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("CITA_WEB_WORKERS", "2")))
+    parser.add_argument("--workers", type=int, default=workers_default())
     parser.set_defaults(func=run)
 
 
-def granian_command(*, host: str, port: int, workers: int) -> list[str]:
-    """The granian command line serving cita's WSGI application."""
+def workers_default() -> int:
+    """Granian worker processes: `CITA_WEB_WORKERS`, else 2."""
+    return int(os.environ.get("CITA_WEB_WORKERS", "2"))
+
+
+def granian_command(
+    *, host: str, port: int, workers: int, application: str = "cita.wsgi:application"
+) -> list[str]:
+    """The granian command line serving cita's WSGI application (bench/http.py serves its floor, a bare
+    Django application, with the same line)."""
     granian = shutil.which("granian", path=os.path.dirname(sys.executable)) or "granian"
     return [
         granian,
@@ -36,7 +44,7 @@ def granian_command(*, host: str, port: int, workers: int) -> list[str]:
         os.environ.get("CITA_WEB_THREADS", "16"),
         "--log-level",
         "warning",
-        "cita.wsgi:application",
+        application,
     ]
 
 

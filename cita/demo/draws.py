@@ -112,7 +112,7 @@ def _past_draw(*, today: dt.date, groups: int) -> Draw:
         _policy_ensure(at=frozen.now())
         frozen.set(_local(day, WINDOW))
         draw = draw_open(day=day, actor=DEMO)
-        applicants = _groups_load(rng, now=frozen.now(), count=groups)
+        applicants = groups_load(rng, now=frozen.now(), count=groups)
         _requests_load(rng, draw=draw, applicants=applicants, now=frozen.now())
         _analyze()
         for applicant in rng.sample(applicants, min(URGENT, len(applicants) // 10)):
@@ -207,8 +207,9 @@ def _phones_new(rng: random.Random, count: int) -> dict[str, str]:
 
 
 @transaction.atomic
-def _groups_load(rng: random.Random, *, now: dt.datetime, count: int) -> list[Applicant]:
-    """`count` synthetic travel groups of 1 to 6 people, written in bulk with their data sealed."""
+def groups_load(rng: random.Random, *, now: dt.datetime, count: int) -> list[Applicant]:
+    """`count` synthetic travel groups of 1 to 6 people, written in bulk with their data sealed (the
+    demo's groups; bench/http.py adds those that submit requests)."""
     shelters = list(Shelter.objects.all())
     applicants = Applicant.objects.bulk_create(
         [

@@ -128,7 +128,7 @@ class Interrupt(BaseException):
 POINTS = [
     (demo_load_module, "shelters_load", 1),
     (demo_load_module, "staff_load", 1),
-    (demo_draws, "_groups_load", 1),
+    (demo_draws, "groups_load", 1),
     (demo_draws, "_requests_load", 1),
     (demo_draws, "draw_close", 1),
     (demo_draws, "offer_confirm", 10),

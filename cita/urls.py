@@ -4,20 +4,22 @@ from django.urls import include, path
 
 from cita.core import views as core_views
 from cita.core.admin import admin_site
+from cita.staff.urls import notifications as staff_notifications
+from cita.web.urls import messages
 
 handler404 = "cita.web.errors.not_found"
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
-    path("staff/capacity/", include("cita.ports.urls")),
+    path("staff/capacity/", include("cita.staff.urls.capacity")),
     path("staff/", include("cita.staff.urls")),
-    path("audit/", include("cita.audit.urls")),
+    path("audit/", include("cita.staff.urls.audit")),
     path("admin/", admin_site.urls),
     path("api/v1/", include("cita.api.urls")),
-    path("", include("cita.notifications.urls")),
-    path("", include("cita.draws.urls")),
-    path("", include("cita.appointments.urls")),
-    path("", include("cita.transparency.urls")),
+    path("", include((messages.urlpatterns + staff_notifications.urlpatterns, "notifications"))),
+    path("", include("cita.web.urls.draws")),
+    path("", include("cita.web.urls.appointments")),
+    path("", include("cita.web.urls.transparency")),
     path("", include("cita.web.urls")),
 ]

@@ -27,11 +27,10 @@ from cita.staff.services import (
     staff_password_reset,
     staff_role_set,
 )
-from cita.staff.views.common import or_404
 
 
 def _account(request: HttpRequest, user_id: int) -> User:
-    return or_404(lambda: staff_get_for_actor(actor=actor_of(request), user_id=user_id))
+    return staff_get_for_actor(actor=actor_of(request), user_id=user_id)
 
 
 @allow(Role.ADMIN)

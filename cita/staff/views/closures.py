@@ -26,14 +26,13 @@ from cita.ports.models import PortClosure
 from cita.ports.selectors import closure_get, closure_list
 from cita.staff.forms import ClosureForm
 from cita.staff.selectors import staff_names
-from cita.staff.views.common import or_404
 
 PLANNERS = (Role.PLANNER, Role.ADMIN)
 READERS = (Role.PLANNER, Role.ADMIN, Role.AUDITOR)
 
 
 def _closure(closure_id: int) -> PortClosure:
-    return or_404(lambda: closure_get(closure_id=closure_id))
+    return closure_get(closure_id=closure_id)
 
 
 @allow(*READERS)
@@ -119,7 +118,7 @@ def closure_detail(request: HttpRequest, closure_id: int) -> HttpResponse:
 def closure_plan(request: HttpRequest, closure_id: int) -> JsonResponse:
     """The stored snapshot and plan, to replay anywhere (`cita.appointments.rebook_plan.plan_compute`)."""
     closure = _closure(closure_id)
-    rebooking = or_404(lambda: _rebooking_of(closure))
+    rebooking = _rebooking_of(closure)
     body = {
         "format": "cita-rebooking-v1",
         "closure": closure.pk,

@@ -46,13 +46,13 @@ from cita.staff.services import (
     resident_register,
     shelter_occupancy_set,
 )
-from cita.staff.views.common import or_404, safe_next
+from cita.staff.views.common import safe_next
 
 PAGE_SIZE = 50
 
 
 def _resident(request: HttpRequest, applicant_id: int) -> Applicant:
-    return or_404(lambda: resident_get_for_actor(actor=actor_of(request), applicant_id=applicant_id))
+    return resident_get_for_actor(actor=actor_of(request), applicant_id=applicant_id)
 
 
 @allow(Role.NGO)
@@ -158,10 +158,8 @@ def resident_flag(request: HttpRequest, applicant_id: int) -> HttpResponse:
 def resident_pass(request: HttpRequest, applicant_id: int, appointment_id: int) -> HttpResponse:
     """A resident's pass to print, in the resident's language (QR code inline, no JavaScript)."""
     actor = actor_of(request)
-    appointment = or_404(
-        lambda: resident_appointment_for_actor(
-            actor=actor, applicant_id=applicant_id, appointment_id=appointment_id
-        )
+    appointment = resident_appointment_for_actor(
+        actor=actor, applicant_id=applicant_id, appointment_id=appointment_id
     )
     svg = segno.make(appointment.pass_payload, error="m", micro=False)
     with translation.override(appointment.applicant.language):

@@ -28,11 +28,10 @@ from cita.core.http import actor_of
 from cita.draws.services import priority_flag
 from cita.staff.forms import FlagForm, OutcomesForm, ScanForm
 from cita.staff.selectors import staff_names
-from cita.staff.views.common import or_404
 
 
 def _appointment(request: HttpRequest, appointment_id: int) -> Appointment:
-    return or_404(lambda: officer_appointment_get(actor=actor_of(request), appointment_id=appointment_id))
+    return officer_appointment_get(actor=actor_of(request), appointment_id=appointment_id)
 
 
 def _scan_message(request: HttpRequest, result: ScanResult) -> None:
@@ -60,7 +59,7 @@ def _names(*appointments: Appointment) -> dict[str, str]:
 def manifest(request: HttpRequest) -> HttpResponse:
     """Today's groups at the officer's port, by slot, with their check-in state and the counts."""
     actor = actor_of(request)
-    day = or_404(lambda: officer_manifest(actor=actor))
+    day = officer_manifest(actor=actor)
     return render(
         request,
         "staff/officer/manifest.html",
@@ -83,7 +82,7 @@ def scan(request: HttpRequest) -> HttpResponse:
             assert result.appointment is not None
             _scan_message(request, result)
             return HttpResponseRedirect(reverse("staff:officer_group", args=[result.appointment.pk]))
-    day = or_404(lambda: officer_manifest(actor=actor))
+    day = officer_manifest(actor=actor)
     return render(
         request,
         "staff/officer/manifest.html",
@@ -103,7 +102,7 @@ def scan(request: HttpRequest) -> HttpResponse:
 def group(request: HttpRequest, appointment_id: int) -> HttpResponse:
     """One group of today: its people (names and documents), check-in, outcomes, urgent flag."""
     actor = actor_of(request)
-    appointment, members = or_404(lambda: officer_group(actor=actor, appointment_id=appointment_id))
+    appointment, members = officer_group(actor=actor, appointment_id=appointment_id)
     return render(
         request,
         "staff/officer/group.html",
@@ -139,7 +138,7 @@ def check_in(request: HttpRequest, appointment_id: int) -> HttpResponse:
 def outcomes(request: HttpRequest, appointment_id: int) -> HttpResponse:
     """Record the outcome of each person of a checked-in group."""
     actor = actor_of(request)
-    appointment, members = or_404(lambda: officer_group(actor=actor, appointment_id=appointment_id))
+    appointment, members = officer_group(actor=actor, appointment_id=appointment_id)
     form = OutcomesForm(request.POST, members=members)
     if form.is_valid():
         try:
@@ -173,7 +172,7 @@ def outcomes(request: HttpRequest, appointment_id: int) -> HttpResponse:
 def flag(request: HttpRequest, appointment_id: int) -> HttpResponse:
     """Flag the group as urgent (tier 0 in its next draws), with the reason."""
     actor = actor_of(request)
-    appointment, members = or_404(lambda: officer_group(actor=actor, appointment_id=appointment_id))
+    appointment, members = officer_group(actor=actor, appointment_id=appointment_id)
     form = FlagForm(request.POST)
     if form.is_valid():
         try:

@@ -8,12 +8,11 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from cita.core.actors import Role
-from cita.core.errors import NotFound
 from cita.core.http import actor_of
 from cita.registrations.models import Applicant
 from cita.registrations.selectors import applicant_get_for_actor
@@ -56,10 +55,7 @@ def for_applicant(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
         actor = actor_of(request)
         if actor.role is Role.NGO and actor.applicant_id is None:
             return HttpResponseRedirect(reverse("staff:home"))
-        try:
-            applicant: Applicant = applicant_get_for_actor(actor=actor)
-        except NotFound as exc:
-            raise Http404 from exc
+        applicant: Applicant = applicant_get_for_actor(actor=actor)
         return view(request, applicant, *args, **kwargs)
 
     return wrapper

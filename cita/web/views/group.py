@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from cita.core.access import allow
 from cita.core.actors import Role
-from cita.core.errors import CitaError, NotFound
+from cita.core.errors import CitaError
 from cita.core.http import actor_of
 from cita.registrations.models import Applicant, Member, Relationship
 from cita.registrations.selectors import group_size_limit, member_get_for_actor, member_list_for_actor
@@ -26,10 +26,7 @@ def _has_principal(applicant: Applicant) -> bool:
 
 
 def _member(request: HttpRequest, member_id: int) -> Member:
-    try:
-        return member_get_for_actor(actor=actor_of(request), member_id=member_id)
-    except NotFound as exc:
-        raise Http404 from exc
+    return member_get_for_actor(actor=actor_of(request), member_id=member_id)
 
 
 def journey(*, registered: bool) -> list[TimelineStep]:

@@ -17,10 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cita.core.access import allow
 from cita.core.actors import Role
 from cita.core.days import reference_today
-from cita.core.errors import CitaError, NotFound
+from cita.core.errors import CitaError
 from cita.core.http import actor_of
 from cita.ports.errors import CapacityBelowBooked
-from cita.ports.forms import WEEKDAYS, ApplyForm, DayForm, RangeForm, WeekTemplateForm, slot_key
 from cita.ports.models import Port
 from cita.ports.selectors import (
     capacity_calendar,
@@ -30,15 +29,13 @@ from cita.ports.selectors import (
     port_get,
 )
 from cita.ports.services import capacity_day_set, capacity_template_apply, capacity_week_set
+from cita.staff.forms.capacity import WEEKDAYS, ApplyForm, DayForm, RangeForm, WeekTemplateForm, slot_key
 
 PLANNERS = (Role.PLANNER, Role.ADMIN)
 
 
 def _port(code: str) -> Port:
-    try:
-        return port_get(code=code)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    return port_get(code=code)
 
 
 def _range_form(request: HttpRequest) -> RangeForm:

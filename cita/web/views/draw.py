@@ -9,7 +9,7 @@ resident sees the same pages (`for_applicant`).
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,9 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from cita.appointments.services.offers import offer_confirm, offer_decline
 from cita.core.access import allow
 from cita.core.actors import Role
-from cita.core.errors import CitaError, NotFound
+from cita.core.errors import CitaError
 from cita.core.http import actor_of
-from cita.draws.forms import RequestForm
 from cita.draws.models import Offer, OfferState, Request, RequestState
 from cita.draws.selectors import (
     draw_open_now,
@@ -37,6 +36,7 @@ from cita.draws.services import request_submit, request_withdraw
 from cita.ports.selectors import port_list
 from cita.registrations.models import Applicant
 from cita.web.cycle import appointment_of, cycle_read, next_step, offer_of, timeline
+from cita.web.forms.draw import RequestForm
 from cita.web.timezones import zone_of
 from cita.web.views.common import for_applicant
 
@@ -122,10 +122,7 @@ def withdraw(request: HttpRequest, applicant: Applicant) -> HttpResponse:
 
 
 def _own_request(request: HttpRequest, request_id: int) -> Request:
-    try:
-        return request_get_for_actor(actor=actor_of(request), request_id=request_id)
-    except NotFound as exc:
-        raise Http404 from exc
+    return request_get_for_actor(actor=actor_of(request), request_id=request_id)
 
 
 @allow(Role.APPLICANT, Role.NGO)
@@ -170,10 +167,7 @@ def history(request: HttpRequest, applicant: Applicant) -> HttpResponse:
 
 
 def _own_offer(request: HttpRequest, offer_id: int) -> Offer:
-    try:
-        return offer_get_for_actor(actor=actor_of(request), offer_id=offer_id)
-    except NotFound as exc:
-        raise Http404 from exc
+    return offer_get_for_actor(actor=actor_of(request), offer_id=offer_id)
 
 
 def _offer_page(request: HttpRequest, row: Offer, *, template: str, error: str = "") -> HttpResponse:

@@ -1,4 +1,4 @@
-"""The applicant's inbox and the admins' dead-letter page."""
+"""The applicant's inbox and the choice of channels."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ import datetime as dt
 import pytest
 from django.test import Client
 
-from cita.audit.models import AuditEvent
 from cita.core.middleware import SESSION_ACTING_FOR
-from cita.notifications.models import ChannelChoice, Delivery, DeliveryStatus, Notice, NoticeKind, Preference
+from cita.notifications.models import ChannelChoice, Notice, NoticeKind, Preference
 from tests.conftest import sign_in_applicant, sign_in_staff
 from tests.factories.notifications import context_for, enqueue
 from tests.factories.registrations import ShelterFactory, applicant
@@ -96,47 +95,6 @@ def test_the_applicant_chooses_how_to_get_messages():
     ) == ["email"]
     client.post("/messages/channels", {"channels": "carrier pigeon"})
     assert Preference.objects.get(applicant=person).channels == ChannelChoice.EMAIL
-
-
-def admin_client() -> Client:
-    client = Client()
-    sign_in_staff(client, StaffFactory.create(role="admin"))
-    return client
-
-
-def test_admins_see_dead_letters_with_their_reason_and_can_retry_them(frozen_clock):
-    notice = enqueue(NoticeKind.CONFIRMED, applicant=applicant())
-    Delivery.objects.update(
-        status=DeliveryStatus.DEAD, attempts=10, last_error="SMTP server unreachable: refused"
-    )
-    delivery = notice.deliveries.get()
-    client = admin_client()
-    page = client.get("/staff/notifications/").content.decode()
-    assert "SMTP server unreachable: refused" in page
-    assert f"/staff/notifications/{delivery.pk}/retry" in page
-    response = client.post(f"/staff/notifications/{delivery.pk}/retry", follow=True)
-    assert f"Delivery {delivery.pk} will be sent again." in response.content.decode()
-    delivery.refresh_from_db()
-    assert delivery.status == DeliveryStatus.PENDING
-    event = AuditEvent.objects.get(action="delivery.retried")
-    assert event.object_id == str(delivery.pk)
-    assert event.actor.startswith("admin:")
-
-
-def test_retrying_something_that_is_not_dead_says_why(frozen_clock):
-    notice = enqueue(NoticeKind.CONFIRMED, applicant=applicant())
-    delivery = notice.deliveries.get()
-    page = admin_client().post(f"/staff/notifications/{delivery.pk}/retry", follow=True).content.decode()
-    assert "not failed or dead-lettered" in page
-    assert not AuditEvent.objects.filter(action="delivery.retried").exists()
-
-
-def test_the_admin_page_filters_by_status():
-    sent = enqueue(NoticeKind.CONFIRMED, applicant=applicant())
-    sent.deliveries.update(status=DeliveryStatus.SENT, sent_at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
-    client = admin_client()
-    assert "None." in client.get("/staff/notifications/").content.decode()
-    assert "Appointment confirmed" in client.get("/staff/notifications/?status=sent").content.decode()
 
 
 def test_the_inbox_dates_a_message_by_the_readers_clock_not_by_the_utc_day(frozen_clock):

@@ -17,7 +17,6 @@ from cita.core import clock
 from cita.core.access import allow
 from cita.core.actors import Role
 from cita.core.days import reference_today
-from cita.core.errors import NotFound
 from cita.draws.models import DrawStatus
 from cita.draws.selectors import draw_file_get
 from cita.transparency.selectors import (
@@ -84,10 +83,7 @@ def draw_file(request: HttpRequest, draw_id: str, name: str) -> HttpResponse:
     """One file of a draw bundle, exactly the bytes whose hash was published."""
     if name not in FILES:
         raise Http404
-    try:
-        row = draw_file_get(draw_id=draw_id, name=name)
-    except NotFound as exc:
-        raise Http404 from exc
+    row = draw_file_get(draw_id=draw_id, name=name)
     etag = quote_etag(row.sha256)
     if request.headers.get("If-None-Match") == etag:
         return HttpResponse(status=304, headers={"ETag": etag})

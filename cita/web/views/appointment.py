@@ -26,7 +26,7 @@ from cita.appointments.services import appointment_cancel, pass_url, public_keys
 from cita.core import clock
 from cita.core.access import allow
 from cita.core.actors import Actor, Role
-from cita.core.errors import CitaError, NotFound
+from cita.core.errors import CitaError
 from cita.core.http import actor_of
 from cita.registrations.models import Applicant
 from cita.web.timezones import zone_of
@@ -34,10 +34,7 @@ from cita.web.views.common import for_applicant
 
 
 def _own(request: HttpRequest, appointment_id: int) -> Appointment:
-    try:
-        return appointment_get_for_actor(actor=actor_of(request), appointment_id=appointment_id)
-    except NotFound as exc:
-        raise Http404 from exc
+    return appointment_get_for_actor(actor=actor_of(request), appointment_id=appointment_id)
 
 
 def _qr(appointment: Appointment) -> segno.QRCode:

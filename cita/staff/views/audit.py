@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
-from cita.audit.forms import EventFilterForm
 from cita.audit.selectors import (
     MAX_HEAD_DAYS,
     audit_daily_heads,
@@ -23,8 +22,8 @@ from cita.audit.services import audit_chain_verify_record
 from cita.core import clock
 from cita.core.access import allow
 from cita.core.actors import Role
-from cita.core.errors import NotFound
 from cita.core.http import actor_of
+from cita.staff.forms.audit import EventFilterForm
 
 READERS = (Role.AUDITOR, Role.ADMIN)
 DEFAULT_HEAD_DAYS = 31
@@ -74,10 +73,7 @@ def verify(request: HttpRequest) -> HttpResponse:
 @require_GET
 def event(request: HttpRequest, event_id: int) -> HttpResponse:
     """One event in full: its data, its hash and the hash it links to."""
-    try:
-        row = audit_event_get(event_id=event_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    row = audit_event_get(event_id=event_id)
     return render(request, "audit/event.html", {"event": row, "matches": audit_event_checks(event=row)})
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cita.ports import views
+from cita.staff.views import capacity as views
 
 app_name = "ports"
 urlpatterns = [

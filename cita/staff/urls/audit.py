@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cita.audit import views
+from cita.staff.views import audit as views
 
 app_name = "audit"
 urlpatterns = [

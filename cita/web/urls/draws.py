@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cita.draws import views
+from cita.web.views import draw as views
 
 app_name = "draws"
 urlpatterns = [

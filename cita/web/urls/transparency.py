@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cita.transparency import views
+from cita.web.views import transparency as views
 
 app_name = "transparency"
 urlpatterns = [

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cita.appointments import views
+from cita.web.views import appointment as views
 
 app_name = "appointments"
 urlpatterns = [

@@ -7,7 +7,10 @@ import logging
 
 from procrastinate.contrib.django import app
 
+from cita.appointments.errors import RebookingNotReady
+from cita.appointments.services.rebooking import closure_rebook
 from cita.core.actors import system
+from cita.ports.models import PortClosure
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +36,6 @@ def day_before(timestamp: int) -> None:
 @app.task(name="appointments.rebook")
 def rebook(closure_id: int) -> None:
     """Rebook every group of a closed port (idempotent: a closure is rebooked once; advisory-locked)."""
-    from cita.appointments.errors import RebookingNotReady
-    from cita.appointments.services.rebooking import closure_rebook
-
     try:
         closure_rebook(closure_id=closure_id, actor=system("appointments.rebook"))
     except RebookingNotReady as exc:
@@ -49,7 +49,6 @@ def rebook_due(timestamp: int) -> None:
     """Rebook every closure still owing its rebooking (a lost job, or one that waited for a draw)."""
     from cita.appointments.errors import RebookingNotReady
     from cita.appointments.services.rebooking import closure_rebook
-    from cita.ports.models import PortClosure
 
     actor = system("appointments.rebook_due")
     for closure_id in PortClosure.objects.filter(

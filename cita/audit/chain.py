@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cita.audit.models import AuditEvent
 
 
 def canonical(
@@ -36,3 +39,17 @@ def canonical(
 def link(prev_hash: str, canonical_row: bytes) -> str:
     """SHA-256 over the previous row's hash and this row's canonical JSON, as hex."""
     return hashlib.sha256(prev_hash.encode() + canonical_row).hexdigest()
+
+
+def canonical_of(row: AuditEvent) -> bytes:
+    """The canonical JSON of a stored or new row."""
+    return canonical(
+        id=row.id,
+        at=row.at,
+        actor=row.actor,
+        action=row.action,
+        object_type=row.object_type,
+        object_id=row.object_id,
+        data=row.data,
+        prev_hash=row.prev_hash,
+    )

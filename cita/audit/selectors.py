@@ -8,9 +8,8 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from cita.audit.chain import link
+from cita.audit.chain import canonical_of, link
 from cita.audit.models import GENESIS, AuditEvent
-from cita.audit.services import canonical_of
 from cita.core.errors import NotFound
 
 

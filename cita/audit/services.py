@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 
-from cita.audit.chain import canonical, link
+from cita.audit.chain import canonical_of, link
 from cita.audit.models import GENESIS, AuditEvent
 from cita.core import clock
 from cita.core.actors import Actor
@@ -70,20 +70,6 @@ def audit_record_many(*, actor: Actor, events: Iterable[Event]) -> list[AuditEve
         prev_hash, next_id = row.hash, next_id + 1
     AuditEvent.objects.bulk_create(rows, batch_size=2000)
     return rows
-
-
-def canonical_of(row: AuditEvent) -> bytes:
-    """The canonical JSON of a stored or new row."""
-    return canonical(
-        id=row.id,
-        at=row.at,
-        actor=row.actor,
-        action=row.action,
-        object_type=row.object_type,
-        object_id=row.object_id,
-        data=row.data,
-        prev_hash=row.prev_hash,
-    )
 
 
 def _plain(value: Any) -> Any:

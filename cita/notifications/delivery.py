@@ -34,9 +34,8 @@ from django.db.models import Count, F, Q
 
 from cita.core import clock, crypto
 from cita.notifications import channels as channel_mod
-from cita.notifications.models import Channel, Delivery, DeliveryStatus, Notice, NoticeKind
+from cita.notifications.models import CODE_SEAL, Channel, Delivery, DeliveryStatus, Notice, NoticeKind
 from cita.notifications.rendering import render
-from cita.notifications.services import CODE_SEAL
 
 log = logging.getLogger(__name__)
 HOUR = dt.timedelta(hours=1)

@@ -8,6 +8,9 @@ from django.db.models import Q
 
 from cita.core.fields import EncryptedTextField
 
+# The sealing context of a sign-in code kept in a notice until it is sent.
+CODE_SEAL = "notifications.notice.context.code"
+
 
 class NoticeKind(models.TextChoices):
     SIGNIN_CODE = "signin_code", "Sign-in code"

@@ -5,46 +5,46 @@ from __future__ import annotations
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, QuerySet
 
+from cita.core import crypto
 from cita.core.actors import Actor, Role
 from cita.core.errors import NotFound
 from cita.notifications.models import (
+    CODE_SEAL,
     NEEDS_ATTENTION,
     ChannelChoice,
     Delivery,
     DeliveryStatus,
     Notice,
     NoticeKind,
+    Preference,
 )
-from cita.registrations.selectors import applicant_get_for_actor
 
 INBOX_PAGE = 20
 
 
-def inbox_page_for_actor(*, actor: Actor, page: int | str | None = 1) -> Page[Notice]:
-    """One page of the messages of the actor's applicant, newest first (sign-in codes are not kept there)."""
-    applicant = applicant_get_for_actor(actor=actor)
+def inbox_page(*, applicant_id: int, page: int | str | None = 1) -> Page[Notice]:
+    """One page of an applicant's messages, newest first (sign-in codes are not kept there). The caller
+    has scoped the applicant to whoever asks (registrations' `applicant_get_for_actor`)."""
     notices = (
-        Notice.objects.filter(applicant=applicant)
+        Notice.objects.filter(applicant_id=applicant_id)
         .exclude(kind=NoticeKind.SIGNIN_CODE)
         .order_by("-created_at", "-id")
     )
     return Paginator(notices, INBOX_PAGE).get_page(page)
 
 
-def unread_count_for_actor(*, actor: Actor) -> int:
-    """How many messages of the actor's applicant are unread."""
-    applicant = applicant_get_for_actor(actor=actor)
+def unread_count(*, applicant_id: int) -> int:
+    """How many of an applicant's messages are unread."""
     return (
-        Notice.objects.filter(applicant=applicant, read_at__isnull=True)
+        Notice.objects.filter(applicant_id=applicant_id, read_at__isnull=True)
         .exclude(kind=NoticeKind.SIGNIN_CODE)
         .count()
     )
 
 
-def preference_for_actor(*, actor: Actor) -> str:
-    """The channel choice of the actor's applicant (`all` when they never chose)."""
-    applicant = applicant_get_for_actor(actor=actor)
-    choice = getattr(getattr(applicant, "notification_preference", None), "channels", None)
+def preference_get(*, applicant_id: int) -> str:
+    """An applicant's channel choice (`all` when they never chose)."""
+    choice = Preference.objects.filter(applicant_id=applicant_id).values_list("channels", flat=True).first()
     return str(choice or ChannelChoice.ALL)
 
 
@@ -75,8 +75,5 @@ def signin_code_of(*, notice: Notice) -> str | None:
     """The sign-in code a notice carries, unsealed; None once it was sent or expired (then it is wiped).
 
     For tests and support tooling that must read a code cita is about to send; never shown to staff."""
-    from cita.core import crypto
-    from cita.notifications.services import CODE_SEAL
-
     sealed = notice.context.get("code") if notice.kind == NoticeKind.SIGNIN_CODE else None
     return crypto.unseal(sealed, context=CODE_SEAL) if sealed else None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -16,11 +16,12 @@ from cita.audit.services import audit_record
 from cita.core import clock, crypto
 from cita.core.actors import Actor, Role
 from cita.core.errors import NotFound, PermissionDenied
-from cita.core.jobs import on_commit_once
+from cita.core.jobs import job_defer, on_commit_once
 from cita.core.languages import LANGUAGE_CODES
 from cita.notifications.contract import context_validate, context_validate_columns
 from cita.notifications.errors import DeliveryNotRetryable, InvalidPreference
 from cita.notifications.models import (
+    CODE_SEAL,
     NEEDS_ATTENTION,
     Channel,
     ChannelChoice,
@@ -30,21 +31,36 @@ from cita.notifications.models import (
     NoticeKind,
     Preference,
 )
-from cita.registrations.models import Applicant
 
 log = logging.getLogger(__name__)
 
 SIGNIN_PRIORITY = 0
 DEFAULT_PRIORITY = 5
 # The sign-in code is sealed in the outbox (associated data binds it to this use) and wiped once sent.
-CODE_SEAL = "notifications.notice.context.code"
+
+
+class Recipient(Protocol):
+    """Whom a notice is for, as the outbox reads it: an applicant of cita.registrations (which sits above
+    the outbox, so it is not imported here)."""
+
+    @property
+    def pk(self) -> int: ...
+
+    @property
+    def language(self) -> str: ...
+
+    @property
+    def phone_index(self) -> str | None: ...
+
+    @property
+    def email_index(self) -> str | None: ...
 
 
 def notice_enqueue(
     *,
     kind: NoticeKind,
     dedup_key: str,
-    applicant: Applicant | None = None,
+    applicant: Recipient | None = None,
     address: str | None = None,
     address_kind: str = "",
     language: str | None = None,
@@ -76,7 +92,7 @@ def notice_enqueue(
         dedup_key=dedup_key,
         defaults={
             "kind": kind,
-            "applicant": applicant,
+            "applicant_id": applicant.pk if applicant else None,
             "address": address or None,
             "address_kind": address_kind,
             "language": language if language in LANGUAGE_CODES else settings.LANGUAGE_CODE,
@@ -225,7 +241,7 @@ def _sql_column(values: list[Any]) -> tuple[str, list[Any]]:
     return "jsonb", [None if value is None else Jsonb(value) for value in values]
 
 
-def channels_for(*, notice: Notice, applicant: Applicant | None) -> list[str]:
+def channels_for(*, notice: Notice, applicant: Recipient | None) -> list[str]:
     """The channels a notice goes out on: the address it names; else the applicant's contact of
     `address_kind` when given (a sign-in code asked for on that contact); else the applicant's contacts as
     they prefer (a sign-in code on one channel only). The in-app inbox shows every notice of an applicant."""
@@ -241,7 +257,7 @@ def channels_for(*, notice: Notice, applicant: Applicant | None) -> list[str]:
         for c, index in ((Channel.SMS, applicant.phone_index), (Channel.EMAIL, applicant.email_index))
         if index
     ]
-    choice = Preference.objects.filter(applicant=applicant).values_list("channels", flat=True).first()
+    choice = Preference.objects.filter(applicant_id=applicant.pk).values_list("channels", flat=True).first()
     wanted = [c for c in have if choice in (None, ChannelChoice.ALL) or c == choice]
     # A preference for a channel they no longer have must not leave them without the message.
     wanted = wanted or have
@@ -250,20 +266,24 @@ def channels_for(*, notice: Notice, applicant: Applicant | None) -> list[str]:
     return wanted
 
 
+def deliver_soon() -> None:
+    """Queue a delivery run unless one is already waiting (called on commit; never raises: the sweep
+    catches up when this fails)."""
+    job_defer("notifications.deliver", net="notifications.sweep")
+
+
 def deliver_on_commit() -> None:
     """Wake the delivery worker when the current transaction commits (once per transaction)."""
-    from cita.notifications.tasks import deliver_soon
-
     on_commit_once(deliver_soon)
 
 
 @transaction.atomic
-def preference_set(*, actor: Actor, applicant: Applicant, channels: str) -> Preference:
+def preference_set(*, actor: Actor, applicant: Recipient, channels: str) -> Preference:
     """Choose how cita reaches the applicant: every contact they gave, SMS only, or email only."""
     if channels not in ChannelChoice.values:
         raise InvalidPreference("unknown channel choice", field="channels")
     preference, _ = Preference.objects.update_or_create(
-        applicant=applicant, defaults={"channels": channels, "updated_at": clock.now()}
+        applicant_id=applicant.pk, defaults={"channels": channels, "updated_at": clock.now()}
     )
     audit_record(
         actor=actor,
@@ -276,11 +296,11 @@ def preference_set(*, actor: Actor, applicant: Applicant, channels: str) -> Pref
 
 
 @transaction.atomic
-def notices_mark_read(*, actor: Actor, applicant: Applicant, notice_ids: Sequence[int]) -> int:
+def notices_mark_read(*, actor: Actor, applicant: Recipient, notice_ids: Sequence[int]) -> int:
     """Mark the applicant's notices read (those shown to them); returns how many were unread."""
-    count = Notice.objects.filter(applicant=applicant, pk__in=list(notice_ids), read_at__isnull=True).update(
-        read_at=clock.now()
-    )
+    count = Notice.objects.filter(
+        applicant_id=applicant.pk, pk__in=list(notice_ids), read_at__isnull=True
+    ).update(read_at=clock.now())
     if count:
         audit_record(
             actor=actor,

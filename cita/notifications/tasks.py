@@ -9,13 +9,13 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 from procrastinate.contrib.django import app
 
-from cita.core.jobs import job_defer
 from cita.notifications.delivery import (
     codes_expire,
     deliveries_due_exist,
     deliveries_release_orphans,
     deliveries_send_due_threads,
 )
+from cita.notifications.services import deliver_soon
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +69,3 @@ def _fresh_connection() -> None:
     # transaction, which only happens when a test runs the job directly).
     if not connection.in_atomic_block:
         close_old_connections()
-
-
-def deliver_soon() -> None:
-    """Queue a delivery run unless one is already waiting (called on commit; never raises: the sweep
-    catches up when this fails)."""
-    job_defer("notifications.deliver", net="notifications.sweep")

@@ -42,3 +42,19 @@ class TooManyCodes(CitaError):
 
     code = "too_many_codes"
     status = 429
+
+
+class ContactInUse(Conflict):
+    """The phone or email belongs to an account that is not a resident of this shelter."""
+
+    code = "contact_in_use"
+
+
+class ResidentExists(Conflict):
+    """The phone or email belongs to a resident of this shelter already (`applicant` in objects)."""
+
+    code = "resident_exists"
+
+
+class InvalidOccupancy(CitaError):
+    code = "invalid_occupancy"

@@ -25,24 +25,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, cast
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import F, Q, QuerySet, Subquery
 from django.db.models.functions import Greatest
+from django.utils.module_loading import module_has_submodule
 
 from cita.audit.services import audit_record
 from cita.core import clock
 from cita.core.actors import Actor, Role
 from cita.core.errors import Conflict, PermissionDenied
+from cita.notifications.models import Notice
+from cita.notifications.retention import ADDRESS_NOTICE_GRACE, notices_to_addresses_purge
 from cita.registrations.models import Applicant, Consent, Member, OneTimeCode
 
 log = logging.getLogger(__name__)
 
 # A purged account's email index: never a keyed hash (those are 64 hex digits), so it matches no contact.
 PURGED_PREFIX = "purged-"
-# The domains that hold a person's data besides registrations, each with a `retention` module.
-PARTS = ("cita.draws.retention", "cita.appointments.retention", "cita.notifications.retention")
 
 
 class RetentionPart(Protocol):
@@ -73,8 +75,15 @@ class CaseOpen(Conflict):
 
 @functools.cache
 def retention_parts() -> tuple[RetentionPart, ...]:
-    """The other domains' retention modules."""
-    return tuple(cast(RetentionPart, importlib.import_module(name)) for name in PARTS)
+    """Every other cita app's `retention` module, found through Django's app registry: the domains above
+    registrations that hold a person's data (draws, appointments, notifications) are not named here."""
+    return tuple(
+        cast(RetentionPart, importlib.import_module(f"{config.name}.retention"))
+        for config in apps.get_app_configs()
+        if config.name.startswith("cita.")
+        and config.name != __package__
+        and module_has_submodule(config.module, "retention")
+    )
 
 
 def retention_days() -> int:
@@ -189,8 +198,6 @@ def retention_purge_due(
 ) -> RetentionReport:
     """Purge every case due (closed `CITA_RETENTION_DAYS` ago or more), each in its own transaction, and
     sign-in notices to bare addresses a day after they expired. Safe to repeat."""
-    from cita.notifications.retention import ADDRESS_NOTICE_GRACE, notices_to_addresses_purge
-
     now = now or clock.now()
     days = retention_days()
     due = cases_due(now=now)
@@ -198,8 +205,6 @@ def retention_purge_due(
         due.values_list("pk", flat=True)[:limit] if limit else due.values_list("pk", flat=True)
     )
     if dry_run:
-        from cita.notifications.models import Notice
-
         return RetentionReport(
             cutoff=now - dt.timedelta(days=days),
             days=days,

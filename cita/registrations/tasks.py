@@ -6,6 +6,8 @@ import logging
 
 from procrastinate.contrib.django import app
 
+from cita.core.actors import system
+from cita.registrations.retention import retention_purge_due
 from cita.registrations.signin import one_time_code_purge
 
 log = logging.getLogger(__name__)
@@ -23,7 +25,4 @@ def one_time_code_purge_job(timestamp: int) -> None:
 @app.task(name="registrations.retention_purge", queueing_lock="registrations.retention_purge")
 def retention_purge_job(timestamp: int) -> None:
     """Every day: purge the personal data of cases closed CITA_RETENTION_DAYS ago (idempotent)."""
-    from cita.core.actors import system
-    from cita.registrations.retention import retention_purge_due
-
     retention_purge_due(actor=system("registrations.retention_purge"))

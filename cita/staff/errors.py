@@ -23,19 +23,3 @@ class InvalidAccount(CitaError):
     """A staff account change breaks a rule (username taken, role without its port or shelter, …)."""
 
     code = "invalid_account"
-
-
-class ContactInUse(Conflict):
-    """The phone or email belongs to an account that is not a resident of this shelter."""
-
-    code = "contact_in_use"
-
-
-class ResidentExists(Conflict):
-    """The phone or email belongs to a resident of this shelter already (`applicant` in objects)."""
-
-    code = "resident_exists"
-
-
-class InvalidOccupancy(CitaError):
-    code = "invalid_occupancy"

@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 
-from cita.draws.models import Draw, DrawStatus
+from cita.draws.models import Draw, DrawFile, DrawStatus
 from cita.draws.selectors import draw_file_names, draw_list_public
 from cita.ports.models import Port
 from cita.transparency.models import BacklogFigures, PortDayFigures
@@ -57,8 +57,6 @@ def draw_public(draw: Draw, *, files: list[str] | None = None) -> dict[str, Any]
 
 def draws_public(*, limit: int | None = None) -> list[dict[str, Any]]:
     """Every draw, newest first, as published."""
-    from cita.draws.models import DrawFile
-
     rows = list(draw_list_public()[:limit] if limit else draw_list_public())
     names: dict[int, list[str]] = {}
     for draw_pk, name in DrawFile.objects.filter(draw__in=rows).values_list("draw_id", "name"):

@@ -93,8 +93,7 @@ def test_a_deleted_row_is_caught():
 @pytest.mark.django_db
 def test_a_rewritten_row_with_a_recomputed_hash_breaks_the_next_link():
     record(5)
-    from cita.audit.chain import link
-    from cita.audit.services import canonical_of
+    from cita.audit.chain import canonical_of, link
 
     row = AuditEvent.objects.get(id=2)
     row.actor = "system:forged"

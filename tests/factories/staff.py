@@ -51,7 +51,7 @@ _phones = iter(range(7_100_000, 8_000_000))
 
 def resident(*, shelter: Shelter, worker: User | None = None, **principal: object) -> Applicant:
     """A resident of `shelter`, registered by one of its NGO workers (made if not given)."""
-    from cita.staff.services import resident_register
+    from cita.registrations.residents import resident_register
 
     worker = worker or StaffFactory.create(role="ngo", shelter=shelter)
     return resident_register(

@@ -9,23 +9,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from cita.audit.models import AuditEvent
 from cita.core.actors import Actor, Role
 from cita.core.errors import PermissionDenied
-from cita.registrations.models import Applicant, Consent
-from cita.staff.errors import (
-    AccountLocked,
-    AlreadyEnrolled,
-    ContactInUse,
-    InvalidAccount,
-    InvalidOccupancy,
-    ResidentExists,
-    SignInFailed,
-)
+from cita.staff.errors import AccountLocked, AlreadyEnrolled, InvalidAccount, SignInFailed
 from cita.staff.models import User
 from cita.staff.selectors import recovery_codes_left, staff_has_mfa
 from cita.staff.services import (
-    acting_start,
     recovery_codes_regenerate,
-    resident_register,
-    shelter_occupancy_set,
     staff_activate,
     staff_create,
     staff_deactivate,
@@ -38,8 +26,8 @@ from cita.staff.services import (
 )
 from tests.conftest import sign_in_staff
 from tests.factories.ports import PortFactory
-from tests.factories.registrations import ShelterFactory, member_input, registered_group
-from tests.factories.staff import StaffFactory, actor_of, resident
+from tests.factories.registrations import ShelterFactory
+from tests.factories.staff import StaffFactory, actor_of
 
 pytestmark = pytest.mark.django_db
 
@@ -272,115 +260,3 @@ def test_an_mfa_reset_removes_the_app_and_the_recovery_codes():
     assert not staff_has_mfa(user=user)
     assert recovery_codes_left(user=user) == 0
     assert totp_enrolment_start(user=user) is not None
-
-
-# -- NGO work ----------------------------------------------------------------------------------------------
-
-
-def test_an_ngo_worker_registers_a_resident_of_their_shelter_with_consent():
-    shelter = ShelterFactory.create()
-    worker = StaffFactory.create(role="ngo", shelter=shelter)
-    applicant = resident_register(
-        actor=actor_of(worker),
-        phone="+52 664 555 0101",
-        email="",
-        language="ht",
-        principal=member_input(given_names="Jean", family_names="Baptiste", nationality="HT"),
-        consent_given=True,
-    )
-    applicant.refresh_from_db()
-    assert applicant.shelter == shelter
-    assert applicant.language == "ht"
-    assert applicant.members.get().full_name == "Jean Baptiste"
-    consent = Consent.objects.get(applicant=applicant)
-    assert consent.recorded_by == f"ngo:{worker.pk}"
-    assert consent.language == "ht"
-    event = AuditEvent.objects.get(action="resident.registered")
-    assert event.actor == f"ngo:{worker.pk}"
-    assert "Jean" not in str(event.data)
-    assert "664" not in str(event.data)
-
-
-def test_registration_without_consent_saves_nothing():
-    worker = StaffFactory.create(role="ngo", shelter=ShelterFactory.create())
-    with pytest.raises(Exception, match="agree"):
-        resident_register(
-            actor=actor_of(worker),
-            phone="+52 664 555 0102",
-            email=None,
-            language="es",
-            principal=member_input(),
-            consent_given=False,
-        )
-    assert not Applicant.objects.exists()
-
-
-def test_an_ngo_worker_cannot_take_over_someone_elses_account_by_its_phone():
-    worker = StaffFactory.create(role="ngo", shelter=ShelterFactory.create())
-    stranger = registered_group()
-    with pytest.raises(ContactInUse):
-        resident_register(
-            actor=actor_of(worker),
-            phone=stranger.phone,
-            email=None,
-            language="es",
-            principal=member_input(),
-            consent_given=True,
-        )
-    stranger.refresh_from_db()
-    assert stranger.shelter is None
-    assert stranger.members.count() == 1
-
-
-def test_registering_a_resident_twice_points_to_the_first_registration():
-    shelter = ShelterFactory.create()
-    worker = StaffFactory.create(role="ngo", shelter=shelter)
-    first = resident(shelter=shelter, worker=worker)
-    with pytest.raises(ResidentExists) as exists:
-        resident_register(
-            actor=actor_of(worker),
-            phone=first.phone,
-            email=None,
-            language="es",
-            principal=member_input(),
-            consent_given=True,
-        )
-    assert exists.value.objects["applicant"] == first
-
-
-@pytest.mark.parametrize("role", [Role.PLANNER, Role.ADMIN, Role.OFFICER])
-def test_only_ngo_workers_register_residents(role):
-    with pytest.raises(PermissionDenied):
-        resident_register(
-            actor=Actor(role=role, user_id=1),
-            phone="+52 664 555 0103",
-            email=None,
-            language="es",
-            principal=member_input(),
-            consent_given=True,
-        )
-
-
-def test_acting_for_a_resident_of_another_shelter_is_refused():
-    other = resident(shelter=ShelterFactory.create())
-    worker = StaffFactory.create(role="ngo", shelter=ShelterFactory.create())
-    with pytest.raises(PermissionDenied):
-        acting_start(actor=actor_of(worker), applicant=other)
-    assert not AuditEvent.objects.filter(action="ngo.acting_started").exists()
-
-
-def test_occupancy_is_set_by_the_shelters_own_workers_and_audited(frozen_clock):
-    shelter = ShelterFactory.create(capacity=100)
-    worker = StaffFactory.create(role="ngo", shelter=shelter)
-    shelter_occupancy_set(actor=actor_of(worker), shelter=shelter, occupancy=130)
-    shelter.refresh_from_db()
-    assert (shelter.occupancy, shelter.occupancy_updated_at) == (130, frozen_clock.now())
-    event = AuditEvent.objects.get(action="shelter.occupancy_set")
-    assert event.data == {"occupancy": 130, "previous": 0, "capacity": 100}
-    with pytest.raises(InvalidOccupancy):
-        shelter_occupancy_set(actor=actor_of(worker), shelter=shelter, occupancy=-1)
-    with pytest.raises(InvalidOccupancy):
-        shelter_occupancy_set(actor=actor_of(worker), shelter=shelter, occupancy=100_000)
-    outsider = StaffFactory.create(role="ngo", shelter=ShelterFactory.create())
-    with pytest.raises(PermissionDenied):
-        shelter_occupancy_set(actor=actor_of(outsider), shelter=shelter, occupancy=1)

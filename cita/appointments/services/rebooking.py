@@ -37,6 +37,7 @@ from cita.appointments.rebook_plan import (
 )
 from cita.appointments.selectors import rebooking_input
 from cita.appointments.services import _place, _sign, pass_url
+from cita.audit.models import AuditEvent
 from cita.audit.services import Event, audit_record_many
 from cita.core import clock
 from cita.core.actors import Actor, Role
@@ -363,8 +364,6 @@ def rebooking_replay(*, rebooking: Rebooking) -> Replay:
 
 def rebooking_audit_hashes(*, closure: PortClosure) -> dict[str, str] | None:
     """The hashes the audit log recorded for the closure's rebooking (to check the stored row against)."""
-    from cita.audit.models import AuditEvent
-
     row = (
         AuditEvent.objects.filter(action="closure.rebooked", object_type="closure", object_id=str(closure.pk))
         .values_list("data", flat=True)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from cita.appointments.models import Outcome
 from cita.core.languages import Language
 from cita.ports.models import Port
 from cita.registrations.countries import country_choices
@@ -189,7 +190,6 @@ class OutcomesForm(forms.Form):
     """One outcome per person of the group (`member_<id>`); an empty choice leaves it unrecorded."""
 
     def __init__(self, *args: Any, members: list[Any], **kwargs: Any) -> None:
-        from cita.appointments.models import Outcome
 
         super().__init__(*args, **kwargs)
         for row in members:

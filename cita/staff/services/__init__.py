@@ -1,4 +1,5 @@
-"""Every write of the staff domain: sign-in and MFA, accounts (admins), NGO work for a shelter."""
+"""Every write of the staff domain: sign-in and MFA, accounts (admins). The NGO work for a shelter's
+residents writes registrations' tables and lives there (cita.registrations.residents)."""
 
 from cita.staff.services.accounts import (
     staff_activate,
@@ -7,13 +8,6 @@ from cita.staff.services.accounts import (
     staff_mfa_reset,
     staff_password_reset,
     staff_role_set,
-)
-from cita.staff.services.residents import (
-    acting_actor,
-    acting_start,
-    acting_stop,
-    resident_register,
-    shelter_occupancy_set,
 )
 from cita.staff.services.signin import (
     recovery_code_display,
@@ -28,13 +22,8 @@ from cita.staff.services.signin import (
 )
 
 __all__ = [
-    "acting_actor",
-    "acting_start",
-    "acting_stop",
     "recovery_code_display",
     "recovery_codes_regenerate",
-    "resident_register",
-    "shelter_occupancy_set",
     "staff_activate",
     "staff_actor",
     "staff_create",

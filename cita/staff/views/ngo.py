@@ -26,9 +26,16 @@ from cita.core.forms import form_error_add
 from cita.core.http import actor_of
 from cita.core.middleware import SESSION_ACTING_FOR
 from cita.draws.services import priority_flag
+from cita.registrations.errors import ResidentExists
 from cita.registrations.models import Applicant
+from cita.registrations.residents import (
+    acting_actor,
+    acting_start,
+    acting_stop,
+    resident_register,
+    shelter_occupancy_set,
+)
 from cita.registrations.services import member_add
-from cita.staff.errors import ResidentExists
 from cita.staff.forms import FlagForm, MemberForm, OccupancyForm, ResidentRegisterForm
 from cita.staff.selectors import (
     resident_appointment_for_actor,
@@ -38,13 +45,6 @@ from cita.staff.selectors import (
     resident_members_for_actor,
     resident_status_for_actor,
     shelter_for_actor,
-)
-from cita.staff.services import (
-    acting_actor,
-    acting_start,
-    acting_stop,
-    resident_register,
-    shelter_occupancy_set,
 )
 from cita.staff.views.common import safe_next
 

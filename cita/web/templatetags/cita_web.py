@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 
 from cita.core.actors import Role
 from cita.core.errors import NotFound
+from cita.notifications.selectors import unread_count
 from cita.registrations.countries import country_name
 from cita.registrations.models import Member, Relationship
-from cita.registrations.selectors import member_list_for_actor
+from cita.registrations.selectors import applicant_get_for_actor, member_list_for_actor
 from cita.web import dates
 from cita.web.components import NextStep, TimelineStep
 from cita.web.forms import document_choices, relationship_choices
@@ -113,8 +114,6 @@ def signed_in(context: template.Context) -> bool:
 @register.simple_tag(takes_context=True)
 def unread_messages(context: template.Context) -> int:
     """How many of the applicant's messages are not read yet (0 for anyone else)."""
-    from cita.notifications.selectors import unread_count_for_actor
-
     actor = context.get("actor")
     if actor is None or actor.applicant_id is None or actor.role not in (Role.APPLICANT, Role.NGO):
         return 0
@@ -123,7 +122,7 @@ def unread_messages(context: template.Context) -> int:
     if cached is not None:
         return int(cached)
     try:
-        count = unread_count_for_actor(actor=actor)
+        count = unread_count(applicant_id=applicant_get_for_actor(actor=actor).pk)
     except NotFound:
         count = 0
     if request is not None:

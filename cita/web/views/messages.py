@@ -19,8 +19,8 @@ from cita.notifications.models import Notice
 from cita.notifications.rendering import Rendered, date_format
 from cita.notifications.rendering import render as render_notice
 from cita.notifications.selectors import (
-    inbox_page_for_actor,
-    preference_for_actor,
+    inbox_page,
+    preference_get,
 )
 from cita.notifications.services import notices_mark_read, preference_set
 from cita.registrations.selectors import applicant_get_for_actor
@@ -48,8 +48,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
     if _needs_resident(actor):
         return HttpResponseRedirect(reverse("staff:home"))
-    page = inbox_page_for_actor(actor=actor, page=request.GET.get("page"))
-    preference = preference_for_actor(actor=actor)
+    applicant = applicant_get_for_actor(actor=actor)
+    page = inbox_page(applicant_id=applicant.pk, page=request.GET.get("page"))
+    preference = preference_get(applicant_id=applicant.pk)
     language = translation.get_language() or "en"
     # The day the message came on the reader's clock (the zone of their pages), never the UTC day.
     zone = zone_of(request)
@@ -64,7 +65,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     ]
     unread = [item.notice.pk for item in items if item.unread]
     if unread and actor.role is Role.APPLICANT:
-        notices_mark_read(actor=actor, applicant=applicant_get_for_actor(actor=actor), notice_ids=unread)
+        notices_mark_read(actor=actor, applicant=applicant, notice_ids=unread)
     form = PreferenceForm(initial={"channels": preference})
     return render(request, "notifications/inbox.html", {"page": page, "items": items, "form": form})
 

@@ -14,7 +14,8 @@ from cita.core.access import allow
 from cita.core.actors import Role
 from cita.core.http import actor_of
 from cita.core.languages import LANGUAGE_CODES
-from cita.registrations.selectors import shelter_list
+from cita.registrations.selectors import applicant_get_for_actor, shelter_list
+from cita.registrations.services import applicant_language_set
 from cita.registrations.signin import CODE_MINUTES
 from cita.web.components import NextStep
 
@@ -73,9 +74,6 @@ def language_set(request: HttpRequest) -> HttpResponse:
     if language in LANGUAGE_CODES:
         actor = actor_of(request)
         if actor.role is Role.APPLICANT:
-            from cita.registrations.selectors import applicant_get_for_actor
-            from cita.registrations.services import applicant_language_set
-
             applicant_language_set(
                 actor=actor, applicant=applicant_get_for_actor(actor=actor), language=language
             )

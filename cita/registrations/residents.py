@@ -1,7 +1,7 @@
 """NGO work for a shelter: registering residents (with their consent), acting for them, occupancy.
 
 An NGO worker only ever touches residents of their own shelter: every lookup goes through
-`cita.staff.selectors.resident_get_for_actor`, and these services check the shelter again.
+`cita.staff.selectors.resident_get_for_actor` (the NGO console), and these services check the shelter again.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from cita.core import clock
 from cita.core.actors import Actor, Role
 from cita.core.errors import PermissionDenied
 from cita.core.languages import Language
+from cita.registrations.errors import ContactInUse, InvalidOccupancy, ResidentExists
 from cita.registrations.models import Applicant, Shelter
 from cita.registrations.services import MemberInput, applicant_get_or_create, contact_indexes, group_register
-from cita.staff.errors import ContactInUse, InvalidOccupancy, ResidentExists
 
 # A shelter far beyond its capacity is real; a number this large is a typing mistake.
 OCCUPANCY_MAX_FACTOR = 10

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -24,6 +25,10 @@ class PolicyValues:
     confirm_hours: int
     group_size_limit: int
     policy: DrawPolicy | None = None
+
+    def columns(self) -> dict[str, Any]:
+        """The values as the columns of a stored policy."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "policy"}
 
     def window(self, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
         """When the window of the draw opened on `day` (reference time zone) opens and closes, in UTC."""

@@ -51,27 +51,17 @@ def policy_set(
     for field, time in (("window_opens", window_opens), ("window_closes", window_closes)):
         if time.second or time.microsecond or time.tzinfo is not None:
             raise InvalidPolicy(f"{field} must be a wall-clock time on a whole minute.", field=field)
-    _deadline_before_the_day(
-        PolicyValues(
-            window_opens=window_opens,
-            window_closes=window_closes,
-            horizon_days=horizon_days,
-            reserve_percent=reserve_percent,
-            confirm_hours=confirm_hours,
-            group_size_limit=group_size_limit,
-        ),
-        start=reference_today(now=effective_from),
-    )
-    row = DrawPolicy.objects.create(
-        effective_from=effective_from,
+    values = PolicyValues(
         window_opens=window_opens,
         window_closes=window_closes,
         horizon_days=horizon_days,
         reserve_percent=reserve_percent,
         confirm_hours=confirm_hours,
         group_size_limit=group_size_limit,
-        created_at=clock.now(),
-        created_by=actor.label,
+    )
+    _deadline_before_the_day(values, start=reference_today(now=effective_from))
+    row = DrawPolicy.objects.create(
+        effective_from=effective_from, **values.columns(), created_at=clock.now(), created_by=actor.label
     )
     audit_record(
         actor=actor,

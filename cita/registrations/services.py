@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -41,6 +43,19 @@ class MemberInput:
     nationality: str
     document_type: str = ""
     document_number: str = ""
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any], *, relationship: str) -> MemberInput:
+        """From a valid form's cleaned data (the fields named as here; the document ones optional)."""
+        return cls(
+            relationship=relationship,
+            given_names=data["given_names"],
+            family_names=data["family_names"],
+            date_of_birth=data["date_of_birth"],
+            nationality=data["nationality"],
+            document_type=data.get("document_type") or "",
+            document_number=data.get("document_number") or "",
+        )
 
 
 def contact_indexes(*, phone: str | None, email: str | None) -> tuple[str | None, str | None]:

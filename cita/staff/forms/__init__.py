@@ -113,15 +113,8 @@ class MemberForm(forms.Form):
 
     def member_input(self, relationship: str | None = None) -> MemberInput:
         """The cleaned data as the registrations services take it."""
-        data = self.cleaned_data
-        return MemberInput(
-            relationship=relationship or data["relationship"],
-            given_names=data["given_names"],
-            family_names=data["family_names"],
-            date_of_birth=data["date_of_birth"],
-            nationality=data["nationality"],
-            document_type=data.get("document_type") or "",
-            document_number=data.get("document_number") or "",
+        return MemberInput.of(
+            self.cleaned_data, relationship=relationship or self.cleaned_data["relationship"]
         )
 
 

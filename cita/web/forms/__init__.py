@@ -192,16 +192,8 @@ class MemberForm(ApplicantForm):
 
     def member_input(self) -> MemberInput:
         """What the services take, from a valid form."""
-        data = self.cleaned_data
-        return MemberInput(
-            relationship=Relationship.SELF if self.principal else data["relationship"],
-            given_names=data["given_names"],
-            family_names=data["family_names"],
-            date_of_birth=data["date_of_birth"],
-            nationality=data["nationality"],
-            document_type=data.get("document_type") or "",
-            document_number=data.get("document_number") or "",
-        )
+        relationship = Relationship.SELF if self.principal else self.cleaned_data["relationship"]
+        return MemberInput.of(self.cleaned_data, relationship=relationship)
 
     @staticmethod
     def initial_for(member: Member) -> dict[str, Any]:

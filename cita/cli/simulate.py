@@ -51,7 +51,8 @@ def register(subparsers: Subparsers) -> None:
     parser.add_argument(
         "--bundles",
         action="store_true",
-        help="also write every round as a draw-v1 bundle under DIR/bundles (`cita draw verify` checks one)",
+        help="also write every round as a draw-v1 bundle under DIR/bundles (`cita draw verify` checks one); "
+        "every round is then computed by cita.lottery (draws = lottery)",
     )
     parser.add_argument(
         "--check", action="store_true", help="check the simulator's own bookkeeping after every day (slower)"
@@ -78,6 +79,8 @@ def _simulate(args: argparse.Namespace) -> int:
     common = [
         f"{key}={value}" for key, value in (("days", args.days), ("seed", args.seed)) if value is not None
     ]
+    if args.bundles:
+        common.append("draws=lottery")  # a bundle holds real draw keys: every round by cita.lottery
     comparing = args.compare is not None or bool(args.compare_overrides)
     try:
         scenario_a = scenario_load(args.scenario, overrides=[*args.overrides, *common])

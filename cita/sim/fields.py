@@ -33,6 +33,11 @@ class Fields:
     def __contains__(self, key: str) -> bool:
         return key in self.value
 
+    def has(self, key: str) -> bool:
+        """Whether `key` is given (it counts as known to `done()` either way)."""
+        self.read.add(key)
+        return key in self.value
+
     def where(self, key: str) -> str:
         """The dotted name of `key` in this table."""
         return f"{self.path}.{key}" if self.path else key

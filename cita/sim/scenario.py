@@ -21,12 +21,29 @@ import json
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from cita.sim.errors import ScenarioError
 from cita.sim.fields import MAX_DAYS, Fields, field_fail, integer_check, value_show
+from cita.sim.pipeline import (
+    MAX_OFFICERS,
+    Caravan,
+    Detention,
+    OutcomeGroup,
+    Removals,
+    Shelter,
+    Staffing,
+    caravans_read,
+    city_check,
+    detention_read,
+    outcomes_read,
+    pipeline_mapping,
+    removals_read,
+    shelters_read,
+    staffing_read,
+)
 
 DEFAULT_START = dt.date(2026, 12, 1)
 # Travel groups by number of persons (the draw benchmark's mix; the registration limit is 8).
@@ -45,6 +62,8 @@ MAX_BACKLOG = 5_000_000
 MAX_SEATS = 1_000_000
 
 PORT_CODE = re.compile(r"[A-Z0-9]{1,8}")
+DRAWS = ("fast", "lottery")
+NO_STAFFING = Staffing(persons_per_shift=None, changes=(), moves=())
 SLOT_NAME = re.compile(r"[0-9A-Za-z:.+-]{1,16}")  # unquoted in entries.csv-like files (draw-v1 LABEL)
 
 
@@ -58,11 +77,14 @@ class Slot:
 
 @dataclass(frozen=True, slots=True)
 class Port:
-    """A port of entry: its slots in order, and how often groups rank it (relative weight)."""
+    """A port of entry: its slots in order, how often groups rank it (relative weight), the officers who
+    process people there each day (None: as many as its seats need), and its city (for shelters)."""
 
     code: str
     slots: tuple[Slot, ...]
     popularity: float
+    officers: int | None = None
+    city: str | None = None
 
     @property
     def seats(self) -> int:
@@ -142,6 +164,14 @@ class Scenario:
     arrivals: Arrivals
     backlog: Backlog
     closures: tuple[Closure, ...]
+    draws: str = "fast"
+    size_priority: bool = False
+    staffing: Staffing = NO_STAFFING
+    outcomes: tuple[OutcomeGroup, ...] = ()
+    detention: Detention | None = None
+    removals: Removals | None = None
+    caravans: tuple[Caravan, ...] = ()
+    shelters: tuple[Shelter, ...] = ()
 
     @property
     def seats_per_day(self) -> int:
@@ -179,11 +209,16 @@ class Scenario:
             "displaced_draws": self.displaced_draws,
             "rebook_days": self.rebook_days,
             "rebook_any_port": self.rebook_any_port,
+            "draws": self.draws,
+            "size_priority": self.size_priority,
+            "seats_total": None,
             "ports": [
                 {
                     "code": port.code,
                     "popularity": port.popularity,
                     "slots": {slot.name: slot.seats for slot in port.slots},
+                    **({"officers": port.officers} if port.officers is not None else {}),
+                    **({"city": port.city} if port.city is not None else {}),
                 }
                 for port in self.ports
             ],
@@ -199,6 +234,14 @@ class Scenario:
                 {"port": c.port, "from": c.first_day, "days": c.days, "announced": c.announced_day}
                 for c in self.closures
             ],
+            **pipeline_mapping(
+                staffing=self.staffing,
+                outcomes=self.outcomes,
+                detention=self.detention,
+                removals=self.removals,
+                caravans=self.caravans,
+                shelters=self.shelters,
+            ),
         }
 
 
@@ -290,8 +333,29 @@ def scenario_from_mapping(value: Mapping[str, Any], *, name: str = "scenario") -
     days = top.integer("days", 90, low=1, high=MAX_DAYS)
     horizon = top.integer("horizon_days", 14, low=1, high=MAX_HORIZON)
     ports = _ports(top)
+    seats_total = top.optional_integer("seats_total", low=0, high=MAX_SEATS * MAX_PORTS)
+    if seats_total is not None:
+        ports = _ports_scaled(ports, seats_total)
     codes = [port.code for port in ports]
     arrivals = _arrivals(top.table("arrivals", required=True), start=start)
+    draws = top.text("draws", "fast")
+    if draws not in DRAWS:
+        top.fail("draws", f'expected "fast" or "lottery", got {value_show(draws)}')
+    staffing = staffing_read(top, start=start, codes=codes)
+    if staffing.persons_per_shift is None:
+        for number, port in enumerate(ports):
+            if port.officers is not None:
+                top.fail(
+                    f"ports[{number}].officers",
+                    "needs staffing.persons_per_shift, the persons one officer processes a shift",
+                )
+        if staffing.changes:
+            top.fail("staffing.changes", "needs staffing.persons_per_shift")
+    outcomes = outcomes_read(top)
+    detention = detention_read(top)
+    removals = removals_read(top)
+    if not outcomes and (detention is not None or removals is not None):
+        top.fail("detention" if detention is not None else "removals", "needs [outcomes]: who is detained")
     backlog_fields = top.table("initial_backlog")
     backlog = Backlog(
         groups=backlog_fields.integer("groups", 0, low=0, high=MAX_BACKLOG),
@@ -318,6 +382,22 @@ def scenario_from_mapping(value: Mapping[str, Any], *, name: str = "scenario") -
         arrivals=arrivals,
         backlog=backlog,
         closures=closures,
+        draws=draws,
+        size_priority=top.boolean("size_priority", False),
+        staffing=staffing,
+        outcomes=outcomes,
+        detention=detention,
+        removals=removals,
+        caravans=caravans_read(
+            top,
+            start=start,
+            codes=codes,
+            group_sizes=arrivals.group_sizes,
+            urgent_share=arrivals.urgent_share,
+            nationalities=[group.name for group in outcomes],
+            max_group_size=MAX_GROUP_SIZE,
+        ),
+        shelters=shelters_read(top, cities=[port.city for port in ports if port.city is not None]),
     )
     top.done()
     return scenario
@@ -344,11 +424,29 @@ def _ports(top: Fields) -> tuple[Port, ...]:
             seats = fields.integer("seats", None, low=0, high=MAX_SEATS)
             count = fields.integer("slot_count", DEFAULT_SLOT_COUNT, low=1, high=min(MAX_SLOTS, 24))
             slots = _slots_split(seats, count)
+        officers = fields.optional_integer("officers", low=0, high=MAX_OFFICERS)
+        city = city_check(fields)
         fields.done()
-        ports.append(Port(code=code, slots=slots, popularity=popularity))
+        ports.append(Port(code=code, slots=slots, popularity=popularity, officers=officers, city=city))
     if sum(port.popularity for port in ports) <= 0:
         top.fail("ports", "at least one port needs a popularity above 0")
     return tuple(ports)
+
+
+def _ports_scaled(ports: tuple[Port, ...], total: int) -> tuple[Port, ...]:
+    """The ports with every slot's seats scaled so that they add up to `total` (the first slots take the
+    remainder); the same ports when they already do."""
+    listed = sum(port.seats for port in ports)
+    count = sum(len(port.slots) for port in ports)
+    scaled = [
+        (slot.seats * total // listed) if listed else total // count for port in ports for slot in port.slots
+    ]
+    for number in range(total - sum(scaled)):
+        scaled[number % count] += 1
+    seats = iter(scaled)
+    return tuple(
+        replace(port, slots=tuple(replace(slot, seats=next(seats)) for slot in port.slots)) for port in ports
+    )
 
 
 def _slots(fields: Fields) -> tuple[Slot, ...]:

@@ -20,7 +20,7 @@ import datetime as dt
 import json
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -245,10 +245,18 @@ class Scenario:
         }
 
 
-def scenario_load(path: str | Path, *, overrides: Sequence[str] = ()) -> Scenario:
-    """Read a scenario file (.toml or .json), apply `KEY=VALUE` overrides, and check it."""
+def scenario_load(
+    path: str | Path,
+    *,
+    overrides: Sequence[str] = (),
+    change: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> Scenario:
+    """Read a scenario file (.toml or .json), `change` its fields (calibration), apply `KEY=VALUE`
+    overrides, and check it."""
     source = Path(path)
     mapping = scenario_file_read(source)
+    if change is not None:
+        mapping = change(mapping)
     mapping = scenario_override(mapping, overrides, source=source.name)
     try:
         return scenario_from_mapping(mapping, name=source.stem)

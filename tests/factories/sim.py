@@ -64,7 +64,9 @@ PIPELINE: dict[str, Any] = {
     "staffing": {
         "persons_per_shift": 10,
         "changes": [{"port": "AAA", "from": 20, "officers": 1}],
-        "moves": [{"officers": 1, "from_port": "AAA", "to_port": "BBB", "from": 12, "days": 3, "announced": 10}],
+        "moves": [
+            {"officers": 1, "from_port": "AAA", "to_port": "BBB", "from": 12, "days": 3, "announced": 10}
+        ],
     },
     "outcomes": {
         "groups": [

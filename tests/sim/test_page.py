@@ -78,9 +78,9 @@ def test_a_run_shows_its_summary_and_each_chart_with_its_table(planner):
     assert '<h2 id="results">Results</h2>' in html
     assert "<li><strong>Days from first request to the draw of the offer confirmed (" in html
     assert "<li><strong>Capacity:</strong> 50 seats a day over 2 ports, reserve 10 %" in html
-    assert html.count('<svg xmlns:xlink="http://www.w3.org/1999/xlink"') == 3
-    assert html.count('role="img"') == 3
-    assert html.count("<details><summary>Table of this chart") == 3
+    assert html.count('<svg xmlns:xlink="http://www.w3.org/1999/xlink"') == 4
+    assert html.count('role="img"') == 4
+    assert html.count("<details><summary>Table of this chart") == 4
     assert '<caption class="visually-hidden">Backlog: groups waiting at the end of each day</caption>' in html
     # 20 days in the backlog table.
     backlog = html[html.index("Backlog: groups waiting at the end of each day</caption>") :]
@@ -102,7 +102,7 @@ def test_a_comparison_of_two_reserves_shows_both_runs_and_the_difference(planner
     assert "Run B: reserve 50 %" in html
     assert '<h3 id="difference">Difference between the runs</h3>' in html
     assert '<tr><th scope="row">persons selected by the reserve</th>' in html
-    assert html.count('role="img"') == 7  # three charts a run, and both backlogs together
+    assert html.count('role="img"') == 9  # four charts a run, and both backlogs together
     ids = re.findall(r'\bid="([^"]+)"', html)
     assert len(ids) == len(set(ids))
 

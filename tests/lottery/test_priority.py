@@ -58,8 +58,9 @@ def test_a_group_placed_at_another_of_its_ports_is_not_passed_over():
 
 def test_the_oldest_family_that_the_reserve_could_not_hold_is_passed_over():
     # A slot of 4 seats keeps 2 for the reserve (50 %). The reserve walks by age: X (3 persons, oldest) does
-    # not fit in 2, Y (2, younger) does, W (youngest) finds the reserve full. In the lottery phase W (tier 0) takes the last 2 seats before X's
-    # turn, so nobody after X got a seat there in that phase, but in the reserve phase Y did.
+    # not fit in 2, Y (2, younger) does, W (youngest) finds the reserve full. In the lottery phase W (tier 0)
+    # takes the last 2 seats before X's turn, so nobody after X got a seat there in that phase, but in the
+    # reserve phase Y did.
     capacity = (Capacity(port="SYS", slot="08:00", seats=4),)
     entries = [
         entry_make("XXXX", group_size=3, tier=1, waiting_since=OLD),

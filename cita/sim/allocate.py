@@ -140,7 +140,7 @@ def _phase(
     room = np.array([*fits, -1], dtype=np.int64)  # per slot, then the sentinel
     remaining = candidates
     smallest = int(sizes[candidates].min())
-    chunk = max(_FIRST_CHUNK, 2 * sum(fits) // smallest)
+    chunk = max(_FIRST_CHUNK, sum(fits) // smallest)
     walk_slots = table.slots
     while len(remaining):
         # An entry that fits no slot of its walk now never will: seats only decrease within a phase.
@@ -156,14 +156,22 @@ def _phase(
         else:
             part, remaining = remaining, remaining[:0]
         part = part[np.lexsort((part, rank[part]))]
+        # Per walk, an upper bound of the room left in its slots (room only decreases): entries of a walk
+        # already seen to be too full for them are skipped without walking its slots again.
+        bound = most.tolist()
         for entry, size, walk in zip(part.tolist(), sizes[part].tolist(), walks[part].tolist(), strict=True):
-            for slot in walk_slots[walk]:
+            if size > bound[walk]:
+                continue
+            slots = walk_slots[walk]
+            for slot in slots:
                 if fits[slot] >= size:
                     for counter in takes:
                         counter[slot] -= size
                     placed.append(entry)
                     placed_slots.append(slot)
                     break
+            else:
+                bound[walk] = max(map(fits.__getitem__, slots))
         room[:-1] = fits
         if room.max() < smallest:
             break
@@ -185,7 +193,6 @@ def _passed_over(
     unplaced[allocated] = False
     candidates = np.flatnonzero(unplaced)
     passed = np.zeros(len(candidates), dtype=bool)
-    ports = table.ports[walks[candidates]]  # candidates × their ports (sentinel-padded)
     for rank, entries, slots in phases:
         if not entries:
             continue
@@ -198,10 +205,14 @@ def _passed_over(
         last = placed[len(placed) - 1 - from_end]
         last_rank[ports_seen] = rank[last]
         last_entry[ports_seen] = last
-        theirs_rank = last_rank[ports]
-        theirs_entry = last_entry[ports]
-        mine = rank[candidates][:, None]
-        after = (theirs_rank > mine) | ((theirs_rank == mine) & (theirs_entry > candidates[:, None]))
-        passed |= after.any(axis=1)
+        # Only entries up to the phase's last allocation can have one after them: look at those alone.
+        near = np.flatnonzero(rank[candidates] <= last_rank.max())
+        mine = candidates[near]
+        theirs_rank = last_rank[table.ports[walks[mine]]]  # their ports' last allocations (sentinel: -1)
+        theirs_entry = last_entry[table.ports[walks[mine]]]
+        after = (theirs_rank > rank[mine][:, None]) | (
+            (theirs_rank == rank[mine][:, None]) & (theirs_entry > mine[:, None])
+        )
+        passed[near[after.any(axis=1)]] = True
     result: IntArray = candidates[passed]
     return result

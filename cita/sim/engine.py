@@ -67,8 +67,10 @@ class _Chain:
     round: int = 1
     released: dict[int, int] = field(default_factory=dict)  # slot → seats
 
-    def choose(self, group: int) -> None:
-        self.chosen[int(np.searchsorted(self.entries, group))] = True
+    def choose(self, groups: list[int]) -> None:
+        """Mark these entries selected."""
+        if groups:
+            self.chosen[np.searchsorted(self.entries, groups)] = True
 
 
 class Simulation:
@@ -141,6 +143,7 @@ class Simulation:
         self.share_held = np.array([g.released + g.detained for g in outcomes])
         # Groups, by id (= ticket number): columns that grow as groups arrive.
         self.count = 0
+        self.counts = [0] * len(STATES)  # groups in each state
         self.state = np.zeros(0, dtype=np.int8)
         self.size = np.zeros(0, dtype=np.int16)
         self.arrival = np.zeros(0, dtype=np.int32)
@@ -286,6 +289,7 @@ class Simulation:
         first, last = self.count, self.count + n
         self._grow(last)
         self.state[first:last] = WAITING
+        self.counts[WAITING] += n
         self.size[first:last] = groups.size
         self.arrival[first:last] = groups.arrival
         self.ranking[first:last] = groups.ranking
@@ -343,8 +347,14 @@ class Simulation:
 
     def _wait_again(self, group: int) -> None:
         """The group waits again (its offer lapsed, or a closure displaced it)."""
-        self.state[group] = WAITING
+        self._move(group, WAITING)
         self.rejoined.append(group)
+
+    def _move(self, group: int, state: int) -> None:
+        """Put one group in `state`, keeping the count of each state."""
+        self.counts[self.state[group]] -= 1
+        self.counts[state] += 1
+        self.state[group] = state
 
     def _tiers(self, groups: IntArray) -> IntArray:
         """draw-v1 tiers of `groups`: 0 for urgent, displaced and (with size_priority) passed-over groups."""
@@ -382,7 +392,7 @@ class Simulation:
             size = int(self.size[group])
             appointment, slot = self.holding[group]
             if confirmed:
-                self.state[group] = BOOKED
+                self._move(group, BOOKED)
                 self.by_day.setdefault(appointment, set()).add(group)
                 self.waited[group] = drawn - self.arrival[group]
                 # Served: an urgent or displaced priority ends (docs/daily-cycle.md, step 6).
@@ -497,11 +507,11 @@ class Simulation:
             port_booked[port] += size
             day.booked_persons += size
             if absent:
-                self.state[group] = NO_SHOW
+                self._move(group, NO_SHOW)
                 day.no_show_persons += size
                 self.no_show_total += 1
             else:
-                self.state[group] = ATTENDED
+                self._move(group, ATTENDED)
                 day.attended_persons += size
                 port_attended[port] += size
                 self.attended_total += 1
@@ -540,6 +550,8 @@ class Simulation:
         waiting = self._waiting()
         gone = waiting[self.rng_leaves.random(len(waiting)) < self.scenario.leave_rate]
         self.state[gone] = LEFT
+        self.counts[WAITING] -= len(gone)
+        self.counts[LEFT] += len(gone)
         day.left = len(gone)
         self.left_total += len(gone)
         if self.shelters.active:
@@ -610,6 +622,7 @@ class Simulation:
             )
             for group, slot, _ in results:
                 day.second_chance_persons += self._offer(group, chain, slot)
+            chain.choose([group for group, _, _ in results])
             if results:
                 self.chains.append(chain)
 
@@ -633,7 +646,7 @@ class Simulation:
             chosen=np.zeros(len(groups), dtype=bool),
         )
         if len(groups) and day.draw_seats:
-            for group, slot, phase in self._draw(
+            results = self._draw(
                 day,
                 draw_id=chain.draw_id,
                 round_number=1,
@@ -641,13 +654,15 @@ class Simulation:
                 slots=slots,
                 seats=seats,
                 groups=groups,
-            ):
+            )
+            for group, slot, phase in results:
                 persons = self._offer(group, chain, slot)
                 day.selected += 1
                 day.selected_persons += persons
                 if phase == "reserve":
                     day.reserve_persons += persons
-            if chain.chosen.any():
+            chain.choose([group for group, _, _ in results])
+            if results:
                 self.chains.append(chain)
         # A displaced group entered in this draw has one draw of priority less (cycle.py, freeze).
         counting = groups[self.displaced[groups] > 0]
@@ -689,7 +704,7 @@ class Simulation:
 
     def _day_close(self, day: DayMetrics, beds: BedDay) -> None:
         """End-of-day counts."""
-        counts = np.bincount(self.state[: self.count], minlength=len(STATES))
+        counts = self.counts
         waiting = self._waiting()
         day.waiting = int(counts[WAITING])
         day.offered = int(counts[OFFERED])
@@ -701,11 +716,13 @@ class Simulation:
         day.waiting_persons = int(self.size[waiting].sum())
         day.size_priority_groups = int(np.count_nonzero(self.passed[waiting]))
         if len(waiting):
-            ages = self.today - self.arrival[waiting]
-            p50, p90 = np.percentile(ages, (50, 90), method="inverted_cdf")
+            # Nearest rank (numpy's "inverted_cdf"): the smallest age with at least half (nine tenths) of
+            # the groups at or below it; ages are small integers, so counted rather than sorted.
+            cumulative = np.cumsum(np.bincount(self.today - self.arrival[waiting]))
+            p50, p90 = np.searchsorted(cumulative, (0.5 * len(waiting), 0.9 * len(waiting)))
             day.waiting_age_p50 = int(p50)
             day.waiting_age_p90 = int(p90)
-            day.waiting_age_max = int(ages.max())
+            day.waiting_age_max = len(cumulative) - 1
         day.beds_freed = beds.freed
         day.flight_seats = beds.flight_seats
         day.flown_persons = beds.flown
@@ -815,11 +832,10 @@ class Simulation:
                 f"the draw placed group {group} in slot {slot} with {seats[slot]} seats left"
             )
         seats[slot] -= size
-        self.state[group] = OFFERED
+        self._move(group, OFFERED)
         self.holding[group] = (chain.appointment_day, slot)
         self.allocated += 1
         self.sequence[group] = self.allocated
-        chain.choose(group)
         self.pending.append((group, chain, self.today))
         if self.passed[group]:
             # Selected: the priority for having been passed over is used (docs/simulator.md).
@@ -836,6 +852,8 @@ class Simulation:
         counts = np.bincount(self.state[: self.count], minlength=len(STATES))
         if int(counts.sum()) != self.count:
             raise InvariantBroken(f"{self.count} groups arrived but {int(counts.sum())} are counted")
+        if counts.tolist() != self.counts:
+            raise InvariantBroken(f"groups per state {self.counts} kept, {counts.tolist()} counted")
         holders = np.flatnonzero(np.isin(self.state[: self.count], (OFFERED, BOOKED)))
         if set(holders.tolist()) != set(self.holding):
             raise InvariantBroken("the groups holding seats differ from those offered or booked")

@@ -69,6 +69,7 @@ class Population:
         self.rankings: list[tuple[str, ...]] = []
         self.ranking_text: list[bytes] = []
         self.ranking_id: dict[bytes, int] = {}
+        self.code_id: dict[int, int] = {}  # a ranking's number (see `draw`) → its id
 
     def draw(
         self,
@@ -91,9 +92,23 @@ class Population:
         ranked = np.minimum(rng.choice(self.ranked_values, p=self.ranked_p, size=n), positive)
         keys = log_weights + rng.gumbel(size=(n, len(self.port_codes)))
         order = np.argsort(-keys, axis=1, kind="stable")
-        padded = np.where(np.arange(order.shape[1]) < ranked[:, None], order, -1).astype(np.int16)
-        distinct, inverse = np.unique(padded, axis=0, return_inverse=True)
-        ids = np.array([self._ranking_add(row) for row in distinct], dtype=np.int32)
+        width = int(ranked.max()) if n else 0
+        padded = np.where(np.arange(width) < ranked[:, None], order[:, :width], -1).astype(np.int64)
+        base = len(self.port_codes) + 1
+        if width * np.log2(base) < 62:
+            # Each ranking as one number (port + 1 in base ports + 1): the distinct ones found quickly.
+            codes = (padded + 1) @ (base ** np.arange(width, dtype=np.int64))
+            distinct, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+            ids = np.array(
+                [
+                    self.code_id[code] if code in self.code_id else self._ranking_add(padded[row], code=code)
+                    for code, row in zip(distinct.tolist(), first.tolist(), strict=True)
+                ],
+                dtype=np.int32,
+            )
+        else:
+            _, first, inverse = np.unique(padded, axis=0, return_index=True, return_inverse=True)
+            ids = np.array([self._ranking_add(padded[row]) for row in first.tolist()], dtype=np.int32)
         share = self.scenario.arrivals.urgent_share if urgent_share is None else urgent_share
         urgent = rng.random(n) < share
         groups: npt.NDArray[np.int8]
@@ -153,8 +168,8 @@ class Population:
         count.arriving_persons = int(groups.size.sum())
         return groups, count
 
-    def _ranking_add(self, row: npt.NDArray[np.int16]) -> int:
-        """The id of a ranking given as port numbers padded with -1."""
+    def _ranking_add(self, row: npt.NDArray[np.int64], *, code: int | None = None) -> int:
+        """The id of a ranking given as port numbers padded with -1 (and remembered by its `code`)."""
         ports = tuple(self.port_codes[number] for number in row.tolist() if number >= 0)
         text = "|".join(ports).encode("ascii") + b"\n"
         number = self.ranking_id.get(text)
@@ -162,6 +177,8 @@ class Population:
             number = self.ranking_id[text] = len(self.rankings)
             self.rankings.append(ports)
             self.ranking_text.append(text)
+        if code is not None:
+            self.code_id[code] = number
         return number
 
     @staticmethod

@@ -64,6 +64,7 @@ class Rounds:
         self.entries = 0
         self.seconds = 0.0
         self.observer_seconds = 0.0
+        self.trace: list[tuple[int, int]] = []  # (entries, selected) of each round, for bench/sim.py
 
     def walks(self, closed: set[str]) -> tuple[IntArray, Walks]:
         """Per ranking, the walk of slots of its ports open that day (-1: none open), and the walks."""
@@ -125,6 +126,7 @@ class Rounds:
             for order, (group, slot) in enumerate(zip(chosen, placement.slots.tolist(), strict=True))
         ]
         passed: IntArray = groups[placement.passed_over]
+        self.trace.append((len(groups), len(results)))
         return results, passed
 
     def lottery(
@@ -179,4 +181,5 @@ class Rounds:
             (int(result.ticket[1:]), self.slot_of[(result.port, result.slot)], result.phase)
             for result in allocation.results
         ]
+        self.trace.append((len(lines), len(results)))
         return results, passed

@@ -451,6 +451,13 @@ def _n(value: float | None) -> str:
     return f"{int(value):,}"
 
 
+def _fine(value: float | None) -> str:
+    """A compared figure: as `_n`, but small fractions (a ratio of 0.64) keep two decimals."""
+    if value is not None and not float(value).is_integer() and abs(value) < 10:
+        return f"{value:,.2f}"
+    return _n(value)
+
+
 def _stats_text(stats: Stats) -> str:
     if not stats.count:
         return "none"
@@ -477,7 +484,7 @@ def summary_facts(summary: Summary) -> list[tuple[str, str]]:
         withheld += f", {_n(s.seats_officer_short)} more the officers could not process"
     if s.seats_back_pressure:
         withheld += f", {_n(s.seats_back_pressure)} withheld by back-pressure (beds full)"
-    computed = "computed by cita.lottery" if s.draws == "lottery" else "fast draws (draw-v1, random keys)"
+    computed = "computed by cita.lottery" if s.draws == "lottery" else "draw-v1's allocation with random keys"
     facts = [
         ("Scenario", f"{s.scenario} (seed {s.seed}), {s.days} days from {s.start} to {s.end}"),
         (
@@ -516,7 +523,7 @@ def summary_facts(summary: Summary) -> list[tuple[str, str]]:
         ),
         (
             "Draws",
-            f"{_n(s.rounds)} rounds, {computed} ({_n(s.second_chance_rounds)} second chances), "
+            f"{_n(s.rounds)} rounds ({_n(s.second_chance_rounds)} second chances), {computed}, "
             f"{_n(s.entries)} entries; persons selected: {_n(s.selected_persons)} in first rounds "
             f"({_n(s.reserve_persons)} by the reserve), {_n(s.second_chance_persons)} in second chances",
         ),
@@ -718,7 +725,9 @@ def comparison_rows(a: Summary, b: Summary) -> list[tuple[str, str, str, str, st
         change = d.change
         sign = "+" if change is not None and change > 0 else ""
         relative = "-" if d.relative is None else f"{d.relative * 100:+.1f} %"
-        rows.append((d.label, _n(d.a), _n(d.b), "-" if change is None else f"{sign}{_n(change)}", relative))
+        rows.append(
+            (d.label, _fine(d.a), _fine(d.b), "-" if change is None else f"{sign}{_fine(change)}", relative)
+        )
     return rows
 
 

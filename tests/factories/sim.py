@@ -41,8 +41,9 @@ def scenario_mapping(changes: dict[str, Any] | None = None) -> dict[str, Any]:
         target = mapping
         for part in path:
             target = target[int(part)] if isinstance(target, list) else target.setdefault(part, {})
+        value = copy.deepcopy(value)  # never share a caller's nested tables
         if value is None:
-            del target[last]
+            target.pop(last, None)
         elif isinstance(target, list):
             target[int(last)] = value
         else:

@@ -58,3 +58,26 @@ def test_every_column_of_days_csv_is_explained():
     text = section("### days.csv")
     explained = set(re.findall(r"`([a-z_0-9]+)`", text))
     assert set(METRIC_FIELDS) <= explained
+
+
+def test_every_documented_command_on_the_example_files_reads_its_scenarios():
+    import argparse
+    import shlex
+
+    from cita.cli import simulate as command
+    from cita.sim import scenario_load
+
+    parser = argparse.ArgumentParser()
+    command.register(parser.add_subparsers())
+    blocks = re.findall(r"```\n(.*?)```", DOC, flags=re.S)
+    lines = "\n".join(blocks).replace("\\\n", " ").splitlines()
+    commands = [line for line in lines if line.startswith("cita simulate") and "docs/simulator/" in line]
+    assert len(commands) >= 6
+    for line in commands:
+        args = parser.parse_args(shlex.split(line)[1:])
+        root = Path(__file__).resolve().parents[2]
+        a = scenario_load(root / args.scenario, overrides=args.overrides)
+        assert a.days >= 1
+        if args.compare_overrides:
+            b = scenario_load(root / args.scenario, overrides=[*args.overrides, *args.compare_overrides])
+            assert b != a, line

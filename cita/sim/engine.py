@@ -388,27 +388,44 @@ class Simulation:
         if not pending:
             return
         confirms = self.rng_confirms.random(len(pending)) < self.scenario.confirm_rate
-        for (group, chain, drawn), confirmed in zip(pending, confirms.tolist(), strict=True):
-            size = int(self.size[group])
-            appointment, slot = self.holding[group]
-            if confirmed:
-                self._move(group, BOOKED)
-                self.by_day.setdefault(appointment, set()).add(group)
-                self.waited[group] = drawn - self.arrival[group]
-                # Served: an urgent or displaced priority ends (docs/daily-cycle.md, step 6).
-                if self.urgent[group] or self.displaced[group]:
-                    self.urgent[group] = False
-                    self.displaced[group] = 0
-                    self._line_make(group)
-                day.confirmed += 1
-                day.confirmed_persons += size
-            else:
-                self._wait_again(group)
-                del self.holding[group]
-                self._seats(appointment)[slot] += size
-                chain.released[slot] = chain.released.get(slot, 0) + size
-                day.lapsed += 1
-                day.lapsed_persons += size
+        groups = np.fromiter((group for group, _, _ in pending), dtype=np.int64, count=len(pending))
+        drawn = np.fromiter((when for _, _, when in pending), dtype=np.int64, count=len(pending))
+        sizes = self.size[groups].astype(np.int64)
+        booked = groups[confirms]
+        self._states_set(booked, BOOKED)
+        self.waited[booked] = drawn[confirms] - self.arrival[booked]
+        for group in booked.tolist():
+            self.by_day.setdefault(self.holding[group][0], set()).add(group)
+        # Served: an urgent or displaced priority ends (docs/daily-cycle.md, step 6).
+        served = booked[self.urgent[booked] | (self.displaced[booked] > 0)]
+        self.urgent[served] = False
+        self.displaced[served] = 0
+        for group in served.tolist():
+            self._line_make(group)
+        day.confirmed = len(booked)
+        day.confirmed_persons = int(sizes[confirms].sum())
+        lapsed = groups[~confirms]
+        self._states_set(lapsed, WAITING)
+        self.rejoined.extend(lapsed.tolist())
+        for (group, chain, _), size in zip(
+            (offer for offer, confirmed in zip(pending, confirms.tolist(), strict=True) if not confirmed),
+            sizes[~confirms].tolist(),
+            strict=True,
+        ):
+            appointment, slot = self.holding.pop(group)
+            self._seats(appointment)[slot] += size
+            chain.released[slot] = chain.released.get(slot, 0) + size
+        day.lapsed = len(lapsed)
+        day.lapsed_persons = int(sizes[~confirms].sum())
+
+    def _states_set(self, groups: IntArray, state: int) -> None:
+        """Put these groups in `state`, keeping the count of each state."""
+        if not len(groups):
+            return
+        for old, n in enumerate(np.bincount(self.state[groups], minlength=len(STATES)).tolist()):
+            self.counts[old] -= n
+        self.counts[state] += len(groups)
+        self.state[groups] = state
 
     def _move_announce(self, day: DayMetrics, *, move: OfficerMove) -> None:
         """Officers move from a port closed to traffic to another port: seats there, a closure here."""
@@ -620,9 +637,7 @@ class Simulation:
                 seats=seats,
                 groups=groups,
             )
-            for group, slot, _ in results:
-                day.second_chance_persons += self._offer(group, chain, slot)
-            chain.choose([group for group, _, _ in results])
+            day.second_chance_persons += sum(self._offers_make(chain, results))
             if results:
                 self.chains.append(chain)
 
@@ -655,13 +670,12 @@ class Simulation:
                 seats=seats,
                 groups=groups,
             )
-            for group, slot, phase in results:
-                persons = self._offer(group, chain, slot)
-                day.selected += 1
-                day.selected_persons += persons
-                if phase == "reserve":
-                    day.reserve_persons += persons
-            chain.choose([group for group, _, _ in results])
+            persons = self._offers_make(chain, results)
+            day.selected = len(results)
+            day.selected_persons = sum(persons)
+            day.reserve_persons = sum(
+                n for n, (_, _, phase) in zip(persons, results, strict=True) if phase == "reserve"
+            )
             if results:
                 self.chains.append(chain)
         # A displaced group entered in this draw has one draw of priority less (cycle.py, freeze).
@@ -823,25 +837,34 @@ class Simulation:
             result.append(self.heads[group] + "|".join(kept).encode("ascii") + b"\n")
         return result
 
-    def _offer(self, group: int, chain: _Chain, slot: int) -> int:
-        """Give a selected group its offer (seats taken from the slot); returns its persons."""
-        size = int(self.size[group])
-        seats = self._seats(chain.appointment_day)
-        if seats[slot] < size:
-            raise InvariantBroken(
-                f"the draw placed group {group} in slot {slot} with {seats[slot]} seats left"
-            )
-        seats[slot] -= size
-        self._move(group, OFFERED)
-        self.holding[group] = (chain.appointment_day, slot)
-        self.allocated += 1
-        self.sequence[group] = self.allocated
-        self.pending.append((group, chain, self.today))
-        if self.passed[group]:
-            # Selected: the priority for having been passed over is used (docs/simulator.md).
-            self.passed[group] = False
+    def _offers_make(self, chain: _Chain, results: list[tuple[int, int, str]]) -> list[int]:
+        """Give each selected group its offer (seats taken from its slot); returns their persons."""
+        groups = [group for group, _, _ in results]
+        slots = [slot for _, slot, _ in results]
+        selected = np.array(groups, dtype=np.int64)
+        sizes: list[int] = self.size[selected].tolist()
+        appointment = chain.appointment_day
+        seats = self._seats(appointment)
+        for group, slot, size in zip(groups, slots, sizes, strict=True):
+            if seats[slot] < size:
+                raise InvariantBroken(
+                    f"the draw placed group {group} in slot {slot} with {seats[slot]} seats left"
+                )
+            seats[slot] -= size
+        self._states_set(selected, OFFERED)
+        self.holding.update(zip(groups, ((appointment, slot) for slot in slots), strict=True))
+        self.sequence.update(
+            zip(groups, range(self.allocated + 1, self.allocated + 1 + len(groups)), strict=True)
+        )
+        self.allocated += len(groups)
+        self.pending.extend((group, chain, self.today) for group in groups)
+        # Selected: the priority for having been passed over is used (docs/simulator.md).
+        used = selected[self.passed[selected]]
+        self.passed[used] = False
+        for group in used.tolist():
             self._line_make(group)
-        return size
+        chain.choose(groups)
+        return sizes
 
     # -- checks ------------------------------------------------------------------------------------------
 

@@ -12,9 +12,9 @@ from django.conf import settings
 from django.db.models import Sum
 from django.urls import reverse
 
-from cita.core import clock
+from cita.core.days import reference_today
 from cita.draws.models import Draw, DrawApplicant, DrawStatus
-from cita.draws.selectors import draw_file_names, draw_list_public, reference_time_zone
+from cita.draws.selectors import draw_file_names, draw_list_public
 from cita.ports.models import Port
 from cita.transparency.models import BacklogFigures, PortDayFigures
 
@@ -224,7 +224,7 @@ class RecentRates:
 
 def recent_rates(*, today: dt.date | None = None, days: int = CALIBRATION_DAYS) -> RecentRates:
     """The `days` days before `today` (in the draws' time zone; today by the clock when None)."""
-    today = today or clock.now().astimezone(reference_time_zone()).date()
+    today = today or reference_today()
     first, last = today - dt.timedelta(days=days), today - dt.timedelta(days=1)
     rows = PortDayFigures.objects.filter(day__range=(first, last))
     totals = rows.aggregate(

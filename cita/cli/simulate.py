@@ -1,4 +1,5 @@
-"""`cita simulate SCENARIO`: the capacity simulator (docs/simulator.md), with no database and no Django.
+"""`cita simulate SCENARIO`: the capacity simulator (docs/simulator.md), with no database and no Django;
+with `--from-db`, the scenario's rates are first replaced by the last 30 days' aggregates of the database.
 
 Exit status: 0 done; 2 the scenario or the command line is refused (one line saying which field and what
 was expected), or the output cannot be written.
@@ -9,9 +10,12 @@ from __future__ import annotations
 import argparse
 from dataclasses import replace
 from pathlib import Path
-from typing import TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from cita.cli.base import CommandError
+
+if TYPE_CHECKING:
+    from cita.sim.calibrate import Calibration
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
@@ -51,10 +55,17 @@ def register(subparsers: Subparsers) -> None:
     parser.add_argument(
         "--bundles",
         action="store_true",
-        help="also write every round as a draw-v1 bundle under DIR/bundles (`cita draw verify` checks one)",
+        help="also write every round as a draw-v1 bundle under DIR/bundles (`cita draw verify` checks one); "
+        "every round is then computed by cita.lottery (draws = lottery)",
     )
     parser.add_argument(
         "--check", action="store_true", help="check the simulator's own bookkeeping after every day (slower)"
+    )
+    parser.add_argument(
+        "--from-db",
+        action="store_true",
+        help="replace the scenario's rates with the last 30 days' aggregates of the database: confirm and "
+        "no-show rates, outcome shares, new groups a day, seats per port (--set still applies after)",
     )
     parser.set_defaults(func=_simulate)
 
@@ -67,6 +78,7 @@ def _simulate(args: argparse.Namespace) -> int:
         comparison_text,
         comparison_write,
         outcome_write,
+        scenario_calibrate,
         scenario_load,
         simulate,
         summary_compute,
@@ -78,15 +90,30 @@ def _simulate(args: argparse.Namespace) -> int:
     common = [
         f"{key}={value}" for key, value in (("days", args.days), ("seed", args.seed)) if value is not None
     ]
+    if args.bundles:
+        common.append("draws=lottery")  # a bundle holds real draw keys: every round by cita.lottery
     comparing = args.compare is not None or bool(args.compare_overrides)
+    change = None
+    if args.from_db:
+        calibration = _calibration()
+        notes: list[str] = []
+
+        def change(mapping: dict[str, Any]) -> dict[str, Any]:
+            calibrated, said = scenario_calibrate(mapping, calibration)
+            if not notes:
+                notes.extend(said)
+            return calibrated
+
     try:
-        scenario_a = scenario_load(args.scenario, overrides=[*args.overrides, *common])
+        scenario_a = scenario_load(args.scenario, overrides=[*args.overrides, *common], change=change)
         scenario_b = None
         if comparing:
             # B: the second file, or the first with the same --set changes, then --compare-set on top.
             base = args.compare or args.scenario
             changes = [] if args.compare else list(args.overrides)
-            scenario_b = scenario_load(base, overrides=[*changes, *args.compare_overrides, *common])
+            scenario_b = scenario_load(
+                base, overrides=[*changes, *args.compare_overrides, *common], change=change
+            )
             if args.compare_overrides and not any(o.startswith("name=") for o in args.compare_overrides):
                 # Tell the runs apart in the comparison: "realistic (reserve_percent=20)".
                 scenario_b = replace(
@@ -97,6 +124,9 @@ def _simulate(args: argparse.Namespace) -> int:
         if args.bundles and out is not None:
             bundles_a = bundle_writer((out / "a" if comparing else out) / "bundles")
             bundles_b = bundle_writer(out / "b" / "bundles") if comparing else None
+        if args.from_db:
+            print(f"calibrated from the database, {calibration.first} to {calibration.last}:")
+            print("".join(f"  {note}\n" for note in notes), end="")
         outcome_a = simulate(scenario_a, observer=bundles_a, check=args.check)
         summary_a = summary_compute(outcome_a)
         if scenario_b is None:
@@ -118,3 +148,24 @@ def _simulate(args: argparse.Namespace) -> int:
     except SimError as exc:
         raise CommandError(str(exc)) from None
     return 0
+
+
+def _calibration() -> Calibration:
+    """The last 30 days' aggregates of the database, as the simulator's rates (needs Django)."""
+    from cita.cli.django_setup import setup
+
+    setup()
+    from cita.sim.calibrate import Calibration
+    from cita.transparency.selectors import recent_rates
+
+    rates = recent_rates()
+    seen = rates.seen
+    return Calibration(
+        first=rates.first,
+        last=rates.last,
+        confirm_rate=rates.confirm_rate,
+        no_show_rate=rates.no_show_rate,
+        outcomes=(rates.released / seen, rates.detained / seen, rates.removed / seen) if seen else None,
+        arrivals_per_day=rates.new_groups / rates.days if rates.new_groups else None,
+        seats={code: round(total / rates.days) for code, total in rates.seats.items()},
+    )

@@ -5,8 +5,9 @@ and read it, and so that the web application and the simulator share one impleme
 
 Reading and writing bundles: `bundle_read`, `manifest_from_bytes`, `entries_from_bytes`, and the canonical
 writers `manifest_to_bytes`, `entries_to_bytes`, `results_to_bytes`. Computing: `draw_compute`
-(in memory), `bundle_compute` (a directory). Checking a published draw: `bundle_verify`. Seeds:
-`seed_new`, `commitment_compute`. Every refusal is a `LotteryError`.
+(in memory), `bundle_compute` (a directory). Checking a published draw: `bundle_verify`; the entries it
+passed over for their group's size: `passed_over`. Seeds: `seed_new`, `commitment_compute`.
+Every refusal is a `LotteryError`.
 """
 
 from cita.lottery.allocate import Allocation, draw_allocate, draw_compute
@@ -28,6 +29,7 @@ from cita.lottery.model import (
     Phase,
     Result,
 )
+from cita.lottery.priority import passed_over
 from cita.lottery.results import results_to_bytes
 from cita.lottery.verify import bundle_verify, results_compare
 
@@ -62,6 +64,7 @@ __all__ = [
     "manifest_check",
     "manifest_from_bytes",
     "manifest_to_bytes",
+    "passed_over",
     "results_compare",
     "results_to_bytes",
     "seed_new",

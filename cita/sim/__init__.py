@@ -13,6 +13,7 @@ when asked for.
     print(summary_text(summary_compute(outcome)))
 """
 
+from cita.sim.calibrate import Calibration, scenario_calibrate
 from cita.sim.engine import METRIC_FIELDS, DayMetrics, DrawRecord, Observer, Outcome, Simulation, simulate
 from cita.sim.errors import InvariantBroken, ScenarioError, SimError, SimulationTooLarge
 from cita.sim.output import bundle_writer, comparison_write, outcome_write
@@ -42,6 +43,7 @@ from cita.sim.scenario import (
 __all__ = [
     "METRIC_FIELDS",
     "Arrivals",
+    "Calibration",
     "Closure",
     "DayMetrics",
     "Difference",
@@ -65,6 +67,7 @@ __all__ = [
     "comparison_text",
     "comparison_write",
     "outcome_write",
+    "scenario_calibrate",
     "scenario_from_mapping",
     "scenario_load",
     "scenario_override",

@@ -22,6 +22,8 @@ from cita.sim.engine import DayMetrics, Outcome
 
 # Colour-blind-safe (Okabe–Ito), and told apart by line style as well.
 BLUE, ORANGE, GREEN, GREY = "#0072B2", "#D55E00", "#009E73", "#555555"
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
+STYLES = ("-", "--", ":", "-.")
 _SIZE = (7.2, 3.6)  # inches
 _RC: dict[Any, Any] = {
     "svg.fonttype": "none",  # text stays text: smaller, and crisp at any size
@@ -67,20 +69,32 @@ class Chart:
 
 
 def charts_make(outcome: Outcome, *, prefix: str = "chart") -> list[Chart]:
-    """The three charts of a run: backlog, waiting times, seats per appointment day."""
-    return [
-        backlog_chart(outcome.days, prefix=f"{prefix}-backlog", closures=_closure_spans(outcome)),
+    """The charts of a run: backlog, waiting times, seats per appointment day, served by group size; and,
+    when the scenario has them, seats per port (officers), detention beds and the people in each city."""
+    closures = _closure_spans(outcome)
+    charts = [
+        backlog_chart(outcome.days, prefix=f"{prefix}-backlog", closures=closures),
         waits_chart(outcome.waits, prefix=f"{prefix}-waits"),
-        seats_chart(outcome.days, prefix=f"{prefix}-seats", closures=_closure_spans(outcome)),
+        seats_chart(outcome.days, prefix=f"{prefix}-seats", closures=closures),
+        sizes_chart(outcome, prefix=f"{prefix}-sizes"),
     ]
+    scenario = outcome.scenario
+    if scenario.staffing.persons_per_shift is not None and outcome.port_days:
+        charts.append(ports_chart(outcome, prefix=f"{prefix}-port-seats", closures=closures))
+    if scenario.outcomes and (scenario.detention is not None or scenario.removals is not None):
+        charts.append(beds_chart(outcome, prefix=f"{prefix}-beds"))
+    if outcome.cities:
+        charts.append(cities_chart(outcome, prefix=f"{prefix}-cities"))
+    return charts
 
 
 def _closure_spans(outcome: Outcome) -> list[tuple[int, int, str]]:
-    """(first day, last day, port) of each closure within the run."""
+    """(first day, last day, port) of each closure within the run (a move closes its port too)."""
+    scenario = outcome.scenario
+    spans = [(c.first_day, c.last_day, c.port) for c in scenario.closures]
+    spans += [(m.first_day, m.last_day, m.from_port) for m in scenario.staffing.moves]
     return [
-        (c.first_day, min(c.last_day, outcome.scenario.days - 1), c.port)
-        for c in outcome.scenario.closures
-        if c.first_day < outcome.scenario.days
+        (first, min(last, scenario.days - 1), port) for first, last, port in spans if first < scenario.days
     ]
 
 
@@ -250,6 +264,233 @@ def seats_chart(
         description = "The run is shorter than the horizon: no appointment day was drawn within it."
     return Chart(
         name="seats",
+        title=title,
+        description=description,
+        svg=_inline(svg, prefix, title, description),
+        table=table,
+        figure=figure,
+    )
+
+
+def sizes_chart(outcome: Outcome, *, prefix: str) -> Chart:
+    """Share of the groups of each size served (that first asked in the first half of the run)."""
+    title = "Served by group size: share of the groups that confirmed an offer"
+    rows = [(size, groups, served) for size, groups, served in outcome.served_by_size if groups]
+    singles = next((served / groups for size, groups, served in rows if size == 1), None)
+    with _LOCK, matplotlib.rc_context(_RC):
+        figure = Figure(figsize=_SIZE)
+        axes = figure.subplots()
+        if rows:
+            axes.bar(
+                [str(size) for size, _, _ in rows],
+                [100 * served / groups for _, groups, served in rows],
+                color=BLUE,
+                label="served",
+            )
+            if singles is not None:
+                axes.axhline(
+                    90 * singles, color=ORANGE, linestyle="--", label="0.9 × the single travellers' share"
+                )
+        else:
+            axes.text(0.5, 0.5, "no group to measure", ha="center", va="center", transform=axes.transAxes)
+        axes.set_ylim(bottom=0)
+        _axes_finish(
+            figure,
+            axes,
+            xlabel=f"persons in the group (groups that first asked before day {outcome.cohort_day})",
+            ylabel="served (%)",
+            legend=bool(rows),
+        )
+        svg = _svg(figure)
+    table = Table(
+        caption=title,
+        headers=("persons", "groups", "served", "share (%)", "× singles"),
+        rows=[
+            (
+                str(size),
+                str(groups),
+                str(served),
+                f"{100 * served / groups:.1f}",
+                "-" if not singles else f"{served / groups / singles:.2f}",
+            )
+            for size, groups, served in rows
+        ],
+    )
+    ratios = [served / groups / singles for _, groups, served in rows] if singles else []
+    description = (
+        f"The least served group size was served {min(ratios):.2f} times as often as single travellers."
+        if ratios
+        else "No group could be measured."
+    )
+    return Chart(
+        name="sizes",
+        title=title,
+        description=description,
+        svg=_inline(svg, prefix, title, description),
+        table=table,
+        figure=figure,
+    )
+
+
+def ports_chart(outcome: Outcome, *, prefix: str, closures: Sequence[tuple[int, int, str]] = ()) -> Chart:
+    """Open seats of each port per appointment day (officers, moves and closures included)."""
+    title = "Seats per port and appointment day"
+    ports = [port.code for port in outcome.scenario.ports]
+    by_day: dict[int, dict[str, int]] = {}
+    for row in outcome.port_days:
+        by_day.setdefault(row.day, {})[row.port] = 0 if row.closed else row.seats
+    days = sorted(by_day)
+    with _LOCK, matplotlib.rc_context(_RC):
+        figure = Figure(figsize=_SIZE)
+        axes = figure.subplots()
+        _closures_shade(axes, closures)
+        for number, port in enumerate(ports):
+            axes.plot(
+                days,
+                [by_day[day][port] for day in days],
+                color=PALETTE[number % len(PALETTE)],
+                linestyle=STYLES[number // len(PALETTE) % len(STYLES)],
+                label=port,
+            )
+        axes.set_ylim(bottom=0)
+        _axes_finish(
+            figure,
+            axes,
+            xlabel=f"day of the run (day 0 = {outcome.days[0].date})",
+            ylabel="open seats",
+            legend=bool(days),
+        )
+        svg = _svg(figure)
+    dates = {d.day: d.date for d in outcome.days}
+    table = Table(
+        caption=title,
+        headers=("day", "date", *ports),
+        rows=[(str(day), dates[day], *(str(by_day[day][port]) for port in ports)) for day in days],
+    )
+    ranges = [(port, [by_day[day][port] for day in days]) for port in ports]
+    description = (
+        "; ".join(f"{port}: {min(seats):,} to {max(seats):,} open seats a day" for port, seats in ranges)
+        if days
+        else "No appointment day within the run."
+    )
+    return Chart(
+        name="port-seats",
+        title=title,
+        description=description,
+        svg=_inline(svg, prefix, title, description),
+        table=table,
+        figure=figure,
+    )
+
+
+def beds_chart(outcome: Outcome, *, prefix: str) -> Chart:
+    """People held in detention at the end of each day: detained, awaiting removal, and the beds."""
+    title = "Detention: people held at the end of each day"
+    days = outcome.days
+    detention = outcome.scenario.detention
+    beds = detention.beds if detention is not None else None
+    x = [d.day for d in days]
+    with _LOCK, matplotlib.rc_context(_RC):
+        figure = Figure(figsize=_SIZE)
+        axes = figure.subplots()
+        axes.plot(x, [d.beds_occupied for d in days], color=BLUE, label="held (both)")
+        axes.plot(x, [d.beds_detained for d in days], color=GREEN, linestyle=":", label="detained")
+        axes.plot(
+            x, [d.beds_awaiting_removal for d in days], color=ORANGE, linestyle="--", label="awaiting removal"
+        )
+        if beds is not None:
+            axes.axhline(beds, color=GREY, linestyle="-.", label="beds")
+        axes.set_ylim(bottom=0)
+        _axes_finish(figure, axes, xlabel=f"day of the run (day 0 = {days[0].date})", ylabel="persons")
+        svg = _svg(figure)
+    table = Table(
+        caption=title,
+        headers=(
+            "day",
+            "date",
+            "detained",
+            "awaiting removal",
+            "held",
+            "beyond the beds",
+            "stays ended",
+            "flown",
+            "notice to appear",
+        ),
+        rows=[
+            (
+                str(d.day),
+                d.date,
+                str(d.beds_detained),
+                str(d.beds_awaiting_removal),
+                str(d.beds_occupied),
+                str(d.beds_overflow),
+                str(d.beds_freed),
+                str(d.flown_persons),
+                str(d.notice_to_appear_persons),
+            )
+            for d in days
+        ],
+    )
+    peak = max(d.beds_occupied for d in days)
+    capacity = "no bed limit" if beds is None else f"{beds:,} beds"
+    description = f"At most {peak:,} persons held ({capacity}); {days[-1].beds_occupied:,} at the end."
+    return Chart(
+        name="beds",
+        title=title,
+        description=description,
+        svg=_inline(svg, prefix, title, description),
+        table=table,
+        figure=figure,
+    )
+
+
+def cities_chart(outcome: Outcome, *, prefix: str) -> Chart:
+    """People waiting in each city of the ports, against its shelter places."""
+    title = "People waiting in the cities of the ports, and shelter places"
+    days = outcome.days
+    x = [d.day for d in days]
+    with _LOCK, matplotlib.rc_context(_RC):
+        figure = Figure(figsize=_SIZE)
+        axes = figure.subplots()
+        for number, (city, capacity) in enumerate(zip(outcome.cities, outcome.city_capacity, strict=True)):
+            colour = PALETTE[number % len(PALETTE)]
+            axes.plot(x, [row[number] for row in outcome.city_persons], color=colour, label=_plain(city))
+            if capacity:
+                axes.axhline(capacity, color=colour, linestyle=":", linewidth=1)
+        axes.set_ylim(bottom=0)
+        _axes_finish(
+            figure,
+            axes,
+            xlabel=f"day of the run (day 0 = {days[0].date}); dotted: shelter places",
+            ylabel="persons waiting",
+        )
+        svg = _svg(figure)
+    headers = ["day", "date"]
+    for city in outcome.cities:
+        headers += [f"{city}: waiting", f"{city}: outside"]
+    table = Table(
+        caption=title,
+        headers=tuple(headers),
+        rows=[
+            (
+                str(d.day),
+                d.date,
+                *(
+                    cell
+                    for persons, capacity in zip(row, outcome.city_capacity, strict=True)
+                    for cell in (str(persons), str(max(0, persons - capacity)))
+                ),
+            )
+            for d, row in zip(days, outcome.city_persons, strict=True)
+        ],
+    )
+    outside = [max(0, p - c) for p, c in zip(outcome.city_persons[-1], outcome.city_capacity, strict=True)]
+    description = (
+        f"At the end, {sum(outcome.city_persons[-1]):,} persons wait in {len(outcome.cities)} cities, "
+        f"{sum(outside):,} of them outside shelters."
+    )
+    return Chart(
+        name="cities",
         title=title,
         description=description,
         svg=_inline(svg, prefix, title, description),

@@ -26,9 +26,15 @@ def scenario_cost(scenario: Scenario) -> int:
     ask = scenario.ask_rate
     waiting = float(scenario.backlog.groups)
     total = 0.0
+    caravans: dict[int, float] = {}  # day → groups expected to arrive with a caravan
+    for caravan in scenario.caravans:
+        size = sum(s * w for s, w in caravan.group_sizes) / sum(w for _, w in caravan.group_sizes)
+        groups = caravan.people / size * (1.0 - caravan.never_arrive) / caravan.spread_days
+        for day in range(caravan.first_arrival, caravan.first_arrival + caravan.spread_days):
+            caravans[day] = caravans.get(day, 0.0) + groups
     for day in range(scenario.days):
         waiting *= 1.0 - scenario.leave_rate
-        arrivals = scenario.arrivals.mean_on(day)
+        arrivals = scenario.arrivals.mean_on(day) + caravans.get(day, 0.0)
         entries = ask * waiting + arrivals
         # A second chance reads yesterday's entries that are not asking again today.
         total += entries + second_chances * (1.0 - ask) * entries

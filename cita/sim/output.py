@@ -15,6 +15,8 @@ from cita.sim.errors import SimError
 from cita.sim.report import Summary, comparison_json, comparison_text, summary_text
 
 DAYS_FILE = "days.csv"
+PORTS_FILE = "ports.csv"
+SHELTERS_FILE = "shelters.csv"
 SUMMARY_TEXT = "summary.txt"
 SUMMARY_JSON = "summary.json"
 SCENARIO_FILE = "scenario.json"
@@ -26,10 +28,39 @@ def outcome_write(outcome: Outcome, summary: Summary, directory: Path, *, plots:
     _directory_make(directory)
     written = [
         _write_days(outcome, directory / DAYS_FILE),
+        _write_rows(
+            directory / PORTS_FILE,
+            ("day", "date", "port", "officers", "seats", "closed", "booked", "used"),
+            [
+                (
+                    row.day,
+                    outcome.scenario.date_of(row.day).isoformat(),
+                    row.port,
+                    "" if row.officers is None else row.officers,
+                    row.seats,
+                    int(row.closed),
+                    row.booked,
+                    row.attended,
+                )
+                for row in outcome.port_days
+            ],
+        ),
         _write_text(directory / SUMMARY_TEXT, summary_text(summary)),
         _write_json(directory / SUMMARY_JSON, summary.to_json()),
         _write_json(directory / SCENARIO_FILE, outcome.scenario.to_mapping()),
     ]
+    if outcome.cities:
+        written.append(
+            _write_rows(
+                directory / SHELTERS_FILE,
+                ("day", "date", "city", "places", "waiting", "sheltered", "outside"),
+                [
+                    (day.day, day.date, city, places, persons, min(persons, places), max(0, persons - places))
+                    for day, row in zip(outcome.days, outcome.city_persons, strict=True)
+                    for city, places, persons in zip(outcome.cities, outcome.city_capacity, row, strict=True)
+                ],
+            )
+        )
     if plots:
         from cita.sim.charts import charts_make  # matplotlib only when charts are wanted
 
@@ -88,6 +119,17 @@ def _write_days(outcome: Outcome, path: Path) -> Path:
             writer = csv.writer(stream, lineterminator="\n")
             writer.writerow(METRIC_FIELDS)
             writer.writerows(astuple(day) for day in outcome.days)
+    except OSError as exc:
+        raise SimError(f"{path}: cannot be written: {exc.strerror}") from None
+    return path
+
+
+def _write_rows(path: Path, headers: tuple[str, ...], rows: list[tuple[object, ...]]) -> Path:
+    try:
+        with path.open("w", newline="", encoding="utf-8") as stream:
+            writer = csv.writer(stream, lineterminator="\n")
+            writer.writerow(headers)
+            writer.writerows(rows)
     except OSError as exc:
         raise SimError(f"{path}: cannot be written: {exc.strerror}") from None
     return path

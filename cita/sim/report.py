@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -38,6 +39,123 @@ class Stats:
             p99=p99,
             max=int(data.max()),
         )
+
+    @classmethod
+    def of_counts(cls, counts: Mapping[int, int]) -> Stats:
+        """The statistics of values given as value → how many times it occurs."""
+        pairs = sorted((value, n) for value, n in counts.items() if n > 0)
+        total = sum(n for _, n in pairs)
+        if not total:
+            return cls.of([])
+        running = 0
+        cumulative = []
+        for value, n in pairs:
+            running += n
+            cumulative.append((running, value))
+
+        def rank(q: float) -> int:
+            # Nearest rank (numpy's "inverted_cdf"): the smallest value with at least q of the data at or
+            # below it.
+            need = q * total
+            return next(value for seen, value in cumulative if seen >= need)
+
+        return cls(
+            count=total,
+            mean=round(sum(value * n for value, n in pairs) / total, 2),
+            p50=rank(0.5),
+            p90=rank(0.9),
+            p99=rank(0.99),
+            max=pairs[-1][0],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SizeServed:
+    """Groups of one size that first asked in the first half of the run, and how many confirmed an offer."""
+
+    size: int
+    groups: int
+    served: int
+    share: float | None  # served / groups
+    ratio: float | None  # share / the single travellers' share
+
+
+@dataclass(frozen=True, slots=True)
+class PortSeats:
+    """One port over the appointment days of the run."""
+
+    port: str
+    seats: int  # the officers' seats of every day, closed days included
+    closed: int
+    booked: int
+    attended: int
+
+
+@dataclass(frozen=True, slots=True)
+class PeopleSeen:
+    """What happened to the people seen (persons)."""
+
+    seen: int
+    released: int
+    detained: int
+    to_remove: int
+    notice_to_appear: int
+
+
+@dataclass(frozen=True, slots=True)
+class BedsSummary:
+    """Detention beds over the run: occupancy (detained and awaiting removal), and beyond the beds."""
+
+    beds: int | None
+    peak: int
+    peak_date: str
+    mean: float
+    end: int
+    days_full: int  # days ending with every bed taken
+    overflow_days: int  # days ending with people held beyond the beds
+    overflow_peak: int
+    overflow_person_days: int
+    notice_to_appear: int
+
+
+@dataclass(frozen=True, slots=True)
+class RemovalsSummary:
+    """Removal flights over the run."""
+
+    flight_seats: int
+    flown: int
+    wait: Stats  # days from the removal order to the flight, per person flown
+    waiting_end: int  # persons still awaiting a flight at the end
+    waiting_peak: int
+    beds_mean: float  # beds held by people awaiting removal, mean over the days
+    beds_peak: int
+
+
+@dataclass(frozen=True, slots=True)
+class CaravanSummary:
+    """One caravan: persons leaving, and those who arrive, within the run or later."""
+
+    name: str
+    people: int
+    groups: int
+    arriving_persons: int  # not dispersed on the way
+    arrived_persons: int  # within the run
+    arrived_groups: int
+
+
+@dataclass(frozen=True, slots=True)
+class CitySummary:
+    """The people waiting in one city of the ports: in its shelters and outside them."""
+
+    city: str
+    capacity: int
+    peak: int
+    peak_date: str
+    outside_peak: int
+    first_over: str | None  # the first day the people outnumbered the shelter places
+    days_over: int
+    end: int
+    outside_end: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +202,25 @@ class Summary:
     displaced: int
     seconds: float
     lottery_seconds: float
+    draws: str = "fast"
+    seats_officer_short: int = 0
+    seats_back_pressure: int = 0
+    size_priority: bool = False
+    passed_over: int = 0
+    cohort_day: int = 0
+    served_by_size: list[SizeServed] = field(default_factory=list)
+    ports_seats: list[PortSeats] = field(default_factory=list)
+    people: PeopleSeen | None = None
+    beds: BedsSummary | None = None
+    removals: RemovalsSummary | None = None
+    caravans: list[CaravanSummary] = field(default_factory=list)
+    cities: list[CitySummary] = field(default_factory=list)
+
+    @property
+    def size_ratio_lowest(self) -> float | None:
+        """The lowest share served of a group size, as a multiple of the single travellers' share."""
+        ratios = [row.ratio for row in self.served_by_size if row.ratio is not None]
+        return min(ratios) if ratios else None
 
     @property
     def seats_open(self) -> int:
@@ -100,6 +237,7 @@ class Summary:
         value = asdict(self)
         value["seats_open"] = self.seats_open
         value["booked_share"] = None if self.booked_share is None else round(self.booked_share, 4)
+        value["size_ratio_lowest"] = self.size_ratio_lowest
         return value
 
 
@@ -160,7 +298,140 @@ def summary_compute(outcome: Outcome) -> Summary:
         displaced=sum(day.displaced for day in days),
         seconds=round(outcome.seconds, 3),
         lottery_seconds=round(outcome.lottery_seconds, 3),
+        draws=scenario.draws,
+        seats_officer_short=sum(day.officer_short_seats for day in held),
+        seats_back_pressure=sum(day.back_pressure_seats for day in held),
+        size_priority=scenario.size_priority,
+        passed_over=sum(day.passed_over for day in days),
+        cohort_day=outcome.cohort_day,
+        served_by_size=_served_by_size(outcome),
+        ports_seats=_ports_seats(outcome),
+        people=_people(outcome),
+        beds=_beds(outcome),
+        removals=_removals(outcome),
+        caravans=[
+            CaravanSummary(
+                name=c.name,
+                people=c.people,
+                groups=c.groups,
+                arriving_persons=c.arriving_persons,
+                arrived_persons=c.arrived_persons,
+                arrived_groups=c.arrived_groups,
+            )
+            for c in outcome.caravans
+        ],
+        cities=_cities(outcome),
     )
+
+
+def _served_by_size(outcome: Outcome) -> list[SizeServed]:
+    """Fairness by group size (docs/simulator.md)."""
+    rows = outcome.served_by_size
+    singles = next((served / groups for size, groups, served in rows if size == 1 and groups), None)
+    result = []
+    for size, groups, served in rows:
+        share = served / groups if groups else None
+        ratio = share / singles if share is not None and singles else None
+        result.append(
+            SizeServed(
+                size=size,
+                groups=groups,
+                served=served,
+                share=None if share is None else round(share, 4),
+                ratio=None if ratio is None else round(ratio, 3),
+            )
+        )
+    return result
+
+
+def _ports_seats(outcome: Outcome) -> list[PortSeats]:
+    totals: dict[str, list[int]] = {port.code: [0, 0, 0, 0] for port in outcome.scenario.ports}
+    for row in outcome.port_days:
+        total = totals[row.port]
+        total[0] += row.seats
+        total[1] += row.seats if row.closed else 0
+        total[2] += row.booked
+        total[3] += row.attended
+    return [
+        PortSeats(port=port, seats=seats, closed=closed, booked=booked, attended=attended)
+        for port, (seats, closed, booked, attended) in totals.items()
+    ]
+
+
+def _people(outcome: Outcome) -> PeopleSeen | None:
+    if not outcome.scenario.outcomes:
+        return None
+    days = outcome.days
+    return PeopleSeen(
+        seen=sum(d.attended_persons for d in days),
+        released=sum(d.released_persons for d in days),
+        detained=sum(d.detained_persons for d in days),
+        to_remove=sum(d.removal_persons for d in days),
+        notice_to_appear=sum(d.notice_to_appear_persons for d in days),
+    )
+
+
+def _beds(outcome: Outcome) -> BedsSummary | None:
+    scenario = outcome.scenario
+    if not scenario.outcomes or (scenario.detention is None and scenario.removals is None):
+        return None
+    days = outcome.days
+    beds = scenario.detention.beds if scenario.detention is not None else None
+    occupied = [d.beds_occupied for d in days]
+    peak_at = int(np.argmax(occupied))
+    return BedsSummary(
+        beds=beds,
+        peak=occupied[peak_at],
+        peak_date=days[peak_at].date,
+        mean=round(float(np.mean(occupied)), 1),
+        end=occupied[-1],
+        days_full=sum(1 for n in occupied if beds is not None and n >= beds),
+        overflow_days=sum(1 for d in days if d.beds_overflow),
+        overflow_peak=max(d.beds_overflow for d in days),
+        overflow_person_days=sum(d.beds_overflow for d in days),
+        notice_to_appear=sum(d.notice_to_appear_persons for d in days),
+    )
+
+
+def _removals(outcome: Outcome) -> RemovalsSummary | None:
+    scenario = outcome.scenario
+    if not scenario.outcomes or scenario.removals is None:
+        return None
+    days = outcome.days
+    waiting = [d.beds_awaiting_removal for d in days]
+    return RemovalsSummary(
+        flight_seats=sum(d.flight_seats for d in days),
+        flown=sum(d.flown_persons for d in days),
+        wait=Stats.of_counts(outcome.removal_waits),
+        waiting_end=outcome.removal_waiting,
+        waiting_peak=max(waiting),
+        beds_mean=round(float(np.mean(waiting)), 1),
+        beds_peak=max(waiting),
+    )
+
+
+def _cities(outcome: Outcome) -> list[CitySummary]:
+    result = []
+    days = outcome.days
+    for number, (city, capacity) in enumerate(zip(outcome.cities, outcome.city_capacity, strict=True)):
+        persons = [row[number] for row in outcome.city_persons]
+        outside = [max(0, n - capacity) for n in persons]
+        peak_at = int(np.argmax(persons))
+        over = [day for day, n in zip(days, outside, strict=True) if n > 0]
+        result.append(
+            CitySummary(
+                city=city,
+                capacity=capacity,
+                peak=persons[peak_at],
+                peak_date=days[peak_at].date,
+                outside_peak=max(outside),
+                first_over=over[0].date if over else None,
+                days_over=len(over),
+                end=persons[-1],
+                outside_end=outside[-1],
+            )
+        )
+    return result
 
 
 def _trend(values: list[int]) -> float:
@@ -178,6 +449,13 @@ def _n(value: float | None) -> str:
     if isinstance(value, float) and not value.is_integer():
         return f"{value:,.1f}"
     return f"{int(value):,}"
+
+
+def _fine(value: float | None) -> str:
+    """A compared figure: as `_n`, but small fractions (a ratio of 0.64) keep two decimals."""
+    if value is not None and not float(value).is_integer() and abs(value) < 10:
+        return f"{value:,.2f}"
+    return _n(value)
 
 
 def _stats_text(stats: Stats) -> str:
@@ -201,7 +479,13 @@ def summary_facts(summary: Summary) -> list[tuple[str, str]]:
     else:
         drain = "flat: not draining"
     share = f"{s.booked_share * 100:.1f} %" if s.booked_share is not None else "-"
-    return [
+    withheld = ""
+    if s.seats_officer_short:
+        withheld += f", {_n(s.seats_officer_short)} more the officers could not process"
+    if s.seats_back_pressure:
+        withheld += f", {_n(s.seats_back_pressure)} withheld by back-pressure (beds full)"
+    computed = "computed by cita.lottery" if s.draws == "lottery" else "draw-v1's allocation with random keys"
+    facts = [
         ("Scenario", f"{s.scenario} (seed {s.seed}), {s.days} days from {s.start} to {s.end}"),
         (
             "Capacity",
@@ -235,11 +519,11 @@ def summary_facts(summary: Summary) -> list[tuple[str, str]]:
             f"{_n(s.seats_nominal)} in the calendar, {_n(s.seats_closed)} closed, "
             f"{_n(s.seats_booked)} booked ({share} of open seats), {_n(s.seats_attended)} used, "
             f"{_n(s.seats_no_show)} lost to no-shows, "
-            f"{_n(s.seats_unused)} never booked",
+            f"{_n(s.seats_unused)} never booked{withheld}",
         ),
         (
             "Draws",
-            f"{_n(s.rounds)} rounds computed by cita.lottery ({_n(s.second_chance_rounds)} second chances), "
+            f"{_n(s.rounds)} rounds ({_n(s.second_chance_rounds)} second chances), {computed}, "
             f"{_n(s.entries)} entries; persons selected: {_n(s.selected_persons)} in first rounds "
             f"({_n(s.reserve_persons)} by the reserve), {_n(s.second_chance_persons)} in second chances",
         ),
@@ -248,8 +532,113 @@ def summary_facts(summary: Summary) -> list[tuple[str, str]]:
             "Closures",
             f"{_n(s.rebooked)} groups rebooked, {_n(s.displaced)} displaced (tier 0 in their next draws)",
         ),
-        ("Runtime", f"{s.seconds:.1f} s, of which cita.lottery {s.lottery_seconds:.1f} s"),
     ]
+    if len(s.ports_seats) > 1:
+        facts.append(("Seats by port (the same days)", _ports_text(s.ports_seats)))
+    facts.extend(_pipeline_facts(s))
+    facts.append(_fairness_fact(s))
+    allocation = "cita.lottery" if s.draws == "lottery" else "the allocation"
+    facts.append(("Runtime", f"{s.seconds:.1f} s, of which {allocation} {s.lottery_seconds:.1f} s"))
+    return facts
+
+
+def _ports_text(ports: list[PortSeats]) -> str:
+    parts = []
+    for p in ports:
+        closed = f", {_n(p.closed)} closed" if p.closed else ""
+        parts.append(f"{p.port} {_n(p.seats)}{closed} ({_n(p.booked)} booked, {_n(p.attended)} used)")
+    return "; ".join(parts)
+
+
+def _pipeline_facts(s: Summary) -> list[tuple[str, str]]:
+    """The people seen, beds, flights, caravans and shelters, when the scenario has them."""
+    facts = []
+    if s.people is not None:
+        p = s.people
+        nta = ""
+        if p.notice_to_appear:
+            nta = f"; {_n(p.notice_to_appear)} of them released with a notice to appear (no bed free)"
+        facts.append(
+            (
+                "People seen",
+                f"{_n(p.seen)} persons: {_n(p.released)} released, {_n(p.detained)} detained, "
+                f"{_n(p.to_remove)} to be removed{nta}",
+            )
+        )
+    if s.beds is not None:
+        b = s.beds
+        capacity = "no limit" if b.beds is None else f"{_n(b.beds)} beds"
+        beyond = (
+            f"; held beyond the beds on {_n(b.overflow_days)} days (peak {_n(b.overflow_peak)}, "
+            f"{_n(b.overflow_person_days)} person-days)"
+            if b.overflow_days
+            else ""
+        )
+        full = f", every bed taken on {_n(b.days_full)} days" if b.beds is not None else ""
+        facts.append(
+            (
+                "Detention (detained and awaiting removal)",
+                f"{capacity}: peak {_n(b.peak)} on {b.peak_date}, mean {_n(b.mean)}, {_n(b.end)} at the end"
+                f"{full}{beyond}",
+            )
+        )
+    if s.removals is not None:
+        r = s.removals
+        facts.append(
+            (
+                "Removal flights",
+                f"{_n(r.flight_seats)} seats, {_n(r.flown)} persons removed; days waited for a flight: "
+                f"{_stats_text(r.wait)}; {_n(r.waiting_end)} still waiting at the end (peak "
+                f"{_n(r.waiting_peak)}); beds held by people awaiting removal: mean {_n(r.beds_mean)}, peak "
+                f"{_n(r.beds_peak)}",
+            )
+        )
+    for c in s.caravans:
+        facts.append(
+            (
+                f"Caravan {c.name}",
+                f"{_n(c.people)} persons in {_n(c.groups)} groups; {_n(c.arriving_persons)} arrive (the rest "
+                f"disperse on the way), {_n(c.arrived_persons)} of them ({_n(c.arrived_groups)} groups) "
+                "within the run",
+            )
+        )
+    for city in s.cities:
+        if city.first_over is None:
+            over = "never more people than places"
+        else:
+            over = (
+                f"more people than places from {city.first_over}, on {_n(city.days_over)} days (peak "
+                f"{_n(city.outside_peak)} outside)"
+            )
+        facts.append(
+            (
+                f"Waiting in {city.city}",
+                f"{_n(city.capacity)} shelter places; people waiting: peak {_n(city.peak)} on "
+                f"{city.peak_date}; {over}; at the end {_n(city.end)} ({_n(city.outside_end)} outside)",
+            )
+        )
+    return facts
+
+
+def _fairness_fact(s: Summary) -> tuple[str, str]:
+    """Served by group size, in words."""
+    parts = []
+    for row in s.served_by_size:
+        share = "-" if row.share is None else f"{row.share * 100:.1f} %"
+        ratio = "" if row.ratio is None or row.size == 1 else f", {row.ratio:.2f} ×"
+        parts.append(f"{row.size}: {share} of {_n(row.groups)}{ratio}")
+    lowest = s.size_ratio_lowest
+    policy = (
+        f"; size priority on ({_n(s.passed_over)} groups passed over for their size got it)"
+        if s.size_priority
+        else "; size priority off"
+    )
+    summary = "" if lowest is None else f"; lowest {lowest:.2f} × the single travellers' share"
+    return (
+        f"Served by group size (groups that first asked before day {s.cohort_day}: share that confirmed "
+        "an offer by the end)",
+        ("; ".join(parts) or "no groups") + summary + policy,
+    )
 
 
 def summary_text(summary: Summary) -> str:
@@ -279,6 +668,16 @@ COMPARED: tuple[tuple[str, str], ...] = (
     ("groups who gave up", "final.left"),
     ("groups rebooked after closures", "rebooked"),
     ("groups displaced by closures", "displaced"),
+    ("seats the officers could not process", "seats_officer_short"),
+    ("seats withheld by back-pressure", "seats_back_pressure"),
+    ("lowest share served by group size (× singles)", "size_ratio_lowest"),
+    ("detention: peak occupancy", "beds.peak"),
+    ("detention: mean occupancy", "beds.mean"),
+    ("detention: person-days beyond the beds", "beds.overflow_person_days"),
+    ("released with a notice to appear (no bed)", "people.notice_to_appear"),
+    ("removal flights: mean days waited", "removals.wait.mean"),
+    ("still awaiting removal at the end", "removals.waiting_end"),
+    ("people outside shelters at the end", "outside_end"),
 )
 
 
@@ -304,8 +703,12 @@ class Difference:
 
 
 def _figure(summary: Summary, key: str) -> float | None:
+    if key == "outside_end":
+        return float(sum(city.outside_end for city in summary.cities)) if summary.cities else None
     value: Any = summary
     for part in key.split("."):
+        if value is None:
+            return None
         value = value[part] if isinstance(value, dict) else getattr(value, part)
     return None if value is None else float(value)
 
@@ -322,7 +725,9 @@ def comparison_rows(a: Summary, b: Summary) -> list[tuple[str, str, str, str, st
         change = d.change
         sign = "+" if change is not None and change > 0 else ""
         relative = "-" if d.relative is None else f"{d.relative * 100:+.1f} %"
-        rows.append((d.label, _n(d.a), _n(d.b), "-" if change is None else f"{sign}{_n(change)}", relative))
+        rows.append(
+            (d.label, _fine(d.a), _fine(d.b), "-" if change is None else f"{sign}{_fine(change)}", relative)
+        )
     return rows
 
 

@@ -18,17 +18,32 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any
 
 from cita.sim.errors import ScenarioError
-
-T = TypeVar("T")
+from cita.sim.fields import MAX_DAYS, Fields, field_fail, integer_check, value_show
+from cita.sim.pipeline import (
+    MAX_OFFICERS,
+    Caravan,
+    Detention,
+    OutcomeGroup,
+    Removals,
+    Shelter,
+    Staffing,
+    caravans_read,
+    city_check,
+    detention_read,
+    outcomes_read,
+    pipeline_mapping,
+    removals_read,
+    shelters_read,
+    staffing_read,
+)
 
 DEFAULT_START = dt.date(2026, 12, 1)
 # Travel groups by number of persons (the draw benchmark's mix; the registration limit is 8).
@@ -38,7 +53,6 @@ DEFAULT_PORTS_RANKED = ((1, 50.0), (2, 30.0), (3, 20.0))
 DEFAULT_SLOT_COUNT = 8  # a port given as `seats` is split into hourly slots from 08:00
 
 # Bounds that keep a scenario sane (and its arrays small); none is a limit of the real system.
-MAX_DAYS = 3650
 MAX_HORIZON = 60
 MAX_PORTS = 64
 MAX_SLOTS = 48
@@ -48,6 +62,8 @@ MAX_BACKLOG = 5_000_000
 MAX_SEATS = 1_000_000
 
 PORT_CODE = re.compile(r"[A-Z0-9]{1,8}")
+DRAWS = ("fast", "lottery")
+NO_STAFFING = Staffing(persons_per_shift=None, changes=(), moves=())
 SLOT_NAME = re.compile(r"[0-9A-Za-z:.+-]{1,16}")  # unquoted in entries.csv-like files (draw-v1 LABEL)
 
 
@@ -61,11 +77,14 @@ class Slot:
 
 @dataclass(frozen=True, slots=True)
 class Port:
-    """A port of entry: its slots in order, and how often groups rank it (relative weight)."""
+    """A port of entry: its slots in order, how often groups rank it (relative weight), the officers who
+    process people there each day (None: as many as its seats need), and its city (for shelters)."""
 
     code: str
     slots: tuple[Slot, ...]
     popularity: float
+    officers: int | None = None
+    city: str | None = None
 
     @property
     def seats(self) -> int:
@@ -145,6 +164,14 @@ class Scenario:
     arrivals: Arrivals
     backlog: Backlog
     closures: tuple[Closure, ...]
+    draws: str = "fast"
+    size_priority: bool = False
+    staffing: Staffing = NO_STAFFING
+    outcomes: tuple[OutcomeGroup, ...] = ()
+    detention: Detention | None = None
+    removals: Removals | None = None
+    caravans: tuple[Caravan, ...] = ()
+    shelters: tuple[Shelter, ...] = ()
 
     @property
     def seats_per_day(self) -> int:
@@ -182,11 +209,16 @@ class Scenario:
             "displaced_draws": self.displaced_draws,
             "rebook_days": self.rebook_days,
             "rebook_any_port": self.rebook_any_port,
+            "draws": self.draws,
+            "size_priority": self.size_priority,
+            "seats_total": None,
             "ports": [
                 {
                     "code": port.code,
                     "popularity": port.popularity,
                     "slots": {slot.name: slot.seats for slot in port.slots},
+                    **({"officers": port.officers} if port.officers is not None else {}),
+                    **({"city": port.city} if port.city is not None else {}),
                 }
                 for port in self.ports
             ],
@@ -202,13 +234,29 @@ class Scenario:
                 {"port": c.port, "from": c.first_day, "days": c.days, "announced": c.announced_day}
                 for c in self.closures
             ],
+            **pipeline_mapping(
+                staffing=self.staffing,
+                outcomes=self.outcomes,
+                detention=self.detention,
+                removals=self.removals,
+                caravans=self.caravans,
+                shelters=self.shelters,
+            ),
         }
 
 
-def scenario_load(path: str | Path, *, overrides: Sequence[str] = ()) -> Scenario:
-    """Read a scenario file (.toml or .json), apply `KEY=VALUE` overrides, and check it."""
+def scenario_load(
+    path: str | Path,
+    *,
+    overrides: Sequence[str] = (),
+    change: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> Scenario:
+    """Read a scenario file (.toml or .json), `change` its fields (calibration), apply `KEY=VALUE`
+    overrides, and check it."""
     source = Path(path)
     mapping = scenario_file_read(source)
+    if change is not None:
+        mapping = change(mapping)
     mapping = scenario_override(mapping, overrides, source=source.name)
     try:
         return scenario_from_mapping(mapping, name=source.stem)
@@ -288,13 +336,34 @@ def _list_index(part: str, target: list[Any], *, where: str, source: str) -> int
 
 def scenario_from_mapping(value: Mapping[str, Any], *, name: str = "scenario") -> Scenario:
     """Check parsed scenario fields and build the scenario (`name` when the fields give none)."""
-    top = _Fields(value, path="")
+    top = Fields(value, path="")
     start = top.date("start", DEFAULT_START)
     days = top.integer("days", 90, low=1, high=MAX_DAYS)
     horizon = top.integer("horizon_days", 14, low=1, high=MAX_HORIZON)
     ports = _ports(top)
+    seats_total = top.optional_integer("seats_total", low=0, high=MAX_SEATS * MAX_PORTS)
+    if seats_total is not None:
+        ports = _ports_scaled(ports, seats_total)
     codes = [port.code for port in ports]
     arrivals = _arrivals(top.table("arrivals", required=True), start=start)
+    draws = top.text("draws", "fast")
+    if draws not in DRAWS:
+        top.fail("draws", f'expected "fast" or "lottery", got {value_show(draws)}')
+    staffing = staffing_read(top, start=start, codes=codes)
+    if staffing.persons_per_shift is None:
+        for number, port in enumerate(ports):
+            if port.officers is not None:
+                top.fail(
+                    f"ports[{number}].officers",
+                    "needs staffing.persons_per_shift, the persons one officer processes a shift",
+                )
+        if staffing.changes:
+            top.fail("staffing.changes", "needs staffing.persons_per_shift")
+    outcomes = outcomes_read(top)
+    detention = detention_read(top)
+    removals = removals_read(top)
+    if not outcomes and (detention is not None or removals is not None):
+        top.fail("detention" if detention is not None else "removals", "needs [outcomes]: who is detained")
     backlog_fields = top.table("initial_backlog")
     backlog = Backlog(
         groups=backlog_fields.integer("groups", 0, low=0, high=MAX_BACKLOG),
@@ -321,12 +390,28 @@ def scenario_from_mapping(value: Mapping[str, Any], *, name: str = "scenario") -
         arrivals=arrivals,
         backlog=backlog,
         closures=closures,
+        draws=draws,
+        size_priority=top.boolean("size_priority", False),
+        staffing=staffing,
+        outcomes=outcomes,
+        detention=detention,
+        removals=removals,
+        caravans=caravans_read(
+            top,
+            start=start,
+            codes=codes,
+            group_sizes=arrivals.group_sizes,
+            urgent_share=arrivals.urgent_share,
+            nationalities=[group.name for group in outcomes],
+            max_group_size=MAX_GROUP_SIZE,
+        ),
+        shelters=shelters_read(top, cities=[port.city for port in ports if port.city is not None]),
     )
     top.done()
     return scenario
 
 
-def _ports(top: _Fields) -> tuple[Port, ...]:
+def _ports(top: Fields) -> tuple[Port, ...]:
     """The `ports` list: each with `slots` (name → seats) or `seats` split into `slot_count` hourly slots."""
     ports: list[Port] = []
     entries = top.tables("ports", required=True)
@@ -347,26 +432,50 @@ def _ports(top: _Fields) -> tuple[Port, ...]:
             seats = fields.integer("seats", None, low=0, high=MAX_SEATS)
             count = fields.integer("slot_count", DEFAULT_SLOT_COUNT, low=1, high=min(MAX_SLOTS, 24))
             slots = _slots_split(seats, count)
+        officers = fields.optional_integer("officers", low=0, high=MAX_OFFICERS)
+        city = city_check(fields)
         fields.done()
-        ports.append(Port(code=code, slots=slots, popularity=popularity))
+        ports.append(Port(code=code, slots=slots, popularity=popularity, officers=officers, city=city))
     if sum(port.popularity for port in ports) <= 0:
         top.fail("ports", "at least one port needs a popularity above 0")
     return tuple(ports)
 
 
-def _slots(fields: _Fields) -> tuple[Slot, ...]:
+def _ports_scaled(ports: tuple[Port, ...], total: int) -> tuple[Port, ...]:
+    """The ports with every slot's seats scaled so that they add up to `total` (the first slots take the
+    remainder); the same ports when they already do."""
+    listed = sum(port.seats for port in ports)
+    count = sum(len(port.slots) for port in ports)
+    scaled = [
+        (slot.seats * total // listed) if listed else total // count for port in ports for slot in port.slots
+    ]
+    for number in range(total - sum(scaled)):
+        scaled[number % count] += 1
+    seats = iter(scaled)
+    return tuple(
+        replace(port, slots=tuple(replace(slot, seats=next(seats)) for slot in port.slots)) for port in ports
+    )
+
+
+def _slots(fields: Fields) -> tuple[Slot, ...]:
     """`slots = {"08:00" = 40, "09:00" = 40}`: slot names in order, seats each."""
     table = fields.raw("slots")
     where = fields.where("slots")
     if not isinstance(table, Mapping) or not table:
-        _fail(where, f'expected a table of slot name → seats, like {{"08:00" = 40}}, got {_show(table)}')
+        field_fail(
+            where, f'expected a table of slot name → seats, like {{"08:00" = 40}}, got {value_show(table)}'
+        )
     if len(table) > MAX_SLOTS:
-        _fail(where, f"expected at most {MAX_SLOTS} slots, got {len(table)}")
+        field_fail(where, f"expected at most {MAX_SLOTS} slots, got {len(table)}")
     slots = []
     for name, seats in table.items():
         if not SLOT_NAME.fullmatch(name):
-            _fail(where, f"slot name {name!r}: expected 1 to 16 letters, digits or ':.+-', like \"08:00\"")
-        slots.append(Slot(name=name, seats=_integer(seats, where=f"{where}.{name}", low=0, high=MAX_SEATS)))
+            field_fail(
+                where, f"slot name {name!r}: expected 1 to 16 letters, digits or ':.+-', like \"08:00\""
+            )
+        slots.append(
+            Slot(name=name, seats=integer_check(seats, where=f"{where}.{name}", low=0, high=MAX_SEATS))
+        )
     return tuple(slots)
 
 
@@ -378,7 +487,7 @@ def _slots_split(seats: int, count: int) -> tuple[Slot, ...]:
     )
 
 
-def _arrivals(fields: _Fields, *, start: dt.date) -> Arrivals:
+def _arrivals(fields: Fields, *, start: dt.date) -> Arrivals:
     """The `arrivals` table."""
     changes = []
     for change in fields.tables("changes"):
@@ -400,7 +509,7 @@ def _arrivals(fields: _Fields, *, start: dt.date) -> Arrivals:
     return arrivals
 
 
-def _closure(fields: _Fields, *, start: dt.date, codes: list[str]) -> Closure:
+def _closure(fields: Fields, *, start: dt.date, codes: list[str]) -> Closure:
     """One entry of `closures`."""
     port = fields.text("port", None)
     if port not in codes:
@@ -419,204 +528,3 @@ def _closure(fields: _Fields, *, start: dt.date, codes: list[str]) -> Closure:
         )
     fields.done()
     return closure
-
-
-class _Fields:
-    """One table of the scenario being read: typed getters that name the field on error, and `done()`,
-    which refuses any key no getter asked for (a typo must not silently fall back to a default)."""
-
-    def __init__(self, value: object, *, path: str) -> None:
-        if not isinstance(value, Mapping):
-            _fail(path or None, f"expected a table, got {_show(value)}")
-        self.value: Mapping[str, Any] = value
-        self.path = path
-        self.read: set[str] = set()
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.value
-
-    def where(self, key: str) -> str:
-        """The dotted name of `key` in this table."""
-        return f"{self.path}.{key}" if self.path else key
-
-    def fail(self, key: str, message: str) -> NoReturn:
-        """Refuse the field `key`."""
-        _fail(self.where(key), message)
-
-    def raw(self, key: str) -> Any:
-        """The unchecked value of `key` (which must be present)."""
-        self.read.add(key)
-        return self.value[key]
-
-    def _get(self, key: str, default: T | None, check: Callable[[Any, str], T]) -> T:
-        self.read.add(key)
-        if key not in self.value or self.value[key] is None:
-            if default is None:
-                self.fail(key, "missing")
-            return default
-        return check(self.value[key], self.where(key))
-
-    def integer(self, key: str, default: int | None, *, low: int, high: int) -> int:
-        """An integer within [low, high]."""
-        return self._get(key, default, lambda v, w: _integer(v, where=w, low=low, high=high))
-
-    def optional_integer(self, key: str, *, low: int, high: int) -> int | None:
-        """An integer within [low, high], or absent."""
-        self.read.add(key)
-        if self.value.get(key) is None:
-            return None
-        return _integer(self.value[key], where=self.where(key), low=low, high=high)
-
-    def number(self, key: str, default: float | None, *, low: float, high: float = math.inf) -> float:
-        """A finite number within [low, high]."""
-        return self._get(key, default, lambda v, w: _number(v, where=w, low=low, high=high))
-
-    def probability(self, key: str, default: float) -> float:
-        """A number from 0 to 1 (a share, not a percent)."""
-        return self.number(key, default, low=0.0, high=1.0)
-
-    def boolean(self, key: str, default: bool) -> bool:
-        """true or false."""
-        self.read.add(key)
-        value = self.value.get(key, default)
-        if not isinstance(value, bool):
-            self.fail(key, f"expected true or false, got {_show(value)}")
-        return value
-
-    def text(
-        self, key: str, default: str | None, *, pattern: re.Pattern[str] | None = None, expected: str = ""
-    ) -> str:
-        """Non-empty text (matching `pattern` when given)."""
-
-        def check(value: Any, where: str) -> str:
-            if not isinstance(value, str) or not value.strip() or len(value) > 200:
-                _fail(where, f"expected text of 1 to 200 characters, got {_show(value)}")
-            if pattern is not None and not pattern.fullmatch(value):
-                _fail(where, f"expected {expected}, got {_show(value)}")
-            return value
-
-        return self._get(key, default, check)
-
-    def date(self, key: str, default: dt.date) -> dt.date:
-        """A YYYY-MM-DD date."""
-        return self._get(key, default, _date)
-
-    def day(self, key: str, default: int | None, *, start: dt.date) -> int:
-        """A simulation day: an offset from `start` (0 = start), or a YYYY-MM-DD date on or after it."""
-
-        def check(value: Any, where: str) -> int:
-            if isinstance(value, str | dt.date) and not isinstance(value, dt.datetime):
-                offset = (_date(value, where) - start).days
-                if offset < 0:
-                    _fail(
-                        where,
-                        f"expected a date on or after start ({start.isoformat()}), got {_show(str(value))}",
-                    )
-                return offset
-            return _integer(
-                value, where=where, low=0, high=MAX_DAYS, expected="a day number ≥ 0 or a date YYYY-MM-DD"
-            )
-
-        return self._get(key, default, check)
-
-    def weights(
-        self, key: str, default: tuple[tuple[int, float], ...], *, high: int, what: str
-    ) -> tuple[tuple[int, float], ...]:
-        """A table of count → relative weight (`{"1" = 30, "2" = 25}`), some weight above 0."""
-
-        def check(value: Any, where: str) -> tuple[tuple[int, float], ...]:
-            example = '{"1" = 30, "2" = 25}'
-            if not isinstance(value, Mapping) or not value:
-                _fail(where, f"expected a table of {what} → weight, like {example}, got {_show(value)}")
-            pairs = []
-            for count, weight in value.items():
-                if not re.fullmatch(r"[1-9][0-9]*", str(count)) or int(count) > high:
-                    _fail(where, f"key {count!r}: expected a number of {what} from 1 to {high}")
-                pairs.append((int(count), _number(weight, where=f"{where}.{count}", low=0.0)))
-            if sum(weight for _, weight in pairs) <= 0:
-                _fail(where, "expected at least one weight above 0")
-            return tuple(sorted(pairs))
-
-        return self._get(key, default, check)
-
-    def table(self, key: str, *, required: bool = False) -> _Fields:
-        """A nested table (an empty one when absent and not required)."""
-        self.read.add(key)
-        if key not in self.value:
-            if required:
-                self.fail(key, "missing")
-            return _Fields({}, path=self.where(key))
-        return _Fields(self.value[key], path=self.where(key))
-
-    def tables(self, key: str, *, required: bool = False) -> list[_Fields]:
-        """A list of tables (`[[ports]]` in TOML)."""
-        self.read.add(key)
-        value = self.value.get(key)
-        if value is None:
-            if required:
-                self.fail(key, "missing")
-            return []
-        if not isinstance(value, list) or (required and not value):
-            self.fail(
-                key, f"expected a list of tables{' (at least one)' if required else ''}, got {_show(value)}"
-            )
-        return [_Fields(item, path=f"{self.where(key)}[{number}]") for number, item in enumerate(value)]
-
-    def done(self) -> None:
-        """Refuse keys that no getter read."""
-        unknown = sorted(set(self.value) - self.read)
-        if unknown:
-            known = ", ".join(sorted(self.read)) or "none"
-            self.fail(unknown[0], f"unknown field; expected one of: {known}")
-
-
-def _fail(where: str | None, message: str) -> NoReturn:
-    raise ScenarioError(message, field=where)
-
-
-def _show(value: object) -> str:
-    """A short rendering of a bad value."""
-    try:
-        shown = json.dumps(value, ensure_ascii=False, default=str)
-    except (TypeError, ValueError):
-        shown = repr(value)
-    return shown if len(shown) <= 60 else shown[:57] + "..."
-
-
-def _integer(value: Any, *, where: str, low: int, high: int, expected: str = "") -> int:
-    """An integer (not true/false, not 2.5) within [low, high]."""
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        if isinstance(value, float) and value.is_integer() and low <= value <= high:
-            return int(value)
-        _fail(where, f"expected {expected or f'an integer from {low:,} to {high:,}'}, got {_show(value)}")
-    return value
-
-
-def _number(value: Any, *, where: str, low: float, high: float = math.inf) -> float:
-    """A finite number within [low, high]."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or not low <= value <= high
-    ):
-        bound = f"from {_plain(low)} to {_plain(high)}" if math.isfinite(high) else f"≥ {_plain(low)}"
-        _fail(where, f"expected a number {bound}, got {_show(value)}")
-    return float(value)
-
-
-def _plain(number: float) -> str:
-    """A bound as people write it: 0, 0.5, 1,000,000."""
-    return f"{int(number):,}" if float(number).is_integer() else f"{number:g}"
-
-
-def _date(value: Any, where: str) -> dt.date:
-    """A YYYY-MM-DD date (TOML may give a date value already)."""
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    _fail(where, f"expected a date as YYYY-MM-DD, got {_show(value)}")

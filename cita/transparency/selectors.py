@@ -1,4 +1,5 @@
-"""What the transparency pages publish about draws: public facts only (never a sealed seed)."""
+"""What the transparency pages publish about draws: public facts only (never a sealed seed); and the recent
+rates the planners' simulator is calibrated with (`cita simulate --from-db`), as sums only."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Sum
 from django.urls import reverse
 
-from cita.draws.models import Draw, DrawFile, DrawStatus
+from cita.core.days import reference_today
+from cita.draws.models import Draw, DrawApplicant, DrawFile, DrawStatus
 from cita.draws.selectors import draw_file_names, draw_list_public
 from cita.ports.models import Port
 from cita.transparency.models import BacklogFigures, PortDayFigures
@@ -169,3 +172,82 @@ def outcomes_public(*, rows: Sequence[PortDayFigures]) -> list[tuple[str, list[P
 def backlog_latest() -> BacklogFigures | None:
     """The latest count of the groups waiting."""
     return BacklogFigures.objects.order_by("-day").first()
+
+
+# -- the simulator's calibration: the last days' rates, as aggregates --------------------------------------
+
+CALIBRATION_DAYS = 30
+
+
+@dataclass(frozen=True)
+class RecentRates:
+    """What the last days of the system amount to, for `cita simulate --from-db` (docs/simulator.md).
+
+    Counts over the appointment days from `first` to `last` (the figures job's rows) and the groups whose
+    first request fell in those days: no person, no ticket, nothing but sums.
+    """
+
+    first: dt.date
+    last: dt.date
+    offers: int  # made for those days, every round
+    confirmed: int
+    held: int  # appointments that were checked in or missed
+    no_shows: int
+    released: int  # persons: processed and released, or referred
+    detained: int
+    removed: int
+    new_groups: int
+    seats: dict[str, int]  # port code → seats over the days
+
+    @property
+    def days(self) -> int:
+        """Days in the window."""
+        return (self.last - self.first).days + 1
+
+    @property
+    def confirm_rate(self) -> float | None:
+        """Offers confirmed among offers made (None without offers)."""
+        return self.confirmed / self.offers if self.offers else None
+
+    @property
+    def no_show_rate(self) -> float | None:
+        """Appointments missed among those held (None without any)."""
+        return self.no_shows / self.held if self.held else None
+
+    @property
+    def seen(self) -> int:
+        """Persons whose outcome was recorded (no-shows left out)."""
+        return self.released + self.detained + self.removed
+
+
+def recent_rates(*, today: dt.date | None = None, days: int = CALIBRATION_DAYS) -> RecentRates:
+    """The `days` days before `today` (in the draws' time zone; today by the clock when None)."""
+    today = today or reference_today()
+    first, last = today - dt.timedelta(days=days), today - dt.timedelta(days=1)
+    rows = PortDayFigures.objects.filter(day__range=(first, last))
+    totals = rows.aggregate(
+        offers=Sum("selections"),
+        confirmed=Sum("confirmations"),
+        check_ins=Sum("check_ins"),
+        no_shows=Sum("no_shows"),
+        released=Sum("processed_released"),
+        referred=Sum("referred"),
+        detained=Sum("detained"),
+        removed=Sum("removed"),
+    )
+    count = {name: value or 0 for name, value in totals.items()}
+    seats = dict(rows.values_list("port__code").annotate(total=Sum("seats")).order_by("port__code"))
+    arrived = DrawApplicant.objects.filter(waiting_since__range=(first, last))
+    return RecentRates(
+        first=first,
+        last=last,
+        offers=count["offers"],
+        confirmed=count["confirmed"],
+        held=count["check_ins"] + count["no_shows"],
+        no_shows=count["no_shows"],
+        released=count["released"] + count["referred"],
+        detained=count["detained"],
+        removed=count["removed"],
+        new_groups=arrived.count(),
+        seats={code: total or 0 for code, total in seats.items()},
+    )

@@ -41,8 +41,9 @@ def scenario_mapping(changes: dict[str, Any] | None = None) -> dict[str, Any]:
         target = mapping
         for part in path:
             target = target[int(part)] if isinstance(target, list) else target.setdefault(part, {})
+        value = copy.deepcopy(value)  # never share a caller's nested tables
         if value is None:
-            del target[last]
+            target.pop(last, None)
         elif isinstance(target, list):
             target[int(last)] = value
         else:
@@ -53,3 +54,45 @@ def scenario_mapping(changes: dict[str, Any] | None = None) -> dict[str, Any]:
 def scenario_make(changes: dict[str, Any] | None = None) -> Scenario:
     """A checked scenario: SMALL with `changes`."""
     return scenario_from_mapping(scenario_mapping(changes))
+
+
+# SMALL with every part around the draw: officers and a move, outcomes per nationality group, beds,
+# flights, a caravan and shelters. Numbers are small enough to follow by hand.
+PIPELINE: dict[str, Any] = {
+    "ports.0.officers": 2,
+    "ports.0.city": "Alpha",
+    "ports.1.city": "Beta",
+    "staffing": {
+        "persons_per_shift": 10,
+        "changes": [{"port": "AAA", "from": 20, "officers": 1}],
+        "moves": [
+            {"officers": 1, "from_port": "AAA", "to_port": "BBB", "from": 12, "days": 3, "announced": 10}
+        ],
+    },
+    "outcomes": {
+        "groups": [
+            {"name": "north", "share": 2, "released": 0.5, "detained": 0.3, "removed": 0.2},
+            {"name": "south", "share": 1, "released": 0.8, "detained": 0.2, "removed": 0.0},
+        ]
+    },
+    "detention": {"beds": 40, "stay_days": {"3": 1, "10": 1}, "when_full": "release"},
+    "removals": {"flights_per_week": 2, "seats_per_flight": 12},
+    "caravans": [
+        {
+            "name": "spring",
+            "people": 120,
+            "leaves": 5,
+            "travel_days": 4,
+            "spread_days": 6,
+            "never_arrive": 0.25,
+            "popularity": {"BBB": 1},
+            "nationality": "south",
+        }
+    ],
+    "shelters": [{"city": "Alpha", "capacity": 150}, {"city": "Beta", "capacity": 60}],
+}
+
+
+def pipeline_make(changes: dict[str, Any] | None = None) -> Scenario:
+    """SMALL with every part of PIPELINE, then `changes`."""
+    return scenario_make({**PIPELINE, **(changes or {})})

@@ -10,7 +10,7 @@ import pytest
 
 from cita.sim import simulate
 from cita.sim.charts import backlog_comparison_chart, charts_make, wait_bins
-from tests.factories.sim import scenario_make
+from tests.factories.sim import pipeline_make, scenario_make
 
 
 @pytest.fixture(scope="module")
@@ -22,9 +22,9 @@ def ids(svg: str) -> list[str]:
     return re.findall(r'\bid="([^"]+)"', svg)
 
 
-def test_a_run_has_three_charts_each_with_a_title_and_a_description(outcome):
+def test_a_run_has_four_charts_each_with_a_title_and_a_description(outcome):
     charts = charts_make(outcome, prefix="a")
-    assert [chart.name for chart in charts] == ["backlog", "waits", "seats"]
+    assert [chart.name for chart in charts] == ["backlog", "waits", "seats", "sizes"]
     for chart in charts:
         head = chart.svg[: chart.svg.index(">") + 1]
         assert head.startswith("<svg ")
@@ -57,7 +57,7 @@ def test_the_same_run_draws_the_same_bytes(outcome):
 
 
 def test_each_table_holds_the_numbers_its_chart_draws(outcome):
-    backlog, waits, seats = charts_make(outcome)
+    backlog, waits, seats, sizes = charts_make(outcome)
     assert [row[2] for row in backlog.table.rows] == [str(d.waiting) for d in outcome.days]
     assert sum(int(row[1]) for row in waits.table.rows) == len(outcome.waits)
     held = [d for d in outcome.days if d.appointments_drawn]
@@ -66,6 +66,27 @@ def test_each_table_holds_the_numbers_its_chart_draws(outcome):
     assert {row[3] for row in seats.table.rows} == {"0", "20"}  # the closure shows
     assert seats.table.csv().splitlines()[0] == "day,date,open seats,closed,booked,used,no-show,unused"
     assert "AAA closed" in backlog.svg
+    assert [tuple(int(cell) for cell in row[:3]) for row in sizes.table.rows] == [
+        row for row in outcome.served_by_size if row[1]
+    ]
+
+
+def test_the_whole_chain_adds_charts_of_ports_beds_and_shelters_each_with_its_numbers():
+    outcome = simulate(pipeline_make())
+    charts = {chart.name: chart for chart in charts_make(outcome, prefix="p")}
+    assert list(charts) == ["backlog", "waits", "seats", "sizes", "port-seats", "beds", "cities"]
+    every = [name for chart in charts.values() for name in ids(chart.svg)]
+    assert len(every) == len(set(every))
+    beds = charts["beds"].table
+    assert [row[4] for row in beds.rows] == [str(d.beds_occupied) for d in outcome.days]
+    ports = charts["port-seats"].table
+    assert ports.headers == ("day", "date", "AAA", "BBB")
+    moved = {row[0]: row for row in ports.rows}
+    assert moved["12"][2:] == ("0", "25")  # AAA closed to traffic, its officer's 10 seats at BBB
+    shelters = charts["cities"].table
+    assert shelters.headers[2:] == ("Alpha: waiting", "Alpha: outside", "Beta: waiting", "Beta: outside")
+    assert [int(row[2]) + int(row[4]) for row in shelters.rows] == [d.city_persons for d in outcome.days]
+    assert "AAA closed" in charts["port-seats"].svg
 
 
 def test_png_files_are_png(outcome):

@@ -14,7 +14,7 @@ import pytest
 from cita.cli import main
 from cita.lottery import bundle_verify
 from cita.sim import METRIC_FIELDS, scenario_load, simulate
-from tests.factories.sim import scenario_mapping
+from tests.factories.sim import pipeline_make, scenario_mapping
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,11 +38,12 @@ def test_a_run_prints_its_summary_and_writes_metrics_summaries_and_charts(scenar
     assert main(["simulate", str(scenario_file), "--days", "20", "--seed", "3", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert printed.startswith("Scenario: small (seed 3), 20 days from 2026-12-01 to 2026-12-20\n")
-    assert printed.endswith(f"wrote 13 files to {out}\n")
+    assert printed.endswith(f"wrote 17 files to {out}\n")
     names = sorted(path.name for path in out.iterdir())
+    charts = ("backlog", "waits", "seats", "sizes")
     assert names == sorted(
-        ["days.csv", "summary.txt", "summary.json", "scenario.json"]
-        + [f"{chart}.{kind}" for chart in ("backlog", "waits", "seats") for kind in ("svg", "png", "csv")]
+        ["days.csv", "ports.csv", "summary.txt", "summary.json", "scenario.json"]
+        + [f"{chart}.{kind}" for chart in charts for kind in ("svg", "png", "csv")]
     )
     rows = list(csv.reader((out / "days.csv").open()))
     assert tuple(rows[0]) == METRIC_FIELDS
@@ -185,3 +186,22 @@ def test_the_command_never_imports_django(scenario_file, tmp_path):
     )
     assert finished.returncode == 0, finished.stderr
     assert "Scenario: small" in finished.stdout
+
+
+def test_a_run_of_the_whole_chain_writes_the_ports_and_shelters_per_day_and_their_charts(tmp_path, capsys):
+    scenario = tmp_path / "chain.json"
+    scenario.write_text(json.dumps(pipeline_make().to_mapping()))
+    out = tmp_path / "out"
+    assert main(["simulate", str(scenario), "--out", str(out), "--check"]) == 0
+    printed = capsys.readouterr().out
+    assert "Detention (detained and awaiting removal): 40 beds: " in printed
+    names = {path.name for path in out.iterdir()}
+    assert {"ports.csv", "shelters.csv", "beds.svg", "cities.svg", "port-seats.svg", "sizes.svg"} <= names
+    expected = simulate(scenario_load(scenario))
+    ports = list(csv.DictReader((out / "ports.csv").open()))
+    assert len(ports) == len(expected.port_days) == 2 * (30 - 4)
+    assert {row["officers"] for row in ports if row["port"] == "AAA"} == {"2", "1"}
+    shelters = list(csv.DictReader((out / "shelters.csv").open()))
+    assert [int(row["waiting"]) for row in shelters if row["city"] == "Alpha"] == [
+        persons[0] for persons in expected.city_persons
+    ]

@@ -75,7 +75,7 @@ def test_no_seat_is_held_twice_and_no_slot_holds_more_than_its_seats():
 
 def test_every_round_is_exactly_what_cita_lottery_computes_and_its_results_are_applied():
     records: list[DrawRecord] = []
-    simulation = Simulation(scenario_make({"days": 25}), observer=records.append)
+    simulation = Simulation(scenario_make({"days": 25, "draws": "lottery"}), observer=records.append)
     checked = 0
     for _ in range(25):
         records.clear()
@@ -99,7 +99,7 @@ def test_every_round_is_exactly_what_cita_lottery_computes_and_its_results_are_a
 
 def test_round_one_draws_the_appointment_day_one_horizon_ahead_with_its_free_seats():
     records: list[DrawRecord] = []
-    scenario = scenario_make()
+    scenario = scenario_make({"draws": "lottery"})
     simulate(scenario, observer=records.append)
     first = [r for r in records if r.round == 1]
     assert [r.manifest.draw_id for r in first] == [scenario.date_of(d).isoformat() for d in range(30)]
@@ -119,7 +119,7 @@ def test_round_one_draws_the_appointment_day_one_horizon_ahead_with_its_free_sea
 
 def test_second_chances_draw_the_seats_given_back_among_unselected_groups_not_asking_again():
     records: list[DrawRecord] = []
-    simulation = Simulation(scenario_make({"days": 20}), observer=records.append)
+    simulation = Simulation(scenario_make({"days": 20, "draws": "lottery"}), observer=records.append)
     entered: dict[str, set[str]] = {}
     selected: dict[str, set[str]] = defaultdict(set)
     for _ in range(20):
@@ -155,7 +155,9 @@ def test_without_second_chances_lapsed_seats_stay_unused():
 
 def test_a_closure_announced_ahead_removes_the_port_from_the_draws_of_its_days():
     records: list[DrawRecord] = []
-    scenario = scenario_make({"closures": [{"port": "AAA", "from": 12, "days": 3, "announced": 5}]})
+    scenario = scenario_make(
+        {"draws": "lottery", "closures": [{"port": "AAA", "from": 12, "days": 3, "announced": 5}]}
+    )
     outcome = simulate(scenario, observer=records.append, check=True)
     for record in records:
         day = (record.manifest.appointment_date - scenario.start).days
@@ -177,6 +179,7 @@ def test_a_sudden_closure_rebooks_who_it_can_and_puts_the_others_first_in_their_
     scenario = scenario_make(
         {
             "days": 30,
+            "draws": "lottery",
             "arrivals.urgent_share": 0,
             "confirm_rate": 1.0,  # offers out this morning all become appointments before the announcement
             "displaced_draws": 2,

@@ -78,9 +78,9 @@ def test_a_run_shows_its_summary_and_each_chart_with_its_table(planner):
     assert '<h2 id="results">Results</h2>' in html
     assert "<li><strong>Days from first request to the draw of the offer confirmed (" in html
     assert "<li><strong>Capacity:</strong> 50 seats a day over 2 ports, reserve 10 %" in html
-    assert html.count('<svg xmlns:xlink="http://www.w3.org/1999/xlink"') == 3
-    assert html.count('role="img"') == 3
-    assert html.count("<details><summary>Table of this chart") == 3
+    assert html.count('<svg xmlns:xlink="http://www.w3.org/1999/xlink"') == 4
+    assert html.count('role="img"') == 4
+    assert html.count("<details><summary>Table of this chart") == 4
     assert '<caption class="visually-hidden">Backlog: groups waiting at the end of each day</caption>' in html
     # 20 days in the backlog table.
     backlog = html[html.index("Backlog: groups waiting at the end of each day</caption>") :]
@@ -102,7 +102,7 @@ def test_a_comparison_of_two_reserves_shows_both_runs_and_the_difference(planner
     assert "Run B: reserve 50 %" in html
     assert '<h3 id="difference">Difference between the runs</h3>' in html
     assert '<tr><th scope="row">persons selected by the reserve</th>' in html
-    assert html.count('role="img"') == 7  # three charts a run, and both backlogs together
+    assert html.count('role="img"') == 9  # four charts a run, and both backlogs together
     ids = re.findall(r'\bid="([^"]+)"', html)
     assert len(ids) == len(set(ids))
 
@@ -132,7 +132,7 @@ def test_a_closure_shows_on_the_charts(planner):
         ),
         ({"ports": "AAA 3\naaa 4"}, "ports", "Line 2: port AAA is listed twice."),
         ({"ports": ""}, "ports", "This field is required."),
-        ({"days": 500}, "days", "Ensure this value is less than or equal to 120."),
+        ({"days": 500}, "days", "Ensure this value is less than or equal to 365."),
         ({"ask_rate": -1}, "ask_rate", "Ensure this value is greater than or equal to 0."),
         (
             {"closure_port": "AAA"},
@@ -174,3 +174,86 @@ def test_a_run_past_its_time_budget_is_stopped(planner, monkeypatch):
     html = response.content.decode()
     assert "The run stopped after " in html
     assert "too large for this budget. Make it smaller, or run it with the command line" in html
+
+
+def test_the_whole_chain_runs_from_the_page_and_each_part_is_reported(planner):
+    response = planner.get(
+        URL,
+        params(
+            size_priority="on",
+            persons_per_shift=10,
+            officers="AAA 2",
+            move_from="AAA",
+            move_to="bbb",
+            move_officers=1,
+            move_day=8,
+            move_days=3,
+            released=60,
+            detained=30,
+            removed=10,
+            beds=40,
+            stay_days="3=1, 10=1",
+            when_full="back_pressure",
+            flights_per_week=2,
+            seats_per_flight=12,
+            caravan_people=120,
+            caravan_leaves=2,
+            caravan_travel_days=3,
+            caravan_spread_days=4,
+            caravan_never_arrive=25,
+            shelters="AAA Tijuana: 100\nBBB Mexicali: 40",
+        ),
+    )
+    assert response.status_code == 200, response.content.decode()[:2000]
+    html = response.content.decode()
+    for label in (
+        "People seen:",
+        "Detention (detained and awaiting removal):",
+        "Removal flights:",
+        "Caravan caravan 1:",
+        "Waiting in Tijuana:",
+        "Waiting in Mexicali:",
+        "Served by group size (groups that first asked before day 10: ",
+    ):
+        assert f"<li><strong>{label}" in html, label
+    assert "size priority on (" in html
+    assert html.count('role="img"') == 7  # backlog, waits, seats, sizes, seats per port, beds, cities
+    shown = scenario_shown(html)
+    assert shown["size_priority"] is True
+    assert [(p["code"], p.get("officers"), p.get("city")) for p in shown["ports"]] == [
+        ("AAA", 2, "Tijuana"),
+        ("BBB", None, "Mexicali"),
+    ]
+    assert shown["staffing"]["moves"] == [
+        {"officers": 1, "from_port": "AAA", "to_port": "BBB", "from": 8, "days": 3, "announced": 8}
+    ]
+    assert shown["outcomes"]["groups"][0]["detained"] == 0.3
+    assert shown["detention"] == {
+        "beds": 40,
+        "stay_days": {"3": 1.0, "10": 1.0},
+        "when_full": "back_pressure",
+    }
+    assert shown["removals"] == {"flights_per_week": 2, "seats_per_flight": 12}
+    assert shown["caravans"][0]["never_arrive"] == 0.25
+    assert shown["shelters"] == [{"city": "Tijuana", "capacity": 100}, {"city": "Mexicali", "capacity": 40}]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"move_from": "AAA"}, "move_from", "To move officers, give both ports"),
+        ({"released": 50, "detained": 20}, "released", "must add up to 1, got 0.7"),
+        ({"officers": "AAA 2"}, "officers", "ports[0].officers: needs staffing.persons_per_shift"),
+        ({"officers": "AAA two"}, "officers", "Line 1: expected a port code and its officers"),
+        ({"shelters": "Tijuana 300"}, "shelters", "Line 1: expected the city&#x27;s ports"),
+        ({"released": 100, "stay_days": "long"}, "stay_days", "expected days=weight"),
+        ({"caravan_people": 50}, "caravan_people", "A caravan needs its persons and the day they leave."),
+    ],
+)
+def test_bad_input_about_the_chain_is_refused_on_its_field(planner, changes, field, message):
+    response = planner.get(URL, params(**changes))
+    assert response.status_code == 400
+    html = response.content.decode()
+    error = re.search(rf'<span class="field-error" id="id_{field}_error">(.*?)</span>', html, re.S)
+    assert error is not None, html[:3000]
+    assert message in error.group(1)

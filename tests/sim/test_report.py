@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
+
+import numpy as np
 
 from cita.sim import Stats, compare, comparison_json, comparison_text, simulate, summary_compute, summary_text
-from tests.factories.sim import scenario_make
+from tests.factories.sim import pipeline_make, scenario_make
 
 
 def test_percentiles_are_values_of_the_data_by_nearest_rank():
@@ -60,7 +63,37 @@ def test_the_text_summary_says_the_main_figures_in_words():
         f"({summary.wait.count:,} groups): mean {summary.wait.mean:,.1f}, median {summary.wait.p50}" in text
     )
     assert "Backlog over the last 30 days: " in text
-    assert text.count("\n") == 12
+    assert "Seats by port (the same days): AAA " in text
+    assert "Served by group size (groups that first asked before day 15: " in text
+    assert text.count("\n") == 14
+
+
+def test_the_summary_of_the_whole_chain_names_each_part():
+    outcome = simulate(pipeline_make(), check=True)
+    summary = summary_compute(outcome)
+    text = summary_text(summary)
+    people = summary.people
+    assert people is not None
+    assert people.seen == summary.seats_attended
+    assert people.released + people.detained + people.to_remove == people.seen
+    assert f"People seen: {people.seen:,} persons: {people.released:,} released" in text
+    assert "Detention (detained and awaiting removal): 40 beds: peak " in text
+    assert "Removal flights: " in text
+    caravan = summary.caravans[0]
+    assert caravan.people == 120
+    assert f"Caravan spring: 120 persons in {caravan.groups:,} groups; " in text
+    assert "Waiting in Alpha: 150 shelter places; " in text
+    assert "Waiting in Beta: 60 shelter places; " in text
+    assert summary.seats_officer_short > 0  # AAA has 1 officer (10 seats of 20) from day 20
+    assert json.loads(json.dumps(summary.to_json()))["beds"]["beds"] == 40
+
+
+def test_stats_of_counts_are_the_stats_of_the_values_they_count():
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        values = rng.integers(0, 30, size=int(rng.integers(1, 200))).tolist()
+        assert Stats.of_counts(Counter(values)) == Stats.of(values)
+    assert Stats.of_counts({}) == Stats.of([])
 
 
 def test_a_comparison_gives_both_values_and_the_difference():

@@ -174,3 +174,71 @@ def test_a_bad_override_is_refused():
 def test_the_mapping_builder_removes_and_sets_fields():
     assert "arrivals" not in scenario_mapping({"arrivals": None})
     assert scenario_mapping({"ports.1.seats": 4})["ports"][1]["seats"] == 4
+
+
+def test_the_pipeline_example_has_every_part_and_runs_with_its_checks():
+    from cita.sim import simulate
+
+    scenario = scenario_load(ROOT / "docs" / "simulator" / "pipeline.toml", overrides=["days=20"])
+    assert scenario.seats_per_day == 1450
+    assert {port.city for port in scenario.ports} >= {"Tijuana", "Nogales", "Ciudad Juárez"}
+    assert [group.name for group in scenario.outcomes] == ["Central America", "Mexico", "other"]
+    assert scenario.detention is not None
+    assert scenario.removals is not None
+    assert len(scenario.caravans) == 1
+    assert len(scenario.shelters) == 7
+    assert scenario_from_mapping(scenario.to_mapping(), name="pipeline") == scenario
+    outcome = simulate(scenario, check=True)
+    assert outcome.days[-1].beds_occupied > 0
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"draws": "exact"}, 'draws: expected "fast" or "lottery", got "exact"'),
+        (
+            {"outcomes": {"released": 0.5, "detained": 0.3}},
+            "outcomes.released: released, detained and removed are shares of the people seen and must add "
+            "up to 1, got 0.8",
+        ),
+        (
+            {"outcomes": None, "detention": {"beds": 10}},
+            "detention: needs [outcomes]: who is detained",
+        ),
+        (
+            {"staffing.persons_per_shift": None},
+            "staffing.persons_per_shift: missing; moving officers needs the persons one processes a shift",
+        ),
+        (
+            {"staffing": {}, "ports.0.officers": 3},
+            "ports[0].officers: needs staffing.persons_per_shift, the persons one officer processes a shift",
+        ),
+        (
+            {"staffing.moves": [{"officers": 1, "from_port": "AAA", "to_port": "AAA", "from": 3, "days": 1}]},
+            "staffing.moves[0].to_port: expected another port than from_port",
+        ),
+        (
+            {"shelters": [{"city": "Gamma", "capacity": 5}]},
+            "shelters[0].city: no port is in 'Gamma'; the ports' cities are Alpha, Beta",
+        ),
+        (
+            {"caravans": [{"people": 5, "leaves": 1, "nationality": "east"}]},
+            "caravans[0].nationality: unknown group 'east'; the outcome groups are north, south",
+        ),
+        (
+            {"caravans": [{"people": 5, "leaves": 1, "popularity": {"ZZZ": 1}}]},
+            "caravans[0].popularity: unknown port 'ZZZ'; the scenario's ports are AAA, BBB",
+        ),
+        (
+            {"detention.when_full": "wait"},
+            'detention.when_full: expected "release" or "back_pressure", got "wait"',
+        ),
+    ],
+)
+def test_a_bad_part_of_the_chain_is_refused_naming_the_field(changes, message):
+    from tests.factories.sim import PIPELINE
+
+    mapping = scenario_mapping({**PIPELINE, **changes})
+    with pytest.raises(ScenarioError) as refused:
+        scenario_from_mapping(mapping)
+    assert str(refused.value) == f"scenario: {message}"

@@ -1,4 +1,5 @@
-"""The planners' capacity simulator page: a bounded `cita.sim` run from a form, with its charts and tables.
+"""The planners' capacity simulator page: a bounded `cita.sim` run from a form, with its charts and tables:
+the draws, and around them officers, the people seen, detention beds, removal flights, a caravan and shelters.
 
 A GET form (a run changes nothing, and its address can be bookmarked or shared), working without
 JavaScript. The run happens in the request, so its size is capped twice: by an estimate before it starts
@@ -38,20 +39,37 @@ from cita.sim.cost import scenario_cost
 if TYPE_CHECKING:
     from cita.sim.charts import Chart
 
-# A run the page starts: at most this many entries read by all its draws (estimated; about 1 s on a
-# quiet machine of two cores, 3 s under load) …
-PAGE_MAX_ENTRIES = 400_000
+# A run the page starts: at most this many entries read by all its draws (estimated; fast draws read about
+# 3 million a second on a quiet machine of two cores, half that under load) …
+PAGE_MAX_ENTRIES = 3_000_000
 # … and stopped if it runs longer than this anyway (seconds of simulation, charts not counted).
 PAGE_BUDGET_SECONDS = 4.0
-PAGE_MAX_DAYS = 120
+PAGE_MAX_DAYS = 365
 DEFAULT_PORTS = "SYS 300 30\nOTM 250 20\nCAL 150 8\nNOG 150 10\nDCL 100 4\nELP 250 18\nHID 100 6\nBRO 150 4"
 _PORT_LINE = re.compile(r"([A-Za-z0-9]{1,8})\s+([0-9]+)(?:\s+([0-9]+(?:\.[0-9]+)?))?")
+_OFFICERS_LINE = re.compile(r"([A-Za-z0-9]{1,8})\s+([0-9]+)")
+_SHELTER_LINE = re.compile(
+    r"([A-Za-z0-9]{1,8}(?:\s*,\s*[A-Za-z0-9]{1,8})*)\s+([^:,\n]{1,80}?)\s*:\s*([0-9]+)"
+)
+_STAY = re.compile(r"\s*([0-9]+)\s*=\s*([0-9]+(?:\.[0-9]+)?)\s*")
 
 
-def _percent(label: str, initial: float, help_text: str) -> forms.DecimalField:
+def _percent(
+    label: str, initial: float | None, help_text: str, *, required: bool = True
+) -> forms.DecimalField:
     return forms.DecimalField(
-        label=label, initial=initial, min_value=0, max_value=100, decimal_places=2, help_text=help_text
+        label=label,
+        initial=initial,
+        min_value=0,
+        max_value=100,
+        decimal_places=2,
+        help_text=help_text,
+        required=required,
     )
+
+
+def _count(label: str, help_text: str = "", *, low: int = 0, high: int = 1_000_000) -> forms.IntegerField:
+    return forms.IntegerField(label=label, required=False, min_value=low, max_value=high, help_text=help_text)
 
 
 class SimulatorForm(forms.Form):
@@ -132,6 +150,68 @@ class SimulatorForm(forms.Form):
     closure_days = forms.IntegerField(
         label="Closed for days", required=False, min_value=1, max_value=PAGE_MAX_DAYS
     )
+    size_priority = forms.BooleanField(
+        label="Priority for groups passed over for their size",
+        required=False,
+        help_text="Fairness policy: a group a draw passed over because too few seats were left for its whole "
+        "family goes first (tier 0) in its next draws until it is selected.",
+    )
+    persons_per_shift = _count(
+        "Persons one officer processes a shift",
+        "Needed for officers per port and for moving officers.",
+        low=1,
+    )
+    officers = forms.CharField(
+        label="Officers per port",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 24, "spellcheck": "false"}),
+        help_text="One port a line: code and officers a day, like: SYS 8. A port's seats are at most its "
+        "officers × persons a shift.",
+    )
+    move_from = forms.CharField(
+        label="Move officers from port (closed to traffic)", required=False, max_length=8
+    )
+    move_to = forms.CharField(label="… to process people at port", required=False, max_length=8)
+    move_officers = _count("Officers moved", low=1, high=10_000)
+    move_day = _count("Moved from day", high=PAGE_MAX_DAYS)
+    move_days = _count("Moved for days", low=1, high=PAGE_MAX_DAYS)
+    released = _percent(
+        "Released (%)", None, "Shares of the people seen; the three add up to 100.", required=False
+    )
+    detained = _percent("Detained (%)", None, "They take detention beds for their stay.", required=False)
+    removed = _percent("To be removed (%)", None, "They wait in detention beds for a flight.", required=False)
+    beds = _count("Detention beds", "Leave empty for no limit.", high=10_000_000)
+    stay_days = forms.CharField(
+        label="Length of stay (days=weight, …)",
+        required=False,
+        initial="7=30, 14=40, 30=20, 60=10",
+        help_text="How long detentions last: days, and how often, like 7=30, 14=40.",
+    )
+    when_full = forms.ChoiceField(
+        label="When the beds are full",
+        required=False,
+        choices=[
+            ("release", "Release with a notice to appear"),
+            ("back_pressure", "Open fewer seats in the draws (back-pressure)"),
+        ],
+        initial="release",
+    )
+    flights_per_week = _count("Removal flights a week", high=100)
+    seats_per_flight = _count("Persons a flight takes", high=10_000)
+    caravan_people = _count(
+        "Caravan: persons leaving", "Optional: one caravan (the command line takes several)."
+    )
+    caravan_leaves = _count("Leaving on day", high=PAGE_MAX_DAYS)
+    caravan_travel_days = _count("Days until the first arrive", high=PAGE_MAX_DAYS)
+    caravan_spread_days = _count("Arrivals spread over days", low=1, high=PAGE_MAX_DAYS)
+    caravan_never_arrive = _percent("Never arriving (%)", None, "Dispersed on the way.", required=False)
+    shelters = forms.CharField(
+        label="Shelters",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 32, "spellcheck": "false"}),
+        help_text="One city a line: its ports, the city and its shelter places, like: SYS,OTM Tijuana: 3000. "
+        "Groups wait in the city of their first-ranked port.",
+    )
     days = forms.IntegerField(label="Days to simulate", initial=60, min_value=1, max_value=PAGE_MAX_DAYS)
     seed = forms.IntegerField(
         label="Random seed",
@@ -142,12 +222,118 @@ class SimulatorForm(forms.Form):
     )
 
     FIELDSETS = (
-        ("Capacity", ("ports", "total_seats", "slots", "reserve_percent", "compare_reserve", "horizon_days")),
+        (
+            "Capacity",
+            (
+                "ports",
+                "total_seats",
+                "slots",
+                "reserve_percent",
+                "compare_reserve",
+                "horizon_days",
+                "size_priority",
+            ),
+        ),
         ("Demand", ("arrivals", "backlog", "urgent_share")),
         ("Behaviour", ("ask_rate", "confirm_rate", "no_show_rate", "leave_rate")),
         ("Closure", ("closure_port", "closure_from", "closure_days")),
+        (
+            "Staffing",
+            (
+                "persons_per_shift",
+                "officers",
+                "move_from",
+                "move_to",
+                "move_officers",
+                "move_day",
+                "move_days",
+            ),
+        ),
+        (
+            "People seen, detention and removals",
+            (
+                "released",
+                "detained",
+                "removed",
+                "beds",
+                "stay_days",
+                "when_full",
+                "flights_per_week",
+                "seats_per_flight",
+            ),
+        ),
+        (
+            "Caravan",
+            (
+                "caravan_people",
+                "caravan_leaves",
+                "caravan_travel_days",
+                "caravan_spread_days",
+                "caravan_never_arrive",
+            ),
+        ),
+        ("Shelters", ("shelters",)),
         ("Run", ("days", "seed")),
     )
+    # Fields that go together: all or none.
+    TOGETHER = (
+        (
+            "move_from",
+            ("move_from", "move_to", "move_officers", "move_day", "move_days"),
+            "To move officers, give both ports, the officers, the first day and the number of days.",
+        ),
+        (
+            "caravan_people",
+            ("caravan_people", "caravan_leaves"),
+            "A caravan needs its persons and the day they leave.",
+        ),
+        (
+            "flights_per_week",
+            ("flights_per_week", "seats_per_flight"),
+            "Give the flights a week and the persons a flight takes.",
+        ),
+    )
+
+    def clean_officers(self) -> dict[str, int]:
+        """Officers per port code."""
+        officers: dict[str, int] = {}
+        for number, line in enumerate(self.cleaned_data["officers"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            found = _OFFICERS_LINE.fullmatch(line.strip())
+            if found is None:
+                raise forms.ValidationError(
+                    f"Line {number}: expected a port code and its officers, like: SYS 8."
+                )
+            officers[found.group(1).upper()] = int(found.group(2))
+        return officers
+
+    def clean_shelters(self) -> list[tuple[list[str], str, int]]:
+        """(port codes, city, places) per line."""
+        shelters = []
+        for number, line in enumerate(self.cleaned_data["shelters"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            found = _SHELTER_LINE.fullmatch(line.strip())
+            if found is None:
+                raise forms.ValidationError(
+                    f"Line {number}: expected the city's ports, the city and its places, like: "
+                    "SYS,OTM Tijuana: 3000."
+                )
+            codes = [code.strip().upper() for code in found.group(1).split(",")]
+            shelters.append((codes, found.group(2).strip(), int(found.group(3))))
+        return shelters
+
+    def clean_stay_days(self) -> dict[str, float]:
+        """Length of stay → weight."""
+        text = self.cleaned_data["stay_days"].strip()
+        stays: dict[str, float] = {}
+        for part in filter(None, (piece.strip() for piece in text.split(","))):
+            found = _STAY.fullmatch(part)
+            if found is None:
+                raise forms.ValidationError(f"{part!r}: expected days=weight, like 14=40.")
+            stays[found.group(1)] = float(found.group(2))
+        return stays
 
     def clean_ports(self) -> list[tuple[str, int, float]]:
         """The port lines: (code, seats, popularity)."""
@@ -186,12 +372,21 @@ class SimulatorForm(forms.Form):
                 "closure_port", "To close a port, give its code, the first day and the number of days."
             )
             return data
+        for field, names, message in self.TOGETHER:
+            given = [data.get(name) not in (None, "") for name in names]
+            if any(given) and not all(given):
+                self.add_error(field, message)
+                return data
         try:
             scenario = scenario_from_mapping(self.mapping(data), name="planner page")
         except ScenarioError as exc:
-            self.add_error(
-                _FIELD_OF.get((exc.field or "").split("[")[0].split(".")[0]), f"{exc.field}: {exc.message}"
+            where = exc.field or ""
+            target = (
+                "officers"
+                if where.endswith(".officers")
+                else _FIELD_OF.get(where.split("[")[0].split(".")[0])
             )
+            self.add_error(target, f"{where}: {exc.message}")
             return data
         runs = 1 if data.get("compare_reserve") is None else 2
         cost = scenario_cost(scenario) * runs
@@ -243,12 +438,76 @@ class SimulatorForm(forms.Form):
                     "days": data["closure_days"],
                 }
             ]
+        mapping["size_priority"] = bool(data.get("size_priority"))
+        self._pipeline(data, mapping)
         return mapping
+
+    def _pipeline(self, data: dict[str, Any], mapping: dict[str, Any]) -> None:
+        """Officers, the people seen, beds, flights, a caravan and shelters, as scenario fields."""
+        ports = {port["code"]: port for port in mapping["ports"]}
+        staffing: dict[str, Any] = {}
+        if data.get("persons_per_shift"):
+            staffing["persons_per_shift"] = data["persons_per_shift"]
+        for code, officers in (data.get("officers") or {}).items():
+            # An unknown port is refused by the scenario's own check (ports[n] names it).
+            ports.setdefault(code, {"code": code})["officers"] = officers
+        if data.get("move_from"):
+            staffing["moves"] = [
+                {
+                    "officers": data["move_officers"],
+                    "from_port": data["move_from"].upper(),
+                    "to_port": data["move_to"].upper(),
+                    "from": data["move_day"],
+                    "days": data["move_days"],
+                }
+            ]
+        if staffing:
+            mapping["staffing"] = staffing
+        shares = [data.get(name) for name in ("released", "detained", "removed")]
+        if any(share is not None for share in shares):
+            released, detained, removed = (float(share or 0) / 100 for share in shares)
+            mapping["outcomes"] = {"released": released, "detained": detained, "removed": removed}
+            mapping["detention"] = {"when_full": data.get("when_full") or "release"}
+            if data.get("beds") is not None:
+                mapping["detention"]["beds"] = data["beds"]
+            if data.get("stay_days"):
+                mapping["detention"]["stay_days"] = data["stay_days"]
+            if data.get("flights_per_week") is not None:
+                mapping["removals"] = {
+                    "flights_per_week": data["flights_per_week"],
+                    "seats_per_flight": data["seats_per_flight"],
+                }
+        if data.get("caravan_people"):
+            caravan: dict[str, Any] = {"people": data["caravan_people"], "leaves": data["caravan_leaves"]}
+            for field, key in (
+                ("caravan_travel_days", "travel_days"),
+                ("caravan_spread_days", "spread_days"),
+            ):
+                if data.get(field) is not None:
+                    caravan[key] = data[field]
+            if data.get("caravan_never_arrive") is not None:
+                caravan["never_arrive"] = float(data["caravan_never_arrive"]) / 100
+            mapping["caravans"] = [caravan]
+        shelters = data.get("shelters") or []
+        if shelters:
+            mapping["shelters"] = []
+            for codes, city, places in shelters:
+                for code in codes:
+                    ports.setdefault(code, {"code": code})["city"] = city
+                mapping["shelters"].append({"city": city, "capacity": places})
+        mapping["ports"] = list(ports.values())
 
 
 # Which form field a scenario error is about (by the scenario field's first name).
 _FIELD_OF = {
     "ports": "ports",
+    "size_priority": "size_priority",
+    "staffing": "move_from",
+    "outcomes": "released",
+    "detention": "beds",
+    "removals": "flights_per_week",
+    "caravans": "caravan_people",
+    "shelters": "shelters",
     "closures": "closure_port",
     "arrivals": "arrivals",
     "initial_backlog": "backlog",

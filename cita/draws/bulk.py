@@ -16,15 +16,18 @@ from dataclasses import dataclass
 import psycopg
 from django.db import connection
 
+from cita.draws.errors import DrawStateError
+from cita.draws.models import Draw
 from cita.lottery import Result
 
 # draw-v1 §Bundle layout: the header line of entries.csv.
 ENTRIES_HEADER = "ticket,group_size,tier,waiting_since,ports"
 
-# Tier 0 while the group has an active urgent flag or a displaced flag with draws left; tier 1 otherwise.
+# Tier 0 while the group has an active urgent or passed-over flag or a displaced flag with draws left;
+# tier 1 otherwise (the same rule as draws.selectors.ACTIVE_PRIORITY).
 _PRIORITY = """
     SELECT DISTINCT applicant_id FROM draws_priorityflag
-    WHERE ended_at IS NULL AND (kind = 'urgent' OR draws_remaining > 0)
+    WHERE ended_at IS NULL AND (kind IN ('urgent', 'passed_over') OR draws_remaining > 0)
 """
 
 # A group that holds people elsewhere: another live request, an open offer, or an appointment.
@@ -154,3 +157,15 @@ def offers_insert(
         )
         rows = [OfferRow(*row) for row in cursor.fetchall()]
     return sorted(rows, key=lambda row: row.id)
+
+
+def file_bytes(draw: Draw, name: str) -> bytes:
+    """The stored bytes of one bundle file, fetched in binary (35 MB of entries would travel as 70 MB of
+    hex text otherwise, and be decoded back)."""
+    content = bytes_query(
+        "SELECT content FROM draws_drawfile WHERE draw_id = %(draw)s AND name = %(name)s",
+        {"draw": draw.pk, "name": name},
+    )
+    if not content:
+        raise DrawStateError(f"draw {draw.draw_id} has no {name}")
+    return content

@@ -78,6 +78,8 @@ class Draw(models.Model):
     deadline = models.DateTimeField(null=True, blank=True, help_text="When this round's offers expire.")
     # Result notices are written by `draws.notify` after the results commit (docs/daily-cycle.md).
     notices_done = models.BooleanField(default=False)
+    # When the groups this draw passed over for their size got their priority (null: still owed).
+    passed_over_at = models.DateTimeField(null=True, blank=True)
     notified_upto = models.BigIntegerField(default=0, help_text="Last request id given its notice.")
     created_at = models.DateTimeField()
 
@@ -180,19 +182,25 @@ class DrawApplicant(models.Model):
 class PriorityKind(models.TextChoices):
     URGENT = "urgent", "Urgent (flagged by an officer or NGO)"
     DISPLACED = "displaced", "Displaced by a port closure"
+    PASSED_OVER = "passed_over", "Passed over for the size of the group"
+
+
+# Kinds that hold until they end (no count of draws); a displaced flag counts its draws down.
+UNCOUNTED_KINDS = (PriorityKind.URGENT, PriorityKind.PASSED_OVER)
 
 
 class PriorityFlag(models.Model):
     """A reason to put a group in tier 0 (served first in the lottery phase).
 
     Urgent flags hold until revoked or until the group confirms an appointment; displaced flags hold for
-    `draws_remaining` more draws. The reason may describe a person's situation, so it is sealed.
+    `draws_remaining` more draws; a group a draw passed over for its size (`cita.lottery.passed_over`) holds
+    its flag until a draw selects it. The reason may describe a person's situation, so it is sealed.
     """
 
     applicant = models.ForeignKey(
         "registrations.Applicant", on_delete=models.CASCADE, related_name="priority_flags"
     )
-    kind = models.CharField(max_length=10, choices=PriorityKind.choices)
+    kind = models.CharField(max_length=16, choices=PriorityKind.choices)
     reason = EncryptedTextField()
     draws_remaining = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField()
@@ -208,7 +216,7 @@ class PriorityFlag(models.Model):
             ),
             models.CheckConstraint(
                 condition=(Q(kind="displaced") & Q(draws_remaining__isnull=False))
-                | (Q(kind="urgent") & Q(draws_remaining__isnull=True)),
+                | (Q(kind__in=[k.value for k in UNCOUNTED_KINDS]) & Q(draws_remaining__isnull=True)),
                 name="priority_displaced_counts_draws",
             ),
             models.CheckConstraint(

@@ -13,6 +13,7 @@ from cita.core.actors import Actor
 from cita.core.days import reference_today
 from cita.core.errors import NotFound
 from cita.draws.models import (
+    UNCOUNTED_KINDS,
     Draw,
     DrawFile,
     DrawStatus,
@@ -179,7 +180,7 @@ def applicant_has_active_request(*, applicant: Applicant, exclude_draw: Draw | N
 
 
 # Priority flags still in force: not ended, and urgent or with displaced draws left.
-ACTIVE_PRIORITY = Q(ended_at__isnull=True) & (Q(kind="urgent") | Q(draws_remaining__gt=0))
+ACTIVE_PRIORITY = Q(ended_at__isnull=True) & (Q(kind__in=UNCOUNTED_KINDS) | Q(draws_remaining__gt=0))
 
 
 def priority_tier(*, applicant: Applicant) -> int:

@@ -30,7 +30,7 @@ from cita.lottery.model import (
     Result,
 )
 from cita.lottery.priority import passed_over
-from cita.lottery.results import results_to_bytes
+from cita.lottery.results import results_from_bytes, results_to_bytes
 from cita.lottery.verify import bundle_verify, results_compare
 
 __all__ = [
@@ -66,6 +66,7 @@ __all__ = [
     "manifest_to_bytes",
     "passed_over",
     "results_compare",
+    "results_from_bytes",
     "results_to_bytes",
     "seed_new",
 ]

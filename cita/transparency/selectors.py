@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.urls import reverse
 
 from cita.core.days import reference_today
-from cita.draws.models import Draw, DrawApplicant, DrawFile, DrawStatus
+from cita.draws.models import Draw, DrawApplicant, DrawFile, DrawStatus, Request
 from cita.draws.selectors import draw_file_names, draw_list_public
 from cita.ports.models import Port
 from cita.transparency.models import BacklogFigures, PortDayFigures
@@ -166,6 +166,54 @@ def outcomes_public(*, rows: Sequence[PortDayFigures]) -> list[tuple[str, list[P
     return [
         (port.label, [suppress(port.values[name]) for name in OUTCOME_FIELDS])
         for port in figures_by_port(rows=rows)
+    ]
+
+
+@dataclass(frozen=True)
+class SizeRow:
+    """Round-1 entries of one group size over a range of draws, and how many of them a round selected."""
+
+    label: str
+    entered: int
+    selected: int
+
+    @property
+    def percent(self) -> int | None:
+        """The share selected, in whole percent (None with no entry)."""
+        return round(100 * self.selected / self.entered) if self.entered else None
+
+
+LARGEST_SIZE_SHOWN = 6
+
+
+def selection_by_group_size(*, start: dt.date, end: dt.date) -> list[SizeRow]:
+    """Per group size (1 to 5, then 6 or more): the requests entered in the draws opened from `start` to
+    `end` (draw days, published ones) and how many of them a round of their day selected. Public facts:
+    every draw's entries.csv and results.csv hold them."""
+    rows = (
+        Request.objects.filter(
+            draw__round=1,
+            draw__status=DrawStatus.PUBLISHED,
+            draw__draw_id__gte=start.isoformat(),
+            draw__draw_id__lte=end.isoformat(),
+            withdrawn_at__isnull=True,
+        )
+        .values("group_size")
+        .annotate(entered=Count("id"), selected=Count("offer"))
+    )
+    entered: dict[int, int] = {}
+    selected: dict[int, int] = {}
+    for row in rows:
+        size = min(row["group_size"], LARGEST_SIZE_SHOWN)
+        entered[size] = entered.get(size, 0) + row["entered"]
+        selected[size] = selected.get(size, 0) + row["selected"]
+    return [
+        SizeRow(
+            label=f"{size}+" if size == LARGEST_SIZE_SHOWN else str(size),
+            entered=entered[size],
+            selected=selected[size],
+        )
+        for size in sorted(entered)
     ]
 
 

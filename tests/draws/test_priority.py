@@ -92,3 +92,73 @@ def test_a_displaced_group_comes_first_in_its_next_draws_only(frozen_clock):
     flag.refresh_from_db()
     assert (flag.draws_remaining, flag.ended_reason) == (0, "used")
     assert PriorityFlag.objects.filter(ended_at__isnull=True).count() == 0
+
+
+@pytest.mark.django_db
+def test_groups_a_draw_passed_over_for_their_size_come_first_until_a_draw_selects_them(frozen_clock):
+    """Three seats of one at San Ysidro: the families of two can never fit, and every one of them whose
+    turn came before a single traveller's was passed over for its size. Which ones, the published bundle
+    alone says (cita.lottery.passed_over); they, and only they, are tier 0 in the next draw they enter,
+    and being selected ends it."""
+    from cita.appointments.services.run import cycle_run_due
+    from cita.draws.models import Offer, PriorityKind, Request
+    from cita.draws.services import request_submit
+    from cita.lottery import entries_from_bytes, manifest_from_bytes, passed_over, results_from_bytes
+    from tests.factories.draws import APPOINTMENT_DAY, DRAW_DAY
+    from tests.factories.registrations import actor_for
+
+    port = port_with_slots("SYS", slots=[("08:00", 1), ("09:00", 1), ("10:00", 1)])
+    draw = open_draw(frozen_clock)
+    families = [submitted(ports=["SYS"], size=2) for _ in range(40)]
+    singles = [submitted(ports=["SYS"]) for _ in range(3)]
+    frozen_clock.set(WINDOW_CLOSES)
+    draw = draw_close(draw=draw, actor=JOB)
+    files = {f.name: bytes(f.content) for f in draw.files.all()}
+    manifest = manifest_from_bytes(files["manifest.json"])
+    expected = passed_over(
+        manifest=manifest,
+        entries=entries_from_bytes(files["entries.csv"], ports={"SYS"}),
+        results=results_from_bytes(files["results.csv"]),
+    )
+    assert expected
+    assert expected <= {r.ticket for r in families}
+    # The next run of the jobs grants the priority, once.
+    cycle_run_due(actor=JOB)
+    cycle_run_due(actor=JOB)
+    flagged = set(
+        PriorityFlag.objects.filter(kind=PriorityKind.PASSED_OVER, ended_at__isnull=True).values_list(
+            "applicant_id", flat=True
+        )
+    )
+    assert flagged == set(Request.objects.filter(ticket__in=expected).values_list("applicant_id", flat=True))
+    event = AuditEvent.objects.get(action="priority.passed_over")
+    assert event.data["flagged"] == len(expected)
+    assert not any(ticket in str(event.data) for ticket in expected)
+
+    # The next day's draw: the flagged families are tier 0, everyone else tier 1; all are selected there.
+    from cita.ports.models import SlotCapacity
+
+    SlotCapacity.objects.create(
+        port=port, day=APPOINTMENT_DAY + dt.timedelta(days=1), slot=dt.time(8), seats=200, left=200
+    )
+    selected = set(Offer.objects.filter(draw=draw).values_list("applicant_id", flat=True))
+    again = [r.applicant for r in families + singles if r.applicant_id not in selected]
+    second = open_draw(frozen_clock, day=DRAW_DAY + dt.timedelta(days=1))
+    tickets = {
+        request_submit(applicant=group, ports=["SYS"], actor=actor_for(group), draw=second).ticket: group.pk
+        for group in again
+    }
+    frozen_clock.set(WINDOW_CLOSES + dt.timedelta(days=1))
+    second = draw_close(draw=second, actor=JOB)
+    assert {ticket for ticket, tier in tiers(second).items() if tier == "0"} == {
+        ticket for ticket, group in tickets.items() if group in flagged
+    }
+    assert not PriorityFlag.objects.filter(kind=PriorityKind.PASSED_OVER, ended_at__isnull=True).exists()
+    assert (
+        set(
+            PriorityFlag.objects.filter(kind=PriorityKind.PASSED_OVER, ended_reason="selected").values_list(
+                "applicant_id", flat=True
+            )
+        )
+        == flagged
+    )

@@ -88,3 +88,9 @@ def test_the_page_lists_the_draws_and_explains_how_to_check_them_in_the_callers_
 
 def test_the_transparency_pages_answer_only_reads(published, client):
     assert client.post("/transparency/draws.json").status_code == 405
+
+
+def test_the_page_shows_who_was_selected_by_group_size(published, client):
+    page = client.get("/transparency/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Elegidos según el tamaño del grupo" in page
+    assert "Personas en el grupo" in page

@@ -29,7 +29,7 @@ from cita.core.days import day_start, reference_time_zone, reference_today
 from cita.core.jobs import defer_on_commit
 from cita.core.locks import advisory_lock, crash_point
 from cita.draws.beacon import Beacon, ChainInfo, beacon_from_settings
-from cita.draws.bulk import OfferRow, bytes_query, entries_export, offers_insert
+from cita.draws.bulk import OfferRow, entries_export, file_bytes, offers_insert
 from cita.draws.errors import BeaconUnavailable, DrawNotDue, DrawStateError
 from cita.draws.models import (
     Draw,
@@ -44,6 +44,7 @@ from cita.draws.models import (
 )
 from cita.draws.selectors import people_busy
 from cita.draws.services.offers import offers_expire_due
+from cita.draws.services.passed_over import draws_passed_over_due, passed_over_end
 from cita.lottery import (
     Beacon as LotteryBeacon,
 )
@@ -353,7 +354,7 @@ def _capacity_next_round(draw: Draw) -> tuple[list[SlotCapacity], list[int]]:
         draw=previous, state__in=(OfferState.DECLINED, OfferState.EXPIRED)
     ).values_list("port_id", "slot", "group_size"):
         released[(port_id, slot)] += size
-    listed = manifest_from_bytes(_file(first, MANIFEST)).capacity
+    listed = manifest_from_bytes(file_bytes(first, MANIFEST)).capacity
     ports = {p.code: p for p in Port.objects.filter(code__in={c.port for c in listed})}
     rows_by_key = {
         (row.port_id, row.slot): row
@@ -520,8 +521,8 @@ def _publish(*, draw: Draw, now: dt.datetime, actor: Actor) -> None:
     first = draw.first or draw
     server_seed = _reveal(draw)
     # The bundle as frozen and published: the one parse of entries.csv is the lottery's own check of it.
-    manifest = manifest_from_bytes(_file(draw, MANIFEST))
-    entries_csv = _file(draw, ENTRIES)
+    manifest = manifest_from_bytes(file_bytes(draw, MANIFEST))
+    entries_csv = file_bytes(draw, ENTRIES)
     _mark("read entries")
     beacon = None
     if draw.beacon_round is not None:
@@ -558,6 +559,8 @@ def _publish(*, draw: Draw, now: dt.datetime, actor: Actor) -> None:
             f"draw {draw.draw_id}: {len(allocation.results) - len(offers)} selected requests are no longer "
             "entered"
         )
+    # A group selected now has no more need of its size priority (it ends here, not at confirmation).
+    passed_over_end(applicant_ids=[offer.applicant_id for offer in offers], actor=actor, draw=draw)
     _mark("apply: offers")
     # Seats the allocation left unused go back to the slots; the offers keep theirs.
     used: Counter[tuple[int, dt.time]] = Counter()
@@ -695,18 +698,6 @@ def _day_begins(day: dt.date) -> dt.datetime:
     return min(day_start(day, tz) for tz in {reference_time_zone(), *map(zoneinfo.ZoneInfo, zones)})
 
 
-def _file(draw: Draw, name: str) -> bytes:
-    """The stored bytes of one bundle file, fetched in binary (35 MB of entries would travel as 70 MB of
-    hex text otherwise, and be decoded back)."""
-    content = bytes_query(
-        "SELECT content FROM draws_drawfile WHERE draw_id = %(draw)s AND name = %(name)s",
-        {"draw": draw.pk, "name": name},
-    )
-    if not content:
-        raise DrawStateError(f"draw {draw.draw_id} has no {name}")
-    return content
-
-
 def _file_put(draw: Draw, name: str, content: bytes, now: dt.datetime) -> None:
     """Store one bundle file. The bytes go as a binary parameter bound by the server: quoting 35 MB of
     entries into the SQL text (Django's client-side binding) would cost more than the draw itself."""
@@ -722,8 +713,10 @@ def _file_put(draw: Draw, name: str, content: bytes, now: dt.datetime) -> None:
 
 
 def draws_close_due(*, actor: Actor, now: dt.datetime | None = None) -> list[Draw]:
-    """Run `draw_close` for every draw whose window has closed and that is not published yet."""
+    """Run `draw_close` for every draw whose window has closed and that is not published yet; first, the
+    size priority owed by draws published since the last run, so that no draw freezes without it."""
     now = now or clock.now()
+    draws_passed_over_due(actor=actor)
     due = list(
         Draw.objects.filter(
             status__in=(DrawStatus.OPEN, DrawStatus.FROZEN, DrawStatus.BEACON_WAIT), closes_at__lte=now

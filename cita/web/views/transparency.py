@@ -27,6 +27,7 @@ from cita.transparency.selectors import (
     figures_by_port,
     figures_rows,
     outcomes_public,
+    selection_by_group_size,
 )
 
 STATS_DAYS = 14
@@ -58,6 +59,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "has_figures": bool(rows),
         "outcomes": outcomes_public(rows=figures_rows(start=outcome_start, end=today)),
         "backlog": backlog_latest(),
+        "sizes": selection_by_group_size(start=outcome_start, end=today),
         "heads": list(reversed(audit_daily_heads(start=utc_today - dt.timedelta(days=13), end=utc_today))),
     }
     response = render(request, "transparency/home.html", context)

@@ -55,7 +55,7 @@ def test_selection_by_group_size_counts_the_entries_of_published_draws_and_their
     draw_close(draw=draw, actor=JOB)
     chosen = {o.request_id for o in Offer.objects.all()}
     rows = selection_by_group_size(start=DRAW_DAY, end=DRAW_DAY)
-    expected = {}
+    expected: dict[str, tuple[int, int]] = {}
     for request, size in zip(requests, sizes, strict=True):
         label = "6+" if size >= 6 else str(size)
         entered, selected = expected.get(label, (0, 0))

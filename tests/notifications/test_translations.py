@@ -41,7 +41,9 @@ def fresh_catalogues(tmp_path_factory) -> Path:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_message_string_is_translated(fresh_catalogues, language):
     found = entries(fresh_catalogues / language / "LC_MESSAGES" / "django.po")
-    assert len(found) > 90
+    # A floor, so that a makemessages run that found nothing cannot pass: 83 strings when written (the
+    # offer messages moved to cita/appointments with the flow that sends them).
+    assert len(found) > 60
     problems = [
         f"{'fuzzy' if fuzzy else 'missing'}: {msgid!r}"
         for msgid, msgstr, fuzzy in found

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "cita.core.middleware.RequestIdMiddleware",
+    "cita.core.replica.ReadYourWritesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
@@ -126,6 +127,18 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": django_database(database_url())}
+# A streaming replica of the primary for reads that may lag a little (cita.core.replica, docs/operations.md).
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = django_database(os.environ["DATABASE_REPLICA_URL"])
+    DATABASES["replica"]["OPTIONS"].setdefault("connect_timeout", "2")
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["cita.core.replica.ReplicaRouter"]
+# Reads stay past the replica when it trails by more than this many seconds, or is down.
+CITA_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("CITA_REPLICA_MAX_LAG_SECONDS", "10"))
+# How often (seconds, per process) the replica's lag is checked.
+CITA_REPLICA_CHECK_SECONDS = float(os.environ.get("CITA_REPLICA_CHECK_SECONDS", "2"))
+# Read-your-writes: after a browser's request writes, its reads stay on the primary this many seconds.
+CITA_REPLICA_STICKY_SECONDS = int(os.environ.get("CITA_REPLICA_STICKY_SECONDS", "15"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 PASSWORD_HASHERS = [

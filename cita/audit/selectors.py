@@ -52,6 +52,21 @@ def _rows(batch_size: int) -> Iterator[AuditEvent]:
         last = batch[-1].id
 
 
+@dataclass(frozen=True)
+class ChainHead:
+    """The newest row of the chain: its id, hash and time (id 0 and the genesis hash when empty)."""
+
+    last_id: int
+    hash: str
+    at: dt.datetime | None
+
+
+def audit_chain_head() -> ChainHead:
+    """The head of the chain as it stands (not verified: `audit_chain_verify` walks it)."""
+    row = AuditEvent.objects.order_by("-id").values_list("id", "hash", "at").first()
+    return ChainHead(0, GENESIS, None) if row is None else ChainHead(*row)
+
+
 # -- reading the log in the browser, and the daily heads the transparency page publishes ------------------
 
 PAGE_SIZE = 50

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "cita.core.middleware.RequestIdMiddleware",
+    "cita.core.metrics.MetricsMiddleware",
     "cita.core.replica.ReadYourWritesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -265,6 +266,13 @@ CITA_CONSENT_VERSION = "2026-11"
 CITA_RETENTION_DAYS = int(os.environ.get("CITA_RETENTION_DAYS", "365"))
 # How many minutes before their slot groups are asked to arrive (printed on the pass and the status page).
 CITA_PASS_ARRIVE_MINUTES = int(os.environ.get("CITA_PASS_ARRIVE_MINUTES", "30"))
+
+# /metrics (Prometheus text format) answers callers sending `Authorization: Bearer <CITA_METRICS_TOKEN>`
+# or coming from one of CITA_METRICS_NETWORKS (comma-separated, e.g. "10.0.0.0/8,127.0.0.1/32"); no one else.
+CITA_METRICS_TOKEN = os.environ.get("CITA_METRICS_TOKEN", "")
+CITA_METRICS_NETWORKS = [
+    n.strip() for n in os.environ.get("CITA_METRICS_NETWORKS", "").split(",") if n.strip()
+]
 
 LOGGING: dict[str, Any] = {
     "version": 1,

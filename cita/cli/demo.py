@@ -44,9 +44,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 def secrets_write(path: Path, *, base_url: str) -> bool:
     """Write fresh development secrets to `path` unless it exists; True when written (whole or not at all:
     a run stopped here leaves no half-written file that a later run would take for the secrets)."""
-    if path.exists():
-        return False
     import secrets as pysecrets
+
+    if path.exists():
+        text = path.read_text()
+        if "CITA_METRICS_TOKEN=" not in text:  # written before /metrics existed: add its token
+            with path.open("a") as f:
+                f.write(f"CITA_METRICS_TOKEN={pysecrets.token_urlsafe(24)}\n")
+        return False
 
     from cita.core.crypto import new_key_ring_entry
     from cita.core.files import file_write_private
@@ -58,6 +63,7 @@ def secrets_write(path: Path, *, base_url: str) -> bool:
         f"CITA_INDEX_KEY={new_key_ring_entry('i1')}",
         f"CITA_SIGNING_KEY={new_key_ring_entry('s1')}",
         f"CITA_BASE_URL={base_url}",
+        f"CITA_METRICS_TOKEN={pysecrets.token_urlsafe(24)}",
     ]
     return file_write_private(path, "\n".join(lines) + "\n", overwrite=False)
 

@@ -88,6 +88,8 @@ class Rule:
 RULES: dict[str, Rule] = {
     "healthz": Rule(EVERYONE, "/healthz"),
     "readyz": Rule(EVERYONE, "/readyz"),
+    # No role's session opens it: only the bearer token or an allowed network (tests/staff/test_metrics.py).
+    "metrics": Rule(NOBODY, "/metrics"),
     "web:home": Rule(EVERYONE, "/"),
     "web:language": Rule(EVERYONE, "/language", "post", {"language": "es", "next": "/"}),
     "web:help": Rule(EVERYONE, "/help"),

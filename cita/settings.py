@@ -134,6 +134,10 @@ if os.environ.get("DATABASE_REPLICA_URL"):
     DATABASES["replica"]["OPTIONS"].setdefault("connect_timeout", "2")
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["cita.core.replica.ReplicaRouter"]
+# Behind PgBouncer in transaction mode a cursor may not outlive its transaction (docs/operations.md).
+if _env_bool("CITA_PGBOUNCER"):
+    for _alias in DATABASES.values():
+        _alias["DISABLE_SERVER_SIDE_CURSORS"] = True
 # Reads stay past the replica when it trails by more than this many seconds, or is down.
 CITA_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("CITA_REPLICA_MAX_LAG_SECONDS", "10"))
 # How often (seconds, per process) the replica's lag is checked.

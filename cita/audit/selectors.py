@@ -191,3 +191,38 @@ def audit_daily_heads(*, start: dt.date, end: dt.date) -> list[DailyHead]:
             heads.append(DailyHead(day=day, last_id=row[0], hash=row[1]))
         day += dt.timedelta(days=1)
     return heads
+
+
+@dataclass(frozen=True)
+class PublishedHead:
+    """A chain head as someone kept it from `heads.json`: the day, the id of its last row, its hash."""
+
+    day: dt.date
+    last_id: int
+    hash: str
+
+
+def audit_heads_check(*, heads: list[PublishedHead]) -> list[str]:
+    """What does not match between the heads someone kept and this database's chain (empty: all match).
+
+    Each head's row must still exist, carry the same hash and fall on the same UTC day, and the chain must
+    verify: a rewritten history changes the hash of every row after the first change."""
+    problems = []
+    report = audit_chain_verify()
+    if not report.ok:
+        problems.append(f"the chain is broken at row {report.broken_id}: {report.reason}")
+    rows = {
+        row.id: row
+        for row in AuditEvent.objects.filter(id__in=[h.last_id for h in heads]).only("id", "hash", "at")
+    }
+    for head in heads:
+        row = rows.get(head.last_id)
+        if row is None:
+            problems.append(f"{head.day}: row {head.last_id} is missing")
+        elif row.hash != head.hash:
+            problems.append(f"{head.day}: row {head.last_id} has hash {row.hash}, published {head.hash}")
+        elif row.at.astimezone(dt.UTC).date() != head.day:
+            problems.append(
+                f"{head.day}: row {head.last_id} was written on {row.at.astimezone(dt.UTC).date()}"
+            )
+    return problems

@@ -259,6 +259,8 @@ CITA_DRAW_NOTICE_BATCH = int(os.environ.get("CITA_DRAW_NOTICE_BATCH", "100000"))
 CITA_DATA_KEY = os.environ.get("CITA_DATA_KEY", "")
 CITA_INDEX_KEY = os.environ.get("CITA_INDEX_KEY", "")
 CITA_SIGNING_KEY = os.environ.get("CITA_SIGNING_KEY", "")
+# Ed25519 seeds signing the published daily audit chain heads (a ring of its own; unset: heads unsigned).
+CITA_AUDIT_HEAD_KEY = os.environ.get("CITA_AUDIT_HEAD_KEY", "")
 
 CITA_GROUP_SIZE_LIMIT = int(os.environ.get("CITA_GROUP_SIZE_LIMIT", "8"))
 # Sign-in codes sent to one network address per 15 minutes (a shelter puts many people behind one address).

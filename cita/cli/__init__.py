@@ -22,6 +22,7 @@ GROUPS = (
     "cita.cli.worker",
     "cita.cli.manage",
     "cita.cli.audit",
+    "cita.cli.backup",
     "cita.cli.draw",
     "cita.cli.passes",
     "cita.cli.simulate",

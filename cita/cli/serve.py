@@ -48,11 +48,25 @@ def granian_command(
     ]
 
 
+def metrics_folder_prepare(*, port: int) -> None:
+    """Give the worker processes one folder for their request metrics (PROMETHEUS_MULTIPROC_DIR; a
+    scrape adds them up), emptied at start: the counters of a previous server are not this one's."""
+    import shutil
+
+    from cita.db import cita_home
+
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or str(cita_home() / f"metrics-{port}")
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder, exist_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+
+
 def run(args: argparse.Namespace) -> int:
     """Replace this process with granian."""
     from cita.cli.django_setup import load_dev_env
 
     load_dev_env()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cita.settings")
+    metrics_folder_prepare(port=args.port)
     command = granian_command(host=args.host, port=args.port, workers=args.workers)
     os.execv(command[0], command)  # noqa: S606 - a fixed command line, no shell

@@ -83,6 +83,11 @@ def _ring(setting: str) -> KeyRing:
     return KeyRing.parse(text, name=setting)
 
 
+def key_ring(setting: str) -> KeyRing:
+    """The key ring a setting holds (with DEBUG and no value: a stable development key)."""
+    return _ring(setting)
+
+
 def data_keys() -> KeyRing:
     """The key ring for personal data (`CITA_DATA_KEY`)."""
     return _ring("CITA_DATA_KEY")

@@ -17,6 +17,17 @@ class CitaRequest(HttpRequest):
     actor: Actor
 
 
+def caller_ip(request: HttpRequest) -> str:
+    """The caller's network address: the last hop of X-Forwarded-For behind a trusted proxy."""
+    from django.conf import settings
+
+    if settings.CITA_TRUST_PROXY:
+        forwarded = request.headers.get("X-Forwarded-For", "")
+        if forwarded.strip():
+            return forwarded.split(",")[-1].strip()
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
 def actor_of(request: HttpRequest) -> Actor:
     """Who is asking (set on every request by the actor middleware)."""
     return cast(CitaRequest, request).actor

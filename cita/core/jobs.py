@@ -47,3 +47,12 @@ def on_commit_once(callback: Callable[[], None]) -> None:
     if any(entry[1] is callback for entry in connection.run_on_commit):
         return
     transaction.on_commit(callback)
+
+
+def job_counts() -> dict[tuple[str, str], int]:
+    """How many jobs each (task name, state) holds in the queue table, for the operators' metrics."""
+    from django.db.models import Count
+    from procrastinate.contrib.django.models import ProcrastinateJob
+
+    rows = ProcrastinateJob.objects.values_list("task_name", "status").annotate(n=Count("id")).order_by()
+    return {(name, status): n for name, status, n in rows}

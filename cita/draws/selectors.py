@@ -208,3 +208,15 @@ def people_busy(*, applicant: Applicant, documents: list[str], draw: Draw) -> bo
         state__in=ACTIVE_APPOINTMENT, document_indexes__overlap=documents
     ).exclude(applicant=applicant)
     return others.exists() or other_appointments.exists()
+
+
+def draw_last_step_seconds() -> dict[str, float]:
+    """How long the steps of the last published draw took: `freeze` (window close to frozen entries) and
+    `publish` (frozen to published: reveal, compute, publish). Empty before the first published draw."""
+    draw = Draw.objects.filter(published_at__isnull=False).order_by("-published_at").first()
+    if draw is None or draw.frozen_at is None or draw.published_at is None:
+        return {}
+    return {
+        "freeze": max(0.0, (draw.frozen_at - draw.closes_at).total_seconds()),
+        "publish": max(0.0, (draw.published_at - draw.frozen_at).total_seconds()),
+    }

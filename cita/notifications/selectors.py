@@ -77,3 +77,9 @@ def signin_code_of(*, notice: Notice) -> str | None:
     For tests and support tooling that must read a code cita is about to send; never shown to staff."""
     sealed = notice.context.get("code") if notice.kind == NoticeKind.SIGNIN_CODE else None
     return crypto.unseal(sealed, context=CODE_SEAL) if sealed else None
+
+
+def delivery_counts_by_channel() -> dict[tuple[str, str], int]:
+    """How many deliveries each (channel, status) holds, for the operators' metrics (no personal data)."""
+    rows = Delivery.objects.values_list("channel", "status").annotate(n=Count("id")).order_by()
+    return {(channel, status): n for channel, status, n in rows}

@@ -88,6 +88,8 @@ class Rule:
 RULES: dict[str, Rule] = {
     "healthz": Rule(EVERYONE, "/healthz"),
     "readyz": Rule(EVERYONE, "/readyz"),
+    # No role's session opens it: only the bearer token or an allowed network (tests/staff/test_metrics.py).
+    "metrics": Rule(NOBODY, "/metrics"),
     "web:home": Rule(EVERYONE, "/"),
     "web:language": Rule(EVERYONE, "/language", "post", {"language": "es", "next": "/"}),
     "web:help": Rule(EVERYONE, "/help"),
@@ -191,6 +193,7 @@ RULES: dict[str, Rule] = {
     "appointments:cancel": Rule(APPLICANT_PAGES, "/appointments/900001/cancel", "post"),
     "appointments:pass_keys": Rule(EVERYONE, "/.well-known/cita-pass-keys.json"),
     "transparency:home": Rule(EVERYONE, "/transparency/"),
+    "transparency:audit": Rule(EVERYONE, "/transparency/audit/"),
     "transparency:draws_json": Rule(EVERYONE, "/transparency/draws.json"),
     "transparency:draw_file": Rule(EVERYONE, "/transparency/draws/2026-12-01/manifest.json"),
     # The JSON API (cita.api): each operation declares its callers (`auth=`); a refused caller gets a

@@ -70,3 +70,35 @@ def test_the_deployment_checklist_is_clean_under_production_settings(tmp_path):
 @pytest.mark.django_db
 def test_models_and_migrations_are_in_sync():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_the_replica_and_pgbouncer_settings_come_from_the_environment():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CITA_")}
+    env.update(
+        CITA_DEBUG="1",
+        DJANGO_SETTINGS_MODULE="cita.settings",
+        DATABASE_URL="postgresql://app@primary.internal:6432/cita",
+        DATABASE_REPLICA_URL="postgresql://app@replica.internal:5432/cita",
+        CITA_PGBOUNCER="1",
+        CITA_REPLICA_MAX_LAG_SECONDS="5",
+        CITA_REPLICA_STICKY_SECONDS="30",
+    )
+    script = (
+        "import json; from django.conf import settings as s; "
+        "print(json.dumps({a: [d['HOST'], d['DISABLE_SERVER_SIDE_CURSORS'],"
+        " d['OPTIONS'].get('connect_timeout'), d.get('TEST', {}).get('MIRROR')]"
+        " for a, d in s.DATABASES.items()} | {'routers': s.DATABASE_ROUTERS,"
+        " 'limits': [s.CITA_REPLICA_MAX_LAG_SECONDS, s.CITA_REPLICA_STICKY_SECONDS]}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    import json
+
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == {
+        "default": ["primary.internal", True, None, None],
+        "replica": ["replica.internal", True, "2", "default"],
+        "limits": [5.0, 30],
+        "routers": ["cita.core.replica.ReplicaRouter"],
+    }

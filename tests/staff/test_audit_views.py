@@ -117,12 +117,19 @@ def test_daily_heads_are_the_hash_of_each_days_last_row_and_nothing_else(frozen_
         day: AuditEvent.objects.filter(at__date=day).order_by("-id").first()
         for day in ("2026-12-01", "2026-12-03")
     }
+    signed = {h.pop("key_id") for h in body["heads"]}
+    signatures = [h.pop("signature") for h in body["heads"]]
+    assert len(set(signatures)) == 2
+    keys = body.pop("keys")
+    assert signed <= set(keys)
     assert body == {
         "algorithm": "sha256",
+        "signature_algorithm": "ed25519",
+        "signed": "cita-audit-head-v1\\n<day>\\n<last_id>\\n<hash>\\n<at>\\n",
         "from": "2026-12-01",
         "to": "2026-12-04",
         "heads": [
-            {"day": day, "last_id": row.id, "hash": row.hash}  # type: ignore[union-attr]
+            {"day": day, "last_id": row.id, "hash": row.hash, "at": row.at.isoformat()}  # type: ignore[union-attr]
             for day, row in last_of.items()
         ],
     }

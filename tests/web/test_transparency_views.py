@@ -6,6 +6,7 @@ import hashlib
 import json
 
 import pytest
+from django.db import transaction
 
 from cita.appointments.services.run import cycle_run_due
 from cita.draws.models import Draw
@@ -94,3 +95,22 @@ def test_the_page_shows_who_was_selected_by_group_size(published, client):
     page = client.get("/transparency/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "Elegidos según el tamaño del grupo" in page
     assert "Personas en el grupo" in page
+
+
+@pytest.mark.django_db
+def test_the_audit_page_shows_each_days_chain_head_and_links_the_signed_file(client):
+    from cita.audit.models import AuditEvent
+    from cita.audit.services import Event, audit_record_many
+    from cita.core.actors import system
+
+    with transaction.atomic():
+        audit_record_many(actor=system("test"), events=[Event("test.happened", "thing", "1", {})])
+    last = AuditEvent.objects.order_by("-id").first()
+    assert last is not None
+    response = client.get("/transparency/audit/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<h1 id="audit">' in html
+    assert last.hash in html
+    assert 'href="/audit/heads.json"' in html
+    assert "test.happened" not in html

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
+from cita.audit.heads import PREFIX, head_keys, head_message, head_sign, public_keys
 from cita.audit.selectors import (
     MAX_HEAD_DAYS,
     audit_daily_heads,
@@ -101,12 +102,24 @@ def heads(request: HttpRequest) -> JsonResponse:
             status=400,
             content_type="application/problem+json",
         )
+    ring = head_keys()
+    heads = []
+    for h in rows:
+        at = h.at.astimezone(dt.UTC).isoformat() if h.at else ""
+        head: dict[str, object] = {"day": h.day.isoformat(), "last_id": h.last_id, "hash": h.hash, "at": at}
+        if ring is not None:
+            message = head_message(day=h.day, last_id=h.last_id, hash_=h.hash, at=at)
+            head["key_id"], head["signature"] = head_sign(message, ring=ring)
+        heads.append(head)
     response = JsonResponse(
         {
             "algorithm": "sha256",
+            "signature_algorithm": "ed25519",
+            "signed": f"{PREFIX}\\n<day>\\n<last_id>\\n<hash>\\n<at>\\n",
+            "keys": public_keys(ring) if ring is not None else {},
             "from": start.isoformat(),
             "to": end.isoformat(),
-            "heads": [{"day": h.day.isoformat(), "last_id": h.last_id, "hash": h.hash} for h in rows],
+            "heads": heads,
         }
     )
     response["Cache-Control"] = "public, max-age=300"

@@ -28,6 +28,7 @@ from cita.core.access import allow
 from cita.core.actors import Actor, Role
 from cita.core.errors import CitaError
 from cita.core.http import actor_of
+from cita.core.replica import replica_reads
 from cita.registrations.models import Applicant
 from cita.web.timezones import zone_of
 from cita.web.views.common import for_applicant
@@ -150,6 +151,7 @@ def cancel(request: HttpRequest, applicant: Applicant, appointment_id: int) -> H
 @allow(Role.PUBLIC)
 @require_GET
 @cache_control(public=True, max_age=300)
+@replica_reads
 def pass_keys(request: HttpRequest) -> JsonResponse:
     """The public keys that verify passes (`cita verify-pass --keys`), every key id still in the ring."""
     return JsonResponse(public_keys_document(), json_dumps_params={"indent": 1})

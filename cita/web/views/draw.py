@@ -20,6 +20,7 @@ from cita.core.access import allow
 from cita.core.actors import Role
 from cita.core.errors import CitaError
 from cita.core.http import actor_of
+from cita.core.replica import replica_reads
 from cita.draws.models import Offer, OfferState, Request, RequestState
 from cita.draws.selectors import (
     draw_open_now,
@@ -48,6 +49,7 @@ def _port_names() -> dict[str, str]:
 @allow(Role.APPLICANT, Role.NGO)
 @require_GET
 @for_applicant
+@replica_reads
 def home(request: HttpRequest, applicant: Applicant) -> HttpResponse:
     """Where the group stands: the next thing to do and its deadline, and the timeline of its request."""
     cycle = cycle_read(actor=actor_of(request), applicant=applicant, zone=zone_of(request))
@@ -128,6 +130,7 @@ def _own_request(request: HttpRequest, request_id: int) -> Request:
 @allow(Role.APPLICANT, Role.NGO)
 @require_GET
 @for_applicant
+@replica_reads
 def request_detail(request: HttpRequest, applicant: Applicant, request_id: int) -> HttpResponse:
     """One request: its ticket, its result, what happens next, and how to check its draw."""
     row = _own_request(request, request_id)
@@ -156,6 +159,7 @@ def request_detail(request: HttpRequest, applicant: Applicant, request_id: int) 
 @allow(Role.APPLICANT, Role.NGO)
 @require_GET
 @for_applicant
+@replica_reads
 def history(request: HttpRequest, applicant: Applicant) -> HttpResponse:
     """Every request of the group, newest first: ticket, the day's result, and where to check the draw."""
     rows = request_history_for_actor(actor=actor_of(request))

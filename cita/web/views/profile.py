@@ -12,7 +12,7 @@ from cita.core import clock
 from cita.core.access import allow
 from cita.core.actors import Role
 from cita.core.errors import CitaError
-from cita.core.http import actor_of
+from cita.core.http import actor_of, caller_ip
 from cita.registrations.models import Applicant
 from cita.registrations.services import applicant_contact_set
 from cita.registrations.signin import (
@@ -23,7 +23,7 @@ from cita.registrations.signin import (
 )
 from cita.web.forms import CodeForm, ContactChangeForm
 from cita.web.timezones import COOKIE, COOKIE_AGE, zone_choices, zone_of
-from cita.web.views.common import caller_ip, client_id, for_applicant
+from cita.web.views.common import client_id, for_applicant
 
 PENDING = "cita.contact_change"
 

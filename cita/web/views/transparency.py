@@ -17,6 +17,7 @@ from cita.core import clock
 from cita.core.access import allow
 from cita.core.actors import Role
 from cita.core.days import reference_today
+from cita.core.replica import replica_reads
 from cita.draws.models import DrawStatus
 from cita.draws.selectors import draw_file_get
 from cita.transparency.selectors import (
@@ -42,6 +43,7 @@ CONTENT_TYPES = {
 
 @allow(Role.PUBLIC)
 @require_GET
+@replica_reads
 def home(request: HttpRequest) -> HttpResponse:
     """The list of draws and how anyone can check them, counts of the last two weeks (no person in them),
     the backlog, and the daily heads of the audit chain."""
@@ -69,6 +71,19 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @allow(Role.PUBLIC)
 @require_GET
+@replica_reads
+def audit(request: HttpRequest) -> HttpResponse:
+    """The daily heads of the audit chain (the last 31 UTC days); the signed ones are in heads.json."""
+    utc_today = clock.now().astimezone(dt.UTC).date()
+    heads = audit_daily_heads(start=utc_today - dt.timedelta(days=30), end=utc_today)
+    response = render(request, "transparency/audit.html", {"heads": list(reversed(heads))})
+    response["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+@allow(Role.PUBLIC)
+@require_GET
+@replica_reads
 def draws_json(request: HttpRequest) -> JsonResponse:
     """Every draw: id, appointment date, status, commitment, seed once revealed, file URLs."""
     response = JsonResponse(
@@ -81,6 +96,7 @@ def draws_json(request: HttpRequest) -> JsonResponse:
 
 @allow(Role.PUBLIC)
 @require_GET
+@replica_reads
 def draw_file(request: HttpRequest, draw_id: str, name: str) -> HttpResponse:
     """One file of a draw bundle, exactly the bytes whose hash was published."""
     if name not in FILES:

@@ -262,6 +262,8 @@ def _address(delivery: Delivery) -> str | None:
     applicant = notice.applicant
     if applicant is None:
         return None
+    if delivery.channel == Channel.WHATSAPP:
+        return None  # only replies to a WhatsApp message go there, and they name their address
     return applicant.phone if delivery.channel == Channel.SMS else applicant.email
 
 
@@ -281,9 +283,12 @@ class _Sender:
 
     def channel(self, name: str) -> Any:
         if name not in self._channels:
-            self._channels[name] = (
-                channel_mod.sms_channel() if name == Channel.SMS else channel_mod.email_channel()
-            )
+            opens = {
+                Channel.SMS: channel_mod.sms_channel,
+                Channel.WHATSAPP: channel_mod.whatsapp_channel,
+                Channel.EMAIL: channel_mod.email_channel,
+            }
+            self._channels[name] = opens[Channel(name)]()
         return self._channels[name]
 
     def close(self) -> None:
@@ -322,7 +327,9 @@ class _Sender:
             limit = (
                 settings.CITA_NOTIFY_SIGNIN_RATE_PER_HOUR if signin else settings.CITA_NOTIFY_RATE_PER_HOUR
             )
-            if counts[(index, signin)] >= int(limit):
+            # A reply answers the person's own message: their messages are limited where they come in
+            # (cita.conversations), so a conversation is not held back by the hourly notice limit.
+            if notice.kind != NoticeKind.REPLY and counts[(index, signin)] >= int(limit):
                 if signin:
                     # A code that waits is useless, and a flood of codes is how SMS fraud looks.
                     self._finish(
@@ -361,7 +368,7 @@ class _Sender:
         text = render(kind=notice.kind, context=context, language=notice.language)
         reference = f"cita-n{notice.pk}-{delivery.channel}"
         channel = self.channel(delivery.channel)
-        if delivery.channel == Channel.SMS:
+        if delivery.channel in (Channel.SMS, Channel.WHATSAPP):
             return str(channel.send(channel_mod.SmsOut(reference=reference, to=address, text=text.sms)))
         return str(
             channel.send(

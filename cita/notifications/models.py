@@ -23,11 +23,13 @@ class NoticeKind(models.TextChoices):
     CANCELLED = "cancelled", "Appointment cancelled"
     DAY_BEFORE = "day_before", "Day-before reminder"
     NO_SHOW = "no_show", "No-show follow-up"
+    REPLY = "reply", "Reply to a text message"
 
 
 class Channel(models.TextChoices):
     SMS = "sms", "SMS"
     EMAIL = "email", "Email"
+    WHATSAPP = "whatsapp", "WhatsApp"
 
 
 class Notice(models.Model):

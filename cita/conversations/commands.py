@@ -15,18 +15,18 @@ from dataclasses import dataclass, field
 # Each command's words per language, written without accents (the text is folded before it is compared).
 WORDS: dict[str, dict[str, tuple[str, ...]]] = {
     "help": {
-        "en": ("help", "menu", "hi", "hello", "info", "start", "?"),
+        "en": ("help", "menu", "hi", "hello", "info", "start"),
         "es": ("ayuda", "hola", "opciones", "inicio", "buenas", "buenos"),
         "ht": ("ed", "ede", "meni", "bonjou", "bonswa", "alo"),
         "fr": ("aide", "bonjour", "salut", "bonsoir", "aidez"),
         "pt": ("ajuda", "ola", "oi", "opcoes", "inicio"),
     },
     "status": {
-        "en": ("status", "check", "state", "where", "info"),
+        "en": ("status", "check", "state", "where"),
         "es": ("estado", "consulta", "consultar", "ver", "como", "resultado"),
         "ht": ("eta", "kijan", "sitiyasyon", "rezilta", "tcheke"),
         "fr": ("statut", "etat", "situation", "resultat", "ou"),
-        "pt": ("situacao", "consultar", "status", "resultado"),
+        "pt": ("situacao", "estado", "consultar", "status", "resultado"),
     },
     "ask": {
         "en": ("ask", "request", "apply", "appointment", "book"),
@@ -45,7 +45,7 @@ WORDS: dict[str, dict[str, tuple[str, ...]]] = {
     "decline": {
         "en": ("no", "n", "decline", "refuse", "reject"),
         "es": ("no", "rechazar", "rechazo", "declinar"),
-        "ht": ("non", "refize", "mwen pa vle", "pa vle"),
+        "ht": ("non", "refize", "pa vle"),
         "fr": ("non", "refuser", "refuse", "decliner"),
         "pt": ("nao", "recusar", "recuso", "rejeitar"),
     },
@@ -79,11 +79,11 @@ LANGUAGE_MENU = ("en", "es", "ht", "fr", "pt")
 # The main menu's numbers.
 MENU = {"1": "status", "2": "ask", "3": "cancel", "4": "language", "0": "help"}
 
-_NOISE = re.compile(r"[^a-z0-9?' -]+")
+_NOISE = re.compile(r"[^a-z0-9' -]+")
 
 
 def fold(text: str) -> str:
-    """Lower case, no accents, no punctuation but `?`, spaces collapsed: `¡Sí, 4821!` → `si 4821`."""
+    """Lower case, no accents, no punctuation, spaces collapsed: `¡Sí, 4821!` → `si 4821`."""
     plain = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
     return " ".join(_NOISE.sub(" ", plain.replace(",", " ")).split())
 
@@ -126,7 +126,7 @@ def parse(text: str) -> Parsed:
     folded = fold(text)
     words = tuple(folded.split())
     if not words:
-        return Parsed("", (), (), folded)
+        return Parsed("help" if "?" in text else "", (), (), folded)
     # Two-word phrases first ("pa vle", "lang la").
     if len(words) >= 2 and " ".join(words[:2]) in INDEX:
         command, languages = INDEX[" ".join(words[:2])]

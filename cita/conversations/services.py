@@ -155,8 +155,12 @@ def _unregistered(phone_index: str, now: dt.datetime, language: str) -> Reply:
     return Reply(Command.UNREGISTERED, text)
 
 
-def _port_label(port: Port) -> str:
-    return port.name[:MAX_PORT_NAME]
+# A port in the ASK menu is named in this many characters at most, so that nine of them fit the reply.
+MENU_LABEL = 16
+
+
+def _port_label(port: Port, *, length: int = MAX_PORT_NAME) -> str:
+    return port.name[:length].strip()
 
 
 class _Session:
@@ -177,9 +181,11 @@ class _Session:
         self._step_set(Step.NONE)
         if step == Step.CANCEL and parsed.command == "confirm" and not parsed.args:
             return self._cancel_confirmed(int(data["appointment"]))
+        if parsed.command == "number" and parsed.args == ("0",):
+            step = ""  # 0 is the menu whatever step the conversation is in
         if step == Step.ASK and parsed.command == "number":
             return self._ask(parsed.numbers, data.get("ports"))
-        if step == Step.LANGUAGE and parsed.command == "number":
+        if step == Step.LANGUAGE and parsed.command == "number" and language_named(parsed.args):
             return self._language(parsed.args)
         command = parsed.command
         if command == "number":
@@ -251,7 +257,7 @@ class _Session:
         return Reply(Command.STATUS, str(replies.NOTHING))
 
     def _ports_text(self, ports: list[Port]) -> str:
-        return ", ".join(f"{n} {_port_label(p)}" for n, p in enumerate(ports, start=1))
+        return ", ".join(f"{n} {_port_label(p, length=MENU_LABEL)}" for n, p in enumerate(ports, start=1))
 
     def _ports_menu(self) -> Reply:
         ports = ports_for_menu()

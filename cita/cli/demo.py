@@ -58,8 +58,32 @@ def secrets_write(path: Path, *, base_url: str) -> bool:
         f"CITA_INDEX_KEY={new_key_ring_entry('i1')}",
         f"CITA_SIGNING_KEY={new_key_ring_entry('s1')}",
         f"CITA_BASE_URL={base_url}",
+        *_webhook_secret_lines(),
     ]
     return file_write_private(path, "\n".join(lines) + "\n", overwrite=False)
+
+
+# The secrets of the text-message webhooks (docs/text-messages.md): `cita demo-sms` signs with them.
+WEBHOOK_SECRETS = ("CITA_SMS_WEBHOOK_TOKEN", "CITA_WHATSAPP_APP_SECRET", "CITA_WHATSAPP_VERIFY_TOKEN")
+
+
+def _webhook_secret_lines(skip: frozenset[str] = frozenset()) -> list[str]:
+    import secrets as pysecrets
+
+    return [f"{name}={pysecrets.token_urlsafe(24)}" for name in WEBHOOK_SECRETS if name not in skip]
+
+
+def secrets_complete(path: Path) -> list[str]:
+    """Add the secrets a secrets file written by an older `cita demo` lacks (the webhook secrets); returns
+    the names added. The others are kept as they are."""
+    from cita.core.files import file_write_private
+
+    text = path.read_text()
+    have = frozenset(line.partition("=")[0].strip() for line in text.splitlines() if "=" in line)
+    missing = _webhook_secret_lines(skip=have)
+    if missing:
+        file_write_private(path, text.rstrip("\n") + "\n" + "\n".join(missing) + "\n")
+    return [line.partition("=")[0] for line in missing]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -71,6 +95,8 @@ def run(args: argparse.Namespace) -> int:
     base_url = f"http://{args.host}:{args.port}"
     if secrets_write(home / django_setup.SECRETS_FILE, base_url=base_url):
         print(f"cita: wrote development secrets to {home / django_setup.SECRETS_FILE}")
+    elif added := secrets_complete(home / django_setup.SECRETS_FILE):
+        print(f"cita: added {', '.join(added)} to {home / django_setup.SECRETS_FILE}")
     django_setup.load_dev_env()
     # Resolve the database once here; children get its URL, so this process alone holds the embedded server.
     os.environ["DATABASE_URL"] = database_url()
@@ -111,6 +137,9 @@ def _sinks(args: argparse.Namespace) -> tuple[list[str], list[str], dict[str, st
         "CITA_EMAIL_SSL": "",
         "CITA_SMS_URL": f"http://127.0.0.1:{args.sms_port}/sms",
         "CITA_SMS_TOKEN": token,
+        # WhatsApp replies go to the same stand-in (its /whatsapp route, the Cloud API's shape) and log.
+        "CITA_WHATSAPP_URL": f"http://127.0.0.1:{args.sms_port}/whatsapp",
+        "CITA_WHATSAPP_TOKEN": token,
     }
     return mail, sms, env
 
@@ -202,4 +231,5 @@ def _print_sinks(args: argparse.Namespace) -> None:
     print(f"  email  {home / 'mail'}/*.eml   (SMTP sink on 127.0.0.1:{args.mail_port})")
     print(f"  SMS    {home / 'sms.log'}        (SMS provider stand-in on 127.0.0.1:{args.sms_port})")
     print("  admins see failed and dead-lettered messages at /staff/notifications/")
+    print('  text cita as a phone would: cita demo-sms +52... "ESTADO" (the reply lands in the SMS log)')
     print(flush=True)

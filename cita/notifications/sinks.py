@@ -275,7 +275,8 @@ class SmsSink:
         self.messages.append(sms)
         if self.log is not None:
             with self.log.open("a", encoding="utf-8") as handle:
-                line = {"at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), **sms.__dict__}
+                at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+                line = {"at": at, "direction": "out", **sms.__dict__}
                 handle.write(json.dumps(line, ensure_ascii=False) + "\n")
 
 

@@ -25,7 +25,7 @@ from cita.appointments.services import appointment_cancel, pass_url
 from cita.appointments.services.offers import offer_confirm, offer_decline
 from cita.conversations import replies
 from cita.conversations.commands import MENU, Parsed, language_named, parse
-from cita.conversations.models import Command, Conversation, InboundMessage, Step
+from cita.conversations.models import Command, Conversation, InboundMessage, Provider, Step
 from cita.conversations.selectors import (
     applicant_for_phone,
     appointment_scheduled,
@@ -42,7 +42,7 @@ from cita.core.languages import LANGUAGE_CODES
 from cita.draws.services import request_submit
 from cita.notifications.contract import MAX_PORT_NAME
 from cita.notifications.gsm import segments, sms_prepare
-from cita.notifications.models import NoticeKind
+from cita.notifications.models import Channel, Delivery, Notice, NoticeKind
 from cita.notifications.rendering import date_format, moment_format, time_format
 from cita.notifications.services import notice_enqueue
 from cita.ports.models import Port
@@ -101,7 +101,7 @@ def message_receive(*, provider: str, message_id: str, phone: str, text: str) ->
         else:
             language = applicant.language
             with translation.override(language):
-                reply = _Session(applicant, conversation, now).handle(parse(text))
+                reply = _Session(applicant, conversation, now, provider=provider).handle(parse(text))
             language = Applicant.objects.values_list("language", flat=True).get(pk=applicant.pk)
         row.command = reply.command
         row.applicant = applicant
@@ -166,7 +166,10 @@ def _port_label(port: Port, *, length: int = MAX_PORT_NAME) -> str:
 class _Session:
     """One message of a known applicant, answered in their language (the caller set it)."""
 
-    def __init__(self, applicant: Applicant, conversation: Conversation, now: dt.datetime) -> None:
+    def __init__(
+        self, applicant: Applicant, conversation: Conversation, now: dt.datetime, *, provider: str
+    ) -> None:
+        self.provider = provider
         self.applicant = applicant
         self.conversation = conversation
         self.now = now
@@ -221,11 +224,22 @@ class _Session:
 
     def _call(self, command: str, action: Callable[[], str]) -> Reply:
         """Run a service in a savepoint; a rule it refuses with becomes the reply, in the reader's words."""
+        last = Notice.objects.order_by("-id").values_list("id", flat=True).first() or 0
         try:
             with transaction.atomic():
-                return Reply(command, action())
+                text = action()
         except CitaError as exc:
             return Reply(command, _fit(f"cita: {exc.message}"))
+        if self.provider == Provider.SMS and self._told_by_sms(after=last):
+            # The service owed the group a notice of the change by SMS, to this very phone (its account's
+            # number): that notice is the answer; a reply as well would be the same news twice.
+            return Reply(command, None)
+        return Reply(command, text)
+
+    def _told_by_sms(self, *, after: int) -> bool:
+        return Delivery.objects.filter(
+            notice__id__gt=after, notice__applicant_id=self.applicant.pk, channel=Channel.SMS
+        ).exists()
 
     # -- commands ------------------------------------------------------------------------------------
     def _status(self) -> Reply:

@@ -6,10 +6,12 @@ import itertools
 import json
 from typing import Any
 
+from django.db.models import Q
 from django.test import Client
 
 from cita.conversations.signatures import hub_signature, twilio_signature
 from cita.notifications.models import Notice, NoticeKind
+from cita.notifications.rendering import render
 
 SMS_WEBHOOK_TOKEN = "test-twilio-auth-token"
 WHATSAPP_APP_SECRET = "test-whatsapp-app-secret"
@@ -91,8 +93,22 @@ def replies_to(phone: str) -> list[str]:
     return [row.context["text"] for row in rows if row.address == phone]
 
 
+def texts_to(phone: str) -> list[str]:
+    """Every text owed to `phone`, oldest first: replies to its messages, and the notices of its account's
+    changes that go by SMS (as the worker will render them)."""
+    rows = Notice.objects.filter(Q(kind=NoticeKind.REPLY) | Q(deliveries__channel="sms")).distinct()
+    texts = []
+    for row in rows.select_related("applicant").order_by("id"):
+        if row.kind == NoticeKind.REPLY:
+            if row.address == phone:
+                texts.append(row.context["text"])
+        elif row.kind != NoticeKind.SIGNIN_CODE and row.applicant and row.applicant.phone == phone:
+            texts.append(render(kind=row.kind, context=row.context, language=row.language).sms)
+    return texts
+
+
 def last_reply(phone: str) -> str:
-    """The latest reply owed to `phone`."""
-    found = replies_to(phone)
-    assert found, f"no reply to {phone}"
+    """The latest text owed to `phone` (a reply, or the notice of the change it asked for)."""
+    found = texts_to(phone)
+    assert found, f"nothing owed to {phone}"
     return found[-1]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 # Each command's words per language, written without accents (the text is folded before it is compared).
 WORDS: dict[str, dict[str, tuple[str, ...]]] = {
     "help": {
-        "en": ("help", "menu", "hi", "hello", "info", "start"),
+        "en": ("help", "menu", "hi", "hello", "info"),
         "es": ("ayuda", "hola", "opciones", "inicio", "buenas", "buenos"),
         "ht": ("ed", "ede", "meni", "bonjou", "bonswa", "alo"),
         "fr": ("aide", "bonjour", "salut", "bonsoir", "aidez"),
@@ -62,6 +62,20 @@ WORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "ht": ("lang", "langaj", "lang la"),
         "fr": ("langue",),
         "pt": ("idioma", "lingua"),
+    },
+    "stop": {
+        "en": ("stop", "unsubscribe", "quit", "end", "stopall"),
+        "es": ("alto", "parar", "baja", "detener"),
+        "ht": ("kanpe", "sispann", "rete"),
+        "fr": ("arret", "arreter", "desabonner"),
+        "pt": ("parar", "sair", "pare"),
+    },
+    "start": {
+        "en": ("start", "unstop", "resume", "subscribe"),
+        "es": ("reanudar", "alta", "continuar"),
+        "ht": ("rekomanse", "kontinye", "reprann"),
+        "fr": ("reprendre", "demarrer", "reabonner"),
+        "pt": ("voltar", "retomar", "continuar"),
     },
 }
 

@@ -22,6 +22,8 @@ class Command(models.TextChoices):
     DECLINE = "decline", "Decline an offer"
     CANCEL = "cancel", "Cancel the appointment"
     LANGUAGE = "language", "Change language"
+    STOP = "stop", "STOP: no more messages but replies"
+    START = "start", "START: messages again"
     UNKNOWN = "unknown", "Not understood (the menu)"
     UNREGISTERED = "unregistered", "From a number no account has"
     LIMITED = "limited", "Over the phone's hourly limit (not answered)"

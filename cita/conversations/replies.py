@@ -45,6 +45,11 @@ CANCEL_ASK = _(
 )
 NO_APPOINTMENT = _("cita: you have no appointment to cancel.")
 CANCELLED = _("cita: your appointment is cancelled. Send ASK to ask for a new one.")
+STOPPED = _(
+    "cita: you will get no more messages from cita, only answers to what you send. To get them again, "
+    "send START."
+)
+STARTED = _("cita: you will get cita's messages again. Send HELP for the menu.")
 LANGUAGE_SET = _("cita: from now on we write to you in English.")
 # Each language named in its own words: the same in every language, so not translated.
 LANGUAGES = "cita: 1 English 2 Español 3 Kreyòl 4 Français 5 Português"

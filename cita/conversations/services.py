@@ -44,7 +44,7 @@ from cita.notifications.contract import MAX_PORT_NAME
 from cita.notifications.gsm import segments, sms_prepare
 from cita.notifications.models import Channel, Delivery, Notice, NoticeKind
 from cita.notifications.rendering import date_format, moment_format, time_format
-from cita.notifications.services import notice_enqueue
+from cita.notifications.services import notice_enqueue, number_start, number_stop
 from cita.ports.models import Port
 from cita.registrations.errors import InvalidContact
 from cita.registrations.models import Applicant
@@ -95,8 +95,11 @@ def message_receive(*, provider: str, message_id: str, phone: str, text: str) ->
         if recent > settings.CITA_CONVERSATION_RATE_PER_HOUR:
             reply = Reply(Command.LIMITED, None)
             language = DEFAULT_LANGUAGE
+        elif (parsed := parse(text)).command in ("stop", "start"):
+            language = applicant.language if applicant else _guess_language(parsed, conversation)
+            reply = _stop_or_start(parsed.command, number, language)
         elif applicant is None:
-            language = _guess_language(parse(text), conversation)
+            language = _guess_language(parsed, conversation)
             reply = _unregistered(phone_index, now, language)
         else:
             language = applicant.language
@@ -139,6 +142,18 @@ def _guess_language(parsed: Parsed, conversation: Conversation) -> str:
         conversation.language = language
         conversation.save(update_fields=["language"])
     return language
+
+
+def _stop_or_start(command: str, number: str, language: str) -> Reply:
+    """STOP: nothing more to this number but replies to its own messages (the outbox skips the rest);
+    START: messages again. Any number may, with an account or not; the reply says which it is now."""
+    if command == Command.STOP:
+        number_stop(number=number)
+    else:
+        number_start(number=number)
+    with translation.override(language):
+        text = str(replies.STOPPED if command == Command.STOP else replies.STARTED)
+    return Reply(command, text)
 
 
 def _unregistered(phone_index: str, now: dt.datetime, language: str) -> Reply:

@@ -34,7 +34,15 @@ from django.db.models import Count, F, Q
 
 from cita.core import clock, crypto
 from cita.notifications import channels as channel_mod
-from cita.notifications.models import CODE_SEAL, Channel, Delivery, DeliveryStatus, Notice, NoticeKind
+from cita.notifications.models import (
+    CODE_SEAL,
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    Notice,
+    NoticeKind,
+    StoppedNumber,
+)
 from cita.notifications.rendering import render
 
 log = logging.getLogger(__name__)
@@ -267,6 +275,24 @@ def _address(delivery: Delivery) -> str | None:
     return applicant.phone if delivery.channel == Channel.SMS else applicant.email
 
 
+def number_index(number: str) -> str:
+    """The keyed hash a STOP is kept under (an E.164 number, the same for SMS and WhatsApp)."""
+    return crypto.blind_index(number, purpose="notify-stop")
+
+
+def _stopped(numbers: dict[int, str]) -> set[int]:
+    """The deliveries (of `numbers`: delivery id → phone number) whose number sent STOP and not START."""
+    if not numbers:
+        return set()
+    keys = {delivery_id: number_index(number) for delivery_id, number in numbers.items()}
+    found = set(
+        StoppedNumber.objects.filter(
+            number_index__in=set(keys.values()), restarted_at__isnull=True
+        ).values_list("number_index", flat=True)
+    )
+    return {delivery_id for delivery_id, key in keys.items() if key in found}
+
+
 def _recipient_index(channel: str, address: str) -> str:
     return crypto.blind_index(address, purpose=f"notify-{channel}")
 
@@ -302,6 +328,9 @@ class _Sender:
         addresses = {d.pk: _address(d) for d, _ in batch}
         indexes = {d.pk: _recipient_index(d.channel, a) for d, _ in batch if (a := addresses[d.pk])}
         counts = _recent_counts(set(indexes.values()), now)
+        stopped = _stopped(
+            {d.pk: a for d, _ in batch if (a := addresses[d.pk]) and d.channel != Channel.EMAIL}
+        )
         down: dict[str, tuple[str, dt.datetime]] = {}
         for delivery, claim in batch:
             if time.monotonic() > claim.lease_ends:
@@ -319,6 +348,11 @@ class _Sender:
                 continue
             if address is None:
                 self._finish(delivery, claim, stats, DeliveryStatus.FAILED, f"no {delivery.channel} address")
+                continue
+            if delivery.pk in stopped and notice.kind != NoticeKind.REPLY:
+                self._finish(delivery, claim, stats, DeliveryStatus.SKIPPED, "the recipient sent STOP")
+                if signin:
+                    _code_wipe(notice.pk)
                 continue
             if delivery.channel in down:
                 error, at = down[delivery.channel]

@@ -4,6 +4,7 @@ the reply, and what changed (the same services as the web: requests, offers, app
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 import pytest
 from django.utils import translation
@@ -16,10 +17,14 @@ from cita.conversations.models import Command, Conversation, InboundMessage
 from cita.conversations.selectors import offer_code
 from cita.draws.models import Draw, Offer, OfferState, Request
 from cita.draws.services import draw_close
+from cita.notifications.delivery import deliveries_send_due
 from cita.notifications.gsm import segments, sms_prepare
+from cita.notifications.models import DeliveryStatus, NoticeKind, StoppedNumber
+from cita.notifications.sinks import SmsSink
 from cita.registrations.models import Applicant
 from tests.factories.conversations import last_reply, replies_to, sms_send, whatsapp_send
 from tests.factories.draws import JOB, WINDOW_CLOSES, appointment_made, open_draw, san_ysidro_and_el_paso
+from tests.factories.notifications import enqueue
 from tests.factories.registrations import applicant, registered_group
 
 pytestmark = pytest.mark.django_db
@@ -296,3 +301,40 @@ def test_every_reply_fits_two_sms_parts_with_the_longest_values(language):
             print(f"{name:22} {language} {len(rendered):3} chars {segments(rendered)} seg")
     assert max(found.values()) <= 2, found
     assert found["MENU"] == 1
+
+
+@pytest.fixture
+def sms_provider(settings) -> Iterator[SmsSink]:
+    sink = SmsSink(token="stop").start()
+    settings.CITA_SMS_URL, settings.CITA_SMS_TOKEN, settings.CITA_SMS_TIMEOUT = sink.url, "stop", 2
+    yield sink
+    sink.stop()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_stop_ends_every_message_but_the_replies_and_start_brings_them_back(client, sms_provider, language):
+    group, phone = group_with_phone(language)
+    sms_send(client, phone, word("stop", language))
+    assert last_reply(phone) == words(replies.STOPPED, language)
+    assert StoppedNumber.objects.get().restarted_at is None
+    notice = enqueue(NoticeKind.CONFIRMED, applicant=group)
+    sms_send(client, phone, word("status", language))  # a reply to its own message still goes
+    deliveries_send_due()
+    sent = [m.text for m in sms_provider.messages]
+    assert sent == [sms_prepare(words(replies.STOPPED, language)), sms_prepare(last_reply(phone))]
+    skipped = notice.deliveries.get()
+    assert (skipped.status, skipped.last_error) == (DeliveryStatus.SKIPPED, "the recipient sent STOP")
+
+    sms_send(client, phone, word("start", language))
+    assert last_reply(phone) == words(replies.STARTED, language)
+    assert StoppedNumber.objects.get().restarted_at is not None
+    later = enqueue(NoticeKind.CONFIRMED, applicant=group)
+    deliveries_send_due()
+    assert later.deliveries.get().status == DeliveryStatus.SENT
+
+
+def test_a_number_without_an_account_may_stop_too(client):
+    sms_send(client, NEWCOMER, "parar")
+    assert last_reply(NEWCOMER) == words(replies.STOPPED, "es")
+    assert InboundMessage.objects.get().command == Command.STOP
+    assert StoppedNumber.objects.filter(restarted_at__isnull=True).count() == 1

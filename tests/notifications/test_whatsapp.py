@@ -101,3 +101,27 @@ def test_a_reply_longer_than_two_parts_is_refused_when_owed():
 
     with pytest.raises(InvalidNoticeContext, match="2 SMS parts"):
         reply("x" * 307)
+
+
+def test_a_stopped_number_gets_only_replies_on_either_channel_and_email_still_goes(
+    whatsapp_sink, sms_sink, mail_sink
+):
+    from cita.notifications.services import number_stop
+    from tests.factories.notifications import enqueue
+    from tests.factories.registrations import applicant
+
+    person = applicant(phone=PHONE, email="p@example.org")
+    with transaction.atomic():
+        number_stop(number=PHONE)
+    notice = enqueue(NoticeKind.CONFIRMED, applicant=person)
+    code = enqueue(NoticeKind.SIGNIN_CODE, applicant=person)
+    reply("cita: ok", kind="whatsapp", key="w")
+    reply("cita: ok", kind="sms", key="s")
+    deliveries_send_due()
+    by_channel = {d.channel: d.status for d in notice.deliveries.all()}
+    assert by_channel == {"sms": DeliveryStatus.SKIPPED, "email": DeliveryStatus.SENT}
+    assert code.deliveries.get().status == DeliveryStatus.SKIPPED
+    code.refresh_from_db()
+    assert "code" not in code.context
+    assert [m.channel for m in whatsapp_sink.messages] == ["whatsapp"]
+    assert [m.text for m in sms_sink.messages] == ["cita: ok"]

@@ -104,8 +104,9 @@ def message_receive(*, provider: str, message_id: str, phone: str, text: str) ->
         else:
             language = applicant.language
             with translation.override(language):
-                reply = _Session(applicant, conversation, now, provider=provider).handle(parse(text))
-            language = Applicant.objects.values_list("language", flat=True).get(pk=applicant.pk)
+                reply = _Session(applicant, conversation, now, provider=provider).handle(parsed)
+            if reply.command == Command.LANGUAGE:  # answered in the language just chosen
+                language = Applicant.objects.values_list("language", flat=True).get(pk=applicant.pk)
         row.command = reply.command
         row.applicant = applicant
         row.save(update_fields=["command", "applicant"])
@@ -196,7 +197,8 @@ class _Session:
         if step and self.conversation.expires_at and self.conversation.expires_at <= self.now:
             step = ""
         data = dict(self.conversation.step_data)
-        self._step_set(Step.NONE)
+        if self.conversation.step:
+            self._step_set(Step.NONE)
         if step == Step.CANCEL and parsed.command == "confirm" and not parsed.args:
             return self._cancel_confirmed(int(data["appointment"]))
         if parsed.command == "number" and parsed.args == ("0",):

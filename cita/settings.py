@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "cita.draws",
     "cita.appointments",
     "cita.transparency",
+    "cita.conversations",
     "cita.api",
     "cita.web",
 ]
@@ -227,6 +228,20 @@ CITA_SMS_URL = os.environ.get("CITA_SMS_URL", "")
 CITA_SMS_TOKEN = os.environ.get("CITA_SMS_TOKEN", "")
 CITA_SMS_SENDER = os.environ.get("CITA_SMS_SENDER", "cita")
 CITA_SMS_TIMEOUT = float(os.environ.get("CITA_SMS_TIMEOUT", "10"))
+# Text messages people send to cita (cita.conversations; docs/text-messages.md): the secret that signs the SMS
+# provider's webhook (Twilio's X-Twilio-Signature), and WhatsApp's (Cloud API: app secret for
+# X-Hub-Signature-256, verify token for the subscription handshake). Unset: every webhook call is refused.
+CITA_SMS_WEBHOOK_TOKEN = os.environ.get("CITA_SMS_WEBHOOK_TOKEN", "")
+CITA_WHATSAPP_APP_SECRET = os.environ.get("CITA_WHATSAPP_APP_SECRET", "")
+CITA_WHATSAPP_VERIFY_TOKEN = os.environ.get("CITA_WHATSAPP_VERIFY_TOKEN", "")
+# WhatsApp text out (Cloud API shape): the messages URL and its bearer token.
+CITA_WHATSAPP_URL = os.environ.get("CITA_WHATSAPP_URL", "")
+CITA_WHATSAPP_TOKEN = os.environ.get("CITA_WHATSAPP_TOKEN", "")
+CITA_WHATSAPP_TIMEOUT = float(os.environ.get("CITA_WHATSAPP_TIMEOUT", "10"))
+# Messages one phone may send in an hour (more are recorded and not answered), and how long a
+# conversation's pending step (a cancellation to confirm) waits for the answer.
+CITA_CONVERSATION_RATE_PER_HOUR = int(os.environ.get("CITA_CONVERSATION_RATE_PER_HOUR", "30"))
+CITA_CONVERSATION_STEP_MINUTES = int(os.environ.get("CITA_CONVERSATION_STEP_MINUTES", "15"))
 
 # Notifications (cita.notifications; docs/notifications.md): which classes speak to the providers, how
 # the worker batches, retries and limits.
@@ -234,6 +249,9 @@ CITA_NOTIFY_EMAIL_CHANNEL = os.environ.get(
     "CITA_NOTIFY_EMAIL_CHANNEL", "cita.notifications.channels.SmtpEmail"
 )
 CITA_NOTIFY_SMS_CHANNEL = os.environ.get("CITA_NOTIFY_SMS_CHANNEL", "cita.notifications.channels.HttpSms")
+CITA_NOTIFY_WHATSAPP_CHANNEL = os.environ.get(
+    "CITA_NOTIFY_WHATSAPP_CHANNEL", "cita.notifications.channels.HttpWhatsApp"
+)
 CITA_NOTIFY_BATCH = int(os.environ.get("CITA_NOTIFY_BATCH", "50"))
 CITA_NOTIFY_THREADS = int(os.environ.get("CITA_NOTIFY_THREADS", "4"))
 CITA_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("CITA_NOTIFY_MAX_ATTEMPTS", "10"))

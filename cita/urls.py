@@ -19,6 +19,7 @@ urlpatterns = [
     path("audit/", include("cita.staff.urls.audit")),
     path("admin/", admin_site.urls),
     path("api/v1/", include("cita.api.urls")),
+    path("hooks/", include("cita.web.urls.hooks")),
     path("", include((messages.urlpatterns + staff_notifications.urlpatterns, "notifications"))),
     path("", include("cita.web.urls.draws")),
     path("", include("cita.web.urls.appointments")),

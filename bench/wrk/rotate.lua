@@ -2,7 +2,7 @@
 --
 -- wrk -s rotate.lua URL -- THREADS SET [SET ...], where each SET is WEIGHT:MODE:FILE.
 -- FILE has one request a line, tab-separated: method, path, Cookie, X-CSRFToken, Content-Type, body
--- (empty fields are left out). Every request says `Accept-Encoding: gzip`, as every browser does.
+-- and optionally one more header as "Name: value" (empty fields are left out). Every request says `Accept-Encoding: gzip`, as every browser does.
 -- The sets are interleaved by smooth weighted round robin (80:15:5 gives exactly those shares).
 -- MODE "cycle" goes round the whole list again and again, each thread from its own place in it; "once"
 -- sends each line once, each thread its own share (every THREADS-th line): when a thread has sent all of
@@ -48,6 +48,11 @@ function init(args)
         if f[3] ~= "" then headers["Cookie"] = f[3] end
         if f[4] ~= "" then headers["X-CSRFToken"] = f[4] end
         if f[5] ~= "" then headers["Content-Type"] = f[5] end
+        -- An optional 7th field: one more header, "Name: value" (a webhook's signature).
+        if f[7] and f[7] ~= "" then
+          local name, value = f[7]:match("^([^:]+): (.*)$")
+          headers[name] = value
+        end
         local body = nil
         if f[6] ~= "" then body = f[6] end
         set.requests[#set.requests + 1] = wrk.format(f[1], f[2], headers, body)

@@ -18,6 +18,7 @@ from cita.core import clock
 # Order is the order `cita --help` lists them in.
 GROUPS = (
     "cita.cli.demo",
+    "cita.cli.demo_sms",
     "cita.cli.serve",
     "cita.cli.worker",
     "cita.cli.manage",

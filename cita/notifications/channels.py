@@ -1,5 +1,6 @@
-"""The outside world behind two small protocols: email and SMS. Settings name the classes used
-(`CITA_NOTIFY_EMAIL_CHANNEL`, `CITA_NOTIFY_SMS_CHANNEL`); tests plug in real local servers.
+"""The outside world behind small protocols: email, SMS and WhatsApp text. Settings name the classes used
+(`CITA_NOTIFY_EMAIL_CHANNEL`, `CITA_NOTIFY_SMS_CHANNEL`, `CITA_NOTIFY_WHATSAPP_CHANNEL`); tests plug in
+real local servers.
 
 A channel either returns the provider's message id, or raises `TemporaryFailure` (try again later:
 connection refused, timeout, 4xx SMTP replies, 5xx/429 HTTP answers) or `PermanentFailure` (do not try
@@ -216,13 +217,90 @@ class HttpSms:
             self._conn = None
 
 
+class HttpWhatsApp:
+    """WhatsApp text through the Cloud API's shape: `POST CITA_WHATSAPP_URL` (the Graph API's
+    `/<phone-number-id>/messages`, or any stand-in) with `Authorization: Bearer CITA_WHATSAPP_TOKEN` and JSON
+    `{"messaging_product": "whatsapp", "to": "<digits>", "type": "text", "text": {"body": "…"}}`; answers
+    `{"messages": [{"id": "wamid…"}]}`. The reference goes in an `Idempotency-Key` header, as for SMS."""
+
+    def __init__(self) -> None:
+        self._url = urlsplit(settings.CITA_WHATSAPP_URL)
+        self._timeout = float(settings.CITA_WHATSAPP_TIMEOUT)
+        self._conn: http.client.HTTPConnection | None = None
+
+    def _connection(self) -> http.client.HTTPConnection:
+        if self._conn is None:
+            if self._url.scheme not in ("http", "https") or not self._url.hostname:
+                raise ChannelDown("WhatsApp provider not configured (CITA_WHATSAPP_URL)")
+            kind = http.client.HTTPSConnection if self._url.scheme == "https" else http.client.HTTPConnection
+            self._conn = kind(self._url.hostname, self._url.port, timeout=self._timeout)
+        return self._conn
+
+    def send(self, message: SmsOut) -> str:
+        """POST the message; 2xx sent, 408/429/5xx and network errors temporary, other 4xx permanent."""
+        payload = json.dumps(
+            {
+                "messaging_product": "whatsapp",
+                "recipient_type": "individual",
+                # The Cloud API writes numbers as digits only (no "+").
+                "to": message.to.lstrip("+"),
+                "type": "text",
+                "text": {"preview_url": False, "body": message.text},
+                "biz_opaque_callback_data": message.reference,
+            }
+        ).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "Authorization": f"Bearer {settings.CITA_WHATSAPP_TOKEN}",
+            "Idempotency-Key": message.reference,
+        }
+        path = self._url.path or "/"
+        if self._url.query:
+            path += f"?{self._url.query}"
+        try:
+            conn = self._connection()
+            conn.request("POST", path, body=payload, headers=headers)
+            response = conn.getresponse()
+            body = response.read()
+        except TimeoutError as exc:
+            self.close()
+            raise TemporaryFailure(f"WhatsApp provider timed out after {self._timeout:g} s") from exc
+        except (OSError, http.client.HTTPException) as exc:
+            self.close()
+            raise ChannelDown(f"WhatsApp provider unreachable: {type(exc).__name__}: {exc}") from exc
+        status = response.status
+        if 200 <= status < 300:
+            try:
+                answer = json.loads(body or b"{}")
+            except ValueError:
+                answer = {}
+            messages = answer.get("messages") if isinstance(answer, dict) else None
+            if isinstance(messages, list) and messages and isinstance(messages[0], dict):
+                return str(messages[0].get("id", ""))
+            return ""
+        detail = f"HTTP {status}: {_error_text(body)}"
+        if status in (408, 429) or status >= 500:
+            raise TemporaryFailure(detail, retry_after=_retry_after(response.getheader("Retry-After")))
+        raise PermanentFailure(detail)
+
+    def close(self) -> None:
+        """Close the kept-alive HTTP connection."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
 def _error_text(body: bytes) -> str:
     try:
         answer = json.loads(body)
     except ValueError:
         return body[:200].decode("utf-8", "replace")
     if isinstance(answer, dict):
-        return str(answer.get("error") or answer.get("message") or answer)[:200]
+        error = answer.get("error")
+        if isinstance(error, dict):  # the Cloud API: {"error": {"message": …, "code": …}}
+            error = error.get("message") or error.get("code")
+        return str(error or answer.get("message") or answer)[:200]
     return str(answer)[:200]
 
 
@@ -246,3 +324,8 @@ def email_channel() -> EmailChannel:
 def sms_channel() -> SmsChannel:
     """A new SMS channel of the class named in settings."""
     return _channel_class(settings.CITA_NOTIFY_SMS_CHANNEL)()
+
+
+def whatsapp_channel() -> SmsChannel:
+    """A new WhatsApp text channel of the class named in settings (it takes the same `SmsOut`)."""
+    return _channel_class(settings.CITA_NOTIFY_WHATSAPP_CHANNEL)()

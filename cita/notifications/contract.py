@@ -18,6 +18,7 @@ from itertools import repeat
 from typing import Any
 
 from cita.notifications.errors import InvalidNoticeContext
+from cita.notifications.gsm import segments, sms_prepare
 from cita.notifications.models import NoticeKind
 
 Normaliser = Callable[[str, Any], Any]
@@ -32,6 +33,8 @@ _CODE = re.compile(r"^[0-9A-Z]{4,12}$")
 MAX_PORT_NAME = 40
 MAX_PORT_ADDRESS = 90
 MAX_URL = 80
+# A reply to a text message (cita.conversations) fits one part where it can, never more than two.
+MAX_REPLY_SEGMENTS = 2
 
 CANCEL_REASONS = ("applicant", "ngo", "staff", "port_closed", "other")
 
@@ -166,6 +169,17 @@ class Contract:
 
 
 PORT_NAME = text(MAX_PORT_NAME)
+
+
+def reply_text(key: str, value: Any) -> str:
+    """The words of a reply to a text message, already in the reader's language: at most two SMS parts."""
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(key, "must be a non-empty string")
+    if segments(sms_prepare(value)) > MAX_REPLY_SEGMENTS:
+        raise _fail(key, f"must fit {MAX_REPLY_SEGMENTS} SMS parts: {value!r}")
+    return value
+
+
 PLACE = {"port_name": PORT_NAME, "date": date, "slot": slot, "time_zone": time_zone}
 
 CONTRACTS: dict[str, Contract] = {
@@ -199,6 +213,7 @@ CONTRACTS: dict[str, Contract] = {
         {"appointment_id": ident, **PLACE, "port_address": text(MAX_PORT_ADDRESS), "pass_url": url}
     ),
     NoticeKind.NO_SHOW: Contract({"appointment_id": ident, "port_name": PORT_NAME, "date": date}),
+    NoticeKind.REPLY: Contract({"text": reply_text}),
 }
 
 

@@ -34,7 +34,15 @@ from django.db.models import Count, F, Q
 
 from cita.core import clock, crypto
 from cita.notifications import channels as channel_mod
-from cita.notifications.models import CODE_SEAL, Channel, Delivery, DeliveryStatus, Notice, NoticeKind
+from cita.notifications.models import (
+    CODE_SEAL,
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    Notice,
+    NoticeKind,
+    StoppedNumber,
+)
 from cita.notifications.rendering import render
 
 log = logging.getLogger(__name__)
@@ -262,7 +270,27 @@ def _address(delivery: Delivery) -> str | None:
     applicant = notice.applicant
     if applicant is None:
         return None
+    if delivery.channel == Channel.WHATSAPP:
+        return None  # only replies to a WhatsApp message go there, and they name their address
     return applicant.phone if delivery.channel == Channel.SMS else applicant.email
+
+
+def number_index(number: str) -> str:
+    """The keyed hash a STOP is kept under (an E.164 number, the same for SMS and WhatsApp)."""
+    return crypto.blind_index(number, purpose="notify-stop")
+
+
+def _stopped(numbers: dict[int, str]) -> set[int]:
+    """The deliveries (of `numbers`: delivery id → phone number) whose number sent STOP and not START."""
+    if not numbers:
+        return set()
+    keys = {delivery_id: number_index(number) for delivery_id, number in numbers.items()}
+    found = set(
+        StoppedNumber.objects.filter(
+            number_index__in=set(keys.values()), restarted_at__isnull=True
+        ).values_list("number_index", flat=True)
+    )
+    return {delivery_id for delivery_id, key in keys.items() if key in found}
 
 
 def _recipient_index(channel: str, address: str) -> str:
@@ -281,9 +309,12 @@ class _Sender:
 
     def channel(self, name: str) -> Any:
         if name not in self._channels:
-            self._channels[name] = (
-                channel_mod.sms_channel() if name == Channel.SMS else channel_mod.email_channel()
-            )
+            opens = {
+                Channel.SMS: channel_mod.sms_channel,
+                Channel.WHATSAPP: channel_mod.whatsapp_channel,
+                Channel.EMAIL: channel_mod.email_channel,
+            }
+            self._channels[name] = opens[Channel(name)]()
         return self._channels[name]
 
     def close(self) -> None:
@@ -297,6 +328,9 @@ class _Sender:
         addresses = {d.pk: _address(d) for d, _ in batch}
         indexes = {d.pk: _recipient_index(d.channel, a) for d, _ in batch if (a := addresses[d.pk])}
         counts = _recent_counts(set(indexes.values()), now)
+        stopped = _stopped(
+            {d.pk: a for d, _ in batch if (a := addresses[d.pk]) and d.channel != Channel.EMAIL}
+        )
         down: dict[str, tuple[str, dt.datetime]] = {}
         for delivery, claim in batch:
             if time.monotonic() > claim.lease_ends:
@@ -315,6 +349,11 @@ class _Sender:
             if address is None:
                 self._finish(delivery, claim, stats, DeliveryStatus.FAILED, f"no {delivery.channel} address")
                 continue
+            if delivery.pk in stopped and notice.kind != NoticeKind.REPLY:
+                self._finish(delivery, claim, stats, DeliveryStatus.SKIPPED, "the recipient sent STOP")
+                if signin:
+                    _code_wipe(notice.pk)
+                continue
             if delivery.channel in down:
                 error, at = down[delivery.channel]
                 self._postpone(delivery, claim, stats, at, f"not tried: {error}")
@@ -322,7 +361,9 @@ class _Sender:
             limit = (
                 settings.CITA_NOTIFY_SIGNIN_RATE_PER_HOUR if signin else settings.CITA_NOTIFY_RATE_PER_HOUR
             )
-            if counts[(index, signin)] >= int(limit):
+            # A reply answers the person's own message: their messages are limited where they come in
+            # (cita.conversations), so a conversation is not held back by the hourly notice limit.
+            if notice.kind != NoticeKind.REPLY and counts[(index, signin)] >= int(limit):
                 if signin:
                     # A code that waits is useless, and a flood of codes is how SMS fraud looks.
                     self._finish(
@@ -361,7 +402,7 @@ class _Sender:
         text = render(kind=notice.kind, context=context, language=notice.language)
         reference = f"cita-n{notice.pk}-{delivery.channel}"
         channel = self.channel(delivery.channel)
-        if delivery.channel == Channel.SMS:
+        if delivery.channel in (Channel.SMS, Channel.WHATSAPP):
             return str(channel.send(channel_mod.SmsOut(reference=reference, to=address, text=text.sms)))
         return str(
             channel.send(

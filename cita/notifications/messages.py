@@ -247,6 +247,9 @@ NO_SHOW = Template(
     ),
 )
 
+# A reply to a text message (cita.conversations): its words come ready, in the reader's language.
+REPLY = Template(subject=_("A reply from cita"), paragraphs=("%(text)s",), sms="%(text)s")
+
 TEMPLATES: dict[str, Template] = {
     NoticeKind.SIGNIN_CODE: SIGNIN_CODE,
     NoticeKind.REQUEST_RECEIVED: REQUEST_RECEIVED,
@@ -258,6 +261,7 @@ TEMPLATES: dict[str, Template] = {
     NoticeKind.CANCELLED: CANCELLED,
     NoticeKind.DAY_BEFORE: DAY_BEFORE,
     NoticeKind.NO_SHOW: NO_SHOW,
+    NoticeKind.REPLY: REPLY,
 }
 
 

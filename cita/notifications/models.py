@@ -23,11 +23,13 @@ class NoticeKind(models.TextChoices):
     CANCELLED = "cancelled", "Appointment cancelled"
     DAY_BEFORE = "day_before", "Day-before reminder"
     NO_SHOW = "no_show", "No-show follow-up"
+    REPLY = "reply", "Reply to a text message"
 
 
 class Channel(models.TextChoices):
     SMS = "sms", "SMS"
     EMAIL = "email", "Email"
+    WHATSAPP = "whatsapp", "WhatsApp"
 
 
 class Notice(models.Model):
@@ -176,3 +178,16 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"delivery {self.pk}: notice {self.notice_id} by {self.channel}, {self.status}"
+
+
+class StoppedNumber(models.Model):
+    """A phone number whose owner sent STOP: nothing is sent to it any more but the replies to its own text
+    messages, until it sends START (`restarted_at`). Keyed by a keyed hash of the number, whatever channel
+    (SMS or WhatsApp) it wrote on; the rows stay as the record."""
+
+    number_index = models.CharField(max_length=64, unique=True)
+    stopped_at = models.DateTimeField()
+    restarted_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"stopped number {self.pk} ({'restarted' if self.restarted_at else 'stopped'})"

@@ -19,6 +19,7 @@ from cita.core.errors import NotFound, PermissionDenied
 from cita.core.jobs import job_defer, on_commit_once
 from cita.core.languages import LANGUAGE_CODES
 from cita.notifications.contract import context_validate, context_validate_columns
+from cita.notifications.delivery import number_index
 from cita.notifications.errors import DeliveryNotRetryable, InvalidPreference
 from cita.notifications.models import (
     CODE_SEAL,
@@ -30,6 +31,7 @@ from cita.notifications.models import (
     Notice,
     NoticeKind,
     Preference,
+    StoppedNumber,
 )
 
 log = logging.getLogger(__name__)
@@ -353,3 +355,21 @@ def delivery_retry(*, actor: Actor, delivery_id: int) -> Delivery:
     )
     deliver_on_commit()
     return delivery
+
+
+def number_stop(*, number: str) -> StoppedNumber:
+    """Record that `number` sent STOP: from now on only replies to its own messages go to it."""
+    now = clock.now()
+    row, _ = StoppedNumber.objects.update_or_create(
+        number_index=number_index(number), defaults={"stopped_at": now, "restarted_at": None}
+    )
+    return row
+
+
+def number_start(*, number: str) -> bool:
+    """Record that `number` sent START after a STOP; False when it had not stopped."""
+    return bool(
+        StoppedNumber.objects.filter(number_index=number_index(number), restarted_at__isnull=True).update(
+            restarted_at=clock.now()
+        )
+    )

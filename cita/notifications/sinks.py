@@ -141,6 +141,7 @@ class Sms:
     text: str
     reference: str
     id: str
+    channel: str = "sms"
 
 
 class SmsSink:
@@ -217,7 +218,8 @@ class SmsSink:
 
     def handle(self, path: str, headers: dict[str, str], raw: bytes) -> tuple[int, dict[str, Any]]:
         """Answer one request (the HTTP handler calls this)."""
-        if path.split("?")[0] != "/sms":
+        route = path.split("?")[0]
+        if route not in ("/sms", "/whatsapp"):
             return 404, {"error": "not_found"}
         if self.token and headers.get("Authorization") != f"Bearer {self.token}":
             return 401, {"error": "unauthorized"}
@@ -230,6 +232,8 @@ class SmsSink:
         scripted = self.respond(payload) if self.respond else None
         if scripted is not None:
             return scripted
+        if route == "/whatsapp":
+            return self._whatsapp(headers, payload)
         if not isinstance(payload, dict) or not all(payload.get(k) for k in ("to", "text", "reference")):
             return 422, {"error": "missing_fields"}
         to = str(payload["to"])
@@ -241,15 +245,39 @@ class SmsSink:
                 return 200, {"id": self._ids[key], "duplicate": True}
             sms_id = f"sms-{next(self._counter)}"
             self._ids[key] = sms_id
-            sms = Sms(
-                to, str(payload.get("from", "")), str(payload["text"]), str(payload["reference"]), sms_id
+            self._keep(
+                Sms(to, str(payload.get("from", "")), str(payload["text"]), str(payload["reference"]), sms_id)
             )
-            self.messages.append(sms)
-            if self.log is not None:
-                with self.log.open("a", encoding="utf-8") as handle:
-                    line = {"at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), **sms.__dict__}
-                    handle.write(json.dumps(line, ensure_ascii=False) + "\n")
         return 201, {"id": sms_id}
+
+    def _whatsapp(self, headers: dict[str, str], payload: Any) -> tuple[int, dict[str, Any]]:
+        """The WhatsApp Cloud API's messages call (`{"messaging_product", "to", "type": "text", "text":
+        {"body"}}`), answered as it answers: `200 {"messages": [{"id": "wamid…"}]}`."""
+        text = payload.get("text") if isinstance(payload, dict) else None
+        body = text.get("body") if isinstance(text, dict) else None
+        if not body or payload.get("messaging_product") != "whatsapp" or payload.get("type") != "text":
+            return 400, {"error": {"message": "invalid_parameter", "code": 100}}
+        to = str(payload.get("to", ""))
+        if not to.isdigit() or not 8 <= len(to) <= 15:
+            return 400, {"error": {"message": "invalid_number", "code": 131026}}
+        key = headers.get("Idempotency-Key") or str(payload.get("biz_opaque_callback_data", ""))
+        with self._lock:
+            if key and key in self._ids:
+                return 200, {"messages": [{"id": self._ids[key]}]}
+            wa_id = f"wamid.{next(self._counter)}"
+            if key:
+                self._ids[key] = wa_id
+            self._keep(Sms(f"+{to}", "", str(body), key, wa_id, channel="whatsapp"))
+        return 200, {"messaging_product": "whatsapp", "messages": [{"id": wa_id}]}
+
+    def _keep(self, sms: Sms) -> None:
+        """Remember a message and append it to the log (the caller holds the lock)."""
+        self.messages.append(sms)
+        if self.log is not None:
+            with self.log.open("a", encoding="utf-8") as handle:
+                at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+                line = {"at": at, "direction": "out", **sms.__dict__}
+                handle.write(json.dumps(line, ensure_ascii=False) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:

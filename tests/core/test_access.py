@@ -90,6 +90,10 @@ RULES: dict[str, Rule] = {
     "readyz": Rule(EVERYONE, "/readyz"),
     # No role's session opens it: only the bearer token or an allowed network (tests/staff/test_metrics.py).
     "metrics": Rule(NOBODY, "/metrics"),
+    # Text-message webhooks: open to anyone, but only a call signed by the provider gets in (the signature
+    # is the credential, tests/web/test_hooks.py): every caller here is refused.
+    "hooks:sms": Rule(frozenset(), "/hooks/sms", "post", {"From": "+15550000000", "Body": "hi"}),
+    "hooks:whatsapp": Rule(frozenset(), "/hooks/whatsapp", "get", {"hub.mode": "subscribe"}),
     "web:home": Rule(EVERYONE, "/"),
     "web:language": Rule(EVERYONE, "/language", "post", {"language": "es", "next": "/"}),
     "web:help": Rule(EVERYONE, "/help"),

@@ -27,6 +27,7 @@ TIERS: list[set[str]] = [
     {"appointments"},
     {"privacy"},
     {"transparency"},
+    {"conversations"},
     {"web", "staff", "api"},
     {"demo"},
     {"cli", "urls", "wsgi"},

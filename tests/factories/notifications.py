@@ -21,6 +21,9 @@ LONG_ADDRESS = (
 )[:MAX_PORT_ADDRESS]
 LONG_URL = ("https://citas.cbp-border-appointments.example.gov/p/" + "Q" * 80)[:MAX_URL]
 
+# Two full GSM-7 parts: the longest reply the contract lets through.
+LONG_REPLY = ("cita: " + "x" * 400)[:306]
+
 # Wednesday, 2026-09-30 (a long weekday and month name in every language) at 11:30 in the port's zone.
 _DATE = "2026-09-30"
 _DEADLINE = "2026-09-16T18:30:00+00:00"
@@ -69,6 +72,7 @@ def context_for(kind: str, *, longest: bool = False, placed: bool = True) -> dic
             "pass_url": url,
         },
         NoticeKind.NO_SHOW: {"appointment_id": 3, "port_name": port, "date": _DATE},
+        NoticeKind.REPLY: {"text": LONG_REPLY if longest else "cita: 1 Estado 2 Pedir 3 Idioma"},
     }
     return contexts[kind]
 

@@ -46,3 +46,18 @@ def sms_sink(settings) -> Iterator[SmsSink]:
     settings.CITA_SMS_TIMEOUT = 2
     yield sink
     sink.stop()
+
+
+WHATSAPP_TOKEN = "test-whatsapp-token"
+
+
+@pytest.fixture
+def whatsapp_sink(settings) -> Iterator[SmsSink]:
+    """A running WhatsApp Cloud API stand-in (the SMS sink's `/whatsapp` route); `CITA_WHATSAPP_*` point at
+    it."""
+    sink = SmsSink(token=WHATSAPP_TOKEN).start()
+    settings.CITA_WHATSAPP_URL = f"http://{sink.host}:{sink.port}/whatsapp"
+    settings.CITA_WHATSAPP_TOKEN = WHATSAPP_TOKEN
+    settings.CITA_WHATSAPP_TIMEOUT = 2
+    yield sink
+    sink.stop()

@@ -117,7 +117,7 @@ def test_a_scrape_holds_requests_jobs_outbox_draw_steps_audit_check_and_pool(
 
 
 def test_the_demo_writes_a_development_metrics_token(tmp_path: Path) -> None:
-    from cita.cli.demo import secrets_write
+    from cita.cli.demo import secrets_complete, secrets_write
 
     fresh = tmp_path / "secrets.env"
     assert secrets_write(fresh, base_url="http://127.0.0.1:8000")
@@ -128,6 +128,7 @@ def test_the_demo_writes_a_development_metrics_token(tmp_path: Path) -> None:
     older = tmp_path / "older.env"  # written by a demo before /metrics existed
     older.write_text("CITA_SECRET_KEY=x\n")
     assert not secrets_write(older, base_url="http://127.0.0.1:8000")
+    assert "CITA_METRICS_TOKEN" in secrets_complete(older)
     assert older.read_text().startswith("CITA_SECRET_KEY=x\nCITA_METRICS_TOKEN=")
-    assert not secrets_write(older, base_url="http://127.0.0.1:8000")
+    assert secrets_complete(older) == []
     assert older.read_text().count("CITA_METRICS_TOKEN=") == 1

@@ -1,0 +1,1 @@
+"""Conversations: people ask, check, confirm and cancel by text message (SMS or WhatsApp)."""

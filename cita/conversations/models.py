@@ -1,0 +1,90 @@
+"""What cita keeps of text messages people send: each message once (by its provider's id), and the short-lived
+state of a phone's conversation. No message text is kept: only what it was understood as."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from cita.core.languages import Language
+
+
+class Provider(models.TextChoices):
+    SMS = "sms", "SMS"
+    WHATSAPP = "whatsapp", "WhatsApp"
+
+
+class Command(models.TextChoices):
+    HELP = "help", "Help (the menu)"
+    STATUS = "status", "Status"
+    ASK = "ask", "Ask for an appointment"
+    CONFIRM = "confirm", "Confirm an offer"
+    DECLINE = "decline", "Decline an offer"
+    CANCEL = "cancel", "Cancel the appointment"
+    LANGUAGE = "language", "Change language"
+    STOP = "stop", "STOP: no more messages but replies"
+    START = "start", "START: messages again"
+    UNKNOWN = "unknown", "Not understood (the menu)"
+    UNREGISTERED = "unregistered", "From a number no account has"
+    LIMITED = "limited", "Over the phone's hourly limit (not answered)"
+
+
+class InboundMessage(models.Model):
+    """One message a phone sent, recorded once: a provider that delivers it again finds it here and nothing
+    happens twice (`UniqueConstraint` on provider and its message id)."""
+
+    provider = models.CharField(max_length=8, choices=Provider.choices)
+    message_id = models.CharField(max_length=128)
+    phone_index = models.CharField(max_length=64, help_text="Keyed hash of the sender's number.")
+    applicant = models.ForeignKey(
+        "registrations.Applicant",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="inbound_messages",
+        db_index=False,
+    )
+    command = models.CharField(max_length=12, choices=Command.choices)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "message_id"], name="inbound_message_once"),
+        ]
+        indexes = [
+            models.Index(fields=["phone_index", "received_at"], name="inbound_by_phone"),
+            models.Index(fields=["applicant", "received_at"], name="inbound_by_applicant"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} message {self.message_id} ({self.command})"
+
+
+class Step(models.TextChoices):
+    NONE = "", "Nothing pending"
+    ASK = "ask", "Choosing ports"
+    CANCEL = "cancel", "Cancellation to confirm"
+    LANGUAGE = "language", "Choosing a language"
+
+
+class Conversation(models.Model):
+    """The state of one phone's conversation: its language (for a number no account has yet) and the step it
+    is in (a port menu shown, a cancellation to confirm), which lapses at `expires_at`."""
+
+    phone_index = models.CharField(max_length=64, unique=True)
+    language = models.CharField(max_length=2, choices=Language.choices, blank=True)
+    step = models.CharField(max_length=8, choices=Step.choices, blank=True)
+    step_data = models.JSONField(default=dict, blank=True, help_text="Ids the step needs (no personal data).")
+    expires_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(step="") | Q(expires_at__isnull=False), name="conversation_step_expires"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"conversation {self.pk} ({self.step or 'idle'})"

@@ -165,8 +165,21 @@ class MemberForm(ApplicantForm):
         ),
     )
 
-    def __init__(self, *args: Any, principal: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, principal: bool = False, held: bool = False, approver: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        if held:
+            # The group holds a request, offer or appointment: a change of who is in it needs a tick
+            # (cita.appointments.services.identity).
+            self.fields["confirm"] = forms.BooleanField(
+                required=False,
+                label=(
+                    _("I checked this person's identity document and I approve this change.")
+                    if approver
+                    else _("Yes, make this change and cancel our request, offer or appointment.")
+                ),
+            )
         language = get_language() or "en"
         nationality = self.fields["nationality"]
         assert isinstance(nationality, forms.ChoiceField)
@@ -194,6 +207,10 @@ class MemberForm(ApplicantForm):
         """What the services take, from a valid form."""
         relationship = Relationship.SELF if self.principal else self.cleaned_data["relationship"]
         return MemberInput.of(self.cleaned_data, relationship=relationship)
+
+    def confirmed(self) -> bool:
+        """Whether the change of who is in a group holding a seat was confirmed (or approved)."""
+        return bool(self.cleaned_data.get("confirm"))
 
     @staticmethod
     def initial_for(member: Member) -> dict[str, Any]:

@@ -245,6 +245,10 @@ CITA_SIGNING_KEY = os.environ.get("CITA_SIGNING_KEY", "")
 CITA_GROUP_SIZE_LIMIT = int(os.environ.get("CITA_GROUP_SIZE_LIMIT", "8"))
 # Sign-in codes sent to one network address per 15 minutes (a shelter puts many people behind one address).
 CITA_SIGNIN_IP_LIMIT = int(os.environ.get("CITA_SIGNIN_IP_LIMIT", "60"))
+# Wrong sign-in codes a phone or email may get in 24 hours, over all its codes, before it is locked for
+# CITA_SIGNIN_LOCK_HOURS (its owner is told). 10 a day makes guessing a 6-digit code hopeless.
+CITA_SIGNIN_FAILURES_PER_DAY = int(os.environ.get("CITA_SIGNIN_FAILURES_PER_DAY", "10"))
+CITA_SIGNIN_LOCK_HOURS = int(os.environ.get("CITA_SIGNIN_LOCK_HOURS", "24"))
 # Take the caller's address from X-Forwarded-For (last hop) when a trusted proxy sits in front.
 CITA_TRUST_PROXY = _env_bool("CITA_TRUST_PROXY")
 CITA_CONSENT_VERSION = "2026-11"

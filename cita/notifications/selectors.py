@@ -77,3 +77,11 @@ def signin_code_of(*, notice: Notice) -> str | None:
     For tests and support tooling that must read a code cita is about to send; never shown to staff."""
     sealed = notice.context.get("code") if notice.kind == NoticeKind.SIGNIN_CODE else None
     return crypto.unseal(sealed, context=CODE_SEAL) if sealed else None
+
+
+def notice_undelivered(*, dedup_key: str) -> bool:
+    """Whether the notice under `dedup_key` will never reach anyone: every delivery of it was skipped
+    (over a limit, expired) or failed for good. False while one is pending, sending or sent."""
+    statuses = set(Delivery.objects.filter(notice__dedup_key=dedup_key).values_list("status", flat=True))
+    dead = {DeliveryStatus.SKIPPED, DeliveryStatus.FAILED, DeliveryStatus.DEAD}
+    return bool(statuses) and statuses <= dead

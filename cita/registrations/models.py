@@ -174,6 +174,8 @@ class OneTimeCode(models.Model):
     ip_index = models.CharField(max_length=64, help_text="Keyed hash of the caller's address.")
     language = models.CharField(max_length=2, choices=Language.choices)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Wrong tries of this code: summed per contact over a day, they lock the contact (ContactLock).
+    wrong = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -198,3 +200,22 @@ class OneTimeCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} code {self.pk} ({self.channel})"
+
+
+class ContactLock(models.Model):
+    """A phone or email no code may be sent to or checked for until `locked_until`: too many wrong codes
+    were typed for it in a day (cita.registrations.signin). Found by the contact's keyed hash only."""
+
+    contact_index = models.CharField(max_length=64, unique=True)
+    locked_at = models.DateTimeField()
+    locked_until = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(locked_until__gt=models.F("locked_at")), name="contact_lock_ends_later"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"contact lock until {self.locked_until:%Y-%m-%d %H:%M}"

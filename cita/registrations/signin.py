@@ -1,8 +1,11 @@
 """One-time codes: signing in by SMS or email without a password, and proving a new phone or email.
 
 A code is 6 digits from `secrets`, kept only as a keyed hash bound to its random `token`, valid for
-CODE_MINUTES, with at most CODE_MAX_ATTEMPTS tries. Sending is limited per contact, per browser session
-and per network address. Nothing said to the caller depends on whether the contact has an account: the
+CODE_MINUTES, with at most CODE_MAX_ATTEMPTS tries. Sending is limited per contact (also per hour, to the
+notifications worker's own cap, so no code is made that would not be sent), per browser session and per
+network address. Wrong tries are summed per contact over a day: CITA_SIGNIN_FAILURES_PER_DAY of them lock
+the contact for CITA_SIGNIN_LOCK_HOURS, and its owner is told. A code the worker did not send (skipped,
+failed) opens nothing. Nothing said to the caller depends on whether the contact has an account: the
 same code is sent, the same page is shown, and the account is created only once the code is right.
 """
 
@@ -16,7 +19,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -27,13 +30,15 @@ from cita.core.crypto import blind_index
 from cita.core.languages import Language
 from cita.core.locks import advisory_lock
 from cita.notifications.models import NoticeKind
+from cita.notifications.selectors import notice_undelivered
 from cita.notifications.services import notice_enqueue
-from cita.registrations.errors import CodeExpired, CodeWrong, InvalidContact, TooManyCodes
+from cita.registrations.errors import CodeExpired, CodeWrong, ContactLocked, InvalidContact, TooManyCodes
 from cita.registrations.models import (
     CODE_MAX_ATTEMPTS,
     Applicant,
     CodeChannel,
     CodePurpose,
+    ContactLock,
     OneTimeCode,
 )
 from cita.registrations.normalise import email_normalise, phone_normalise
@@ -46,6 +51,8 @@ CODE_DIGITS = 6
 LIMIT_WINDOW = dt.timedelta(minutes=15)
 PER_CONTACT = 3
 PER_CLIENT = 5
+HOUR = dt.timedelta(hours=1)
+DAY = dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -95,8 +102,8 @@ def _hash(token: str, code: str) -> str:
     return blind_index(f"{token}:{code}", purpose="one_time_code")
 
 
-def _too_many(oldest: dt.datetime) -> TooManyCodes:
-    seconds = (oldest + LIMIT_WINDOW - clock.now()).total_seconds()
+def _too_many(oldest: dt.datetime, window: dt.timedelta = LIMIT_WINDOW) -> TooManyCodes:
+    seconds = (oldest + window - clock.now()).total_seconds()
     wait = max(1, math.ceil(seconds / 60))
     return TooManyCodes(
         ngettext(
@@ -110,16 +117,71 @@ def _too_many(oldest: dt.datetime) -> TooManyCodes:
 
 
 def _check_limits(*, contact_index: str, client_index: str, ip_index: str) -> None:
-    since = clock.now() - LIMIT_WINDOW
-    recent = OneTimeCode.objects.filter(created_at__gt=since)
-    for queryset, limit in (
-        (recent.filter(contact_index=contact_index), PER_CONTACT),
-        (recent.filter(client_index=client_index), PER_CLIENT),
-        (recent.filter(ip_index=ip_index), int(settings.CITA_SIGNIN_IP_LIMIT)),
+    now = clock.now()
+    recent = OneTimeCode.objects.filter(created_at__gt=now - LIMIT_WINDOW)
+    hour = OneTimeCode.objects.filter(created_at__gt=now - HOUR)
+    for queryset, limit, window in (
+        (recent.filter(contact_index=contact_index), PER_CONTACT, LIMIT_WINDOW),
+        # The notifications worker sends at most this many codes an hour to one contact and skips the
+        # rest; a code it would skip is refused here, so none is made that the person never gets.
+        (hour.filter(contact_index=contact_index), int(settings.CITA_NOTIFY_SIGNIN_RATE_PER_HOUR), HOUR),
+        (recent.filter(client_index=client_index), PER_CLIENT, LIMIT_WINDOW),
+        (recent.filter(ip_index=ip_index), int(settings.CITA_SIGNIN_IP_LIMIT), LIMIT_WINDOW),
     ):
         times = list(queryset.order_by("-created_at").values_list("created_at", flat=True)[:limit])
         if len(times) >= limit:
-            raise _too_many(times[-1])
+            raise _too_many(times[-1], window)
+
+
+def _locked(until: dt.datetime, *, field: str) -> ContactLocked:
+    hours = max(1, math.ceil((until - clock.now()).total_seconds() / 3600))
+    return ContactLocked(
+        ngettext(
+            "Too many wrong codes were typed for this phone or email. To keep the account safe, "
+            "signing in with it is locked for %(hours)d hour. A shelter worker can help you.",
+            "Too many wrong codes were typed for this phone or email. To keep the account safe, "
+            "signing in with it is locked for %(hours)d hours. A shelter worker can help you.",
+            hours,
+        )
+        % {"hours": hours},
+        field=field,
+    )
+
+
+def _lock_of(contact_index: str) -> ContactLock | None:
+    return ContactLock.objects.filter(contact_index=contact_index, locked_until__gt=clock.now()).first()
+
+
+def _owner(channel: str, contact_index: str) -> Applicant | None:
+    lookup = {"phone_index" if channel == CodeChannel.SMS else "email_index": contact_index}
+    return Applicant.objects.filter(**lookup).first()
+
+
+def _lock_contact(row: OneTimeCode, now: dt.datetime) -> dt.datetime:
+    """Lock the code's contact: close its open codes, tell its owner (if it has an account), audit."""
+    hours = int(settings.CITA_SIGNIN_LOCK_HOURS)
+    until = now + dt.timedelta(hours=hours)
+    ContactLock.objects.update_or_create(
+        contact_index=row.contact_index, defaults={"locked_at": now, "locked_until": until}
+    )
+    OneTimeCode.objects.filter(contact_index=row.contact_index, closed_at__isnull=True).update(closed_at=now)
+    owner = row.applicant or _owner(row.channel, row.contact_index)
+    if owner is not None:
+        notice_enqueue(
+            kind=NoticeKind.SIGNIN_LOCKED,
+            dedup_key=f"signin_locked:{row.contact_index[:16]}:{now:%Y%m%d%H%M%S}",
+            applicant=owner,
+            address_kind=row.channel,
+            context={"hours": hours},
+        )
+    audit_record(
+        actor=Actor(role=Role.PUBLIC),
+        action="signin.contact_locked",
+        object_type="applicant" if owner is not None else "contact",
+        object_id=owner.pk if owner is not None else "-",
+        data={"channel": row.channel, "hours": hours, "code": row.pk},
+    )
+    return until
 
 
 @transaction.atomic
@@ -137,6 +199,9 @@ def _code_send(
     ip_index = blind_index(ip or "-", purpose="signin_ip")
     # One sender at a time per contact, so two quick requests cannot both slip under the limit.
     advisory_lock("one_time_code", contact_index)
+    lock = _lock_of(contact_index)
+    if lock is not None:
+        raise _locked(lock.locked_until, field="contact")
     _check_limits(contact_index=contact_index, client_index=client_index, ip_index=ip_index)
     if language not in Language.values:
         language = settings.LANGUAGE_CODE
@@ -161,10 +226,7 @@ def _code_send(
         created_at=now,
         expires_at=now + dt.timedelta(minutes=CODE_MINUTES),
     )
-    owner = applicant
-    if owner is None:
-        lookup = {"phone_index" if contact.channel == CodeChannel.SMS else "email_index": contact_index}
-        owner = Applicant.objects.filter(**lookup).first()
+    owner = applicant or _owner(contact.channel, contact_index)
     context = {"code": code, "minutes": CODE_MINUTES}
     if owner is not None and purpose == CodePurpose.SIGNIN:
         # A known contact: the notice belongs to the applicant (it shows in their history and uses their
@@ -220,31 +282,56 @@ def _code_check(*, token: str, code: str, purpose: CodePurpose) -> OneTimeCode:
         now = clock.now()
         if row is None or row.closed_at is not None or row.expires_at <= now:
             raise CodeExpired(_("This code has expired. Ask for a new code."), field="code")
-        row.attempts = F("attempts") + 1
-        row.save(update_fields=["attempts"])
-        row.refresh_from_db(fields=["attempts"])
-        if hmac.compare_digest(row.code_hash, _hash(token, code.strip())):
-            row.closed_at = now
-            row.save(update_fields=["closed_at"])
-            return row
-        left = CODE_MAX_ATTEMPTS - row.attempts
-        if left <= 0:
+        lock = _lock_of(row.contact_index)
+        if lock is not None:
+            raise _locked(lock.locked_until, field="code")
+        if notice_undelivered(dedup_key=f"code:{row.pk}"):
+            # Never sent (over a limit, or the provider refused it): it opens nothing, and no try is
+            # counted against a code its owner never had.
             row.closed_at = now
             row.save(update_fields=["closed_at"])
             failure = CodeExpired(
-                _("That code is not right, and it cannot be used again. Ask for a new code."), field="code"
+                _("We could not send this code. It does not work. Ask for a new code."), field="code"
             )
         else:
-            failure = CodeWrong(
-                ngettext(
-                    "That code is not right. You can try %(left)d more time.",
-                    "That code is not right. You can try %(left)d more times.",
-                    left,
-                )
-                % {"left": left},
-                field="code",
-            )
+            failure = _try(row, code=code, token=token, now=now)
+            if failure is None:
+                return row
     raise failure
+
+
+def _try(row: OneTimeCode, *, code: str, token: str, now: dt.datetime) -> Exception | None:
+    """Count one try of `code`; None when it is right (the code is closed), else the error to show."""
+    row.attempts = F("attempts") + 1
+    row.save(update_fields=["attempts"])
+    row.refresh_from_db(fields=["attempts"])
+    if hmac.compare_digest(row.code_hash, _hash(token, code.strip())):
+        row.closed_at = now
+        row.save(update_fields=["closed_at"])
+        return None
+    row.wrong = F("wrong") + 1
+    row.save(update_fields=["wrong"])
+    wrong_today = OneTimeCode.objects.filter(
+        contact_index=row.contact_index, created_at__gt=now - DAY
+    ).aggregate(total=Sum("wrong"))["total"]
+    if (wrong_today or 0) >= int(settings.CITA_SIGNIN_FAILURES_PER_DAY):
+        return _locked(_lock_contact(row, now), field="code")
+    left = CODE_MAX_ATTEMPTS - row.attempts
+    if left <= 0:
+        row.closed_at = now
+        row.save(update_fields=["closed_at"])
+        return CodeExpired(
+            _("That code is not right, and it cannot be used again. Ask for a new code."), field="code"
+        )
+    return CodeWrong(
+        ngettext(
+            "That code is not right. You can try %(left)d more time.",
+            "That code is not right. You can try %(left)d more times.",
+            left,
+        )
+        % {"left": left},
+        field="code",
+    )
 
 
 def signin_code_verify(*, token: str, code: str) -> Applicant:

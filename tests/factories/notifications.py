@@ -69,6 +69,8 @@ def context_for(kind: str, *, longest: bool = False, placed: bool = True) -> dic
             "pass_url": url,
         },
         NoticeKind.NO_SHOW: {"appointment_id": 3, "port_name": port, "date": _DATE},
+        NoticeKind.SIGNIN_LOCKED: {"hours": 24},
+        NoticeKind.CONTACT_CHANGED: {"channel": "sms"},
     }
     return contexts[kind]
 

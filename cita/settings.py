@@ -249,6 +249,23 @@ CITA_SIGNIN_IP_LIMIT = int(os.environ.get("CITA_SIGNIN_IP_LIMIT", "60"))
 # CITA_SIGNIN_LOCK_HOURS (its owner is told). 10 a day makes guessing a 6-digit code hopeless.
 CITA_SIGNIN_FAILURES_PER_DAY = int(os.environ.get("CITA_SIGNIN_FAILURES_PER_DAY", "10"))
 CITA_SIGNIN_LOCK_HOURS = int(os.environ.get("CITA_SIGNIN_LOCK_HOURS", "24"))
+# SMS destinations (issue 14, "SMS cost abuse"): the regions (ISO 3166-1 alpha-2) a sign-in code may be
+# texted to. The default: the countries applicants come from and pass through, whose phones they carry
+# (docs/operations.md). Premium-rate, shared-cost and satellite numbers are refused whatever the list.
+CITA_SMS_COUNTRIES = [
+    c.strip().upper()
+    for c in os.environ.get("CITA_SMS_COUNTRIES", "MX,US,GT,HN,SV,NI,HT,CU,VE,CO,EC,PE,BR,CL,DO,PA,CR").split(
+        ","
+    )
+    if c.strip()
+]
+# Sign-in codes texted per hour, all numbers together: a warning in the log and the audit at 80 %, and
+# refusal beyond (email still works).
+CITA_SMS_HOURLY_BUDGET = int(os.environ.get("CITA_SMS_HOURLY_BUDGET", "2000"))
+# Codes texted per hour to one network address, and to numbers that share all but their last 3 digits
+# (the ranges SMS pumping cycles through).
+CITA_SMS_IP_PER_HOUR = int(os.environ.get("CITA_SMS_IP_PER_HOUR", "40"))
+CITA_SMS_PREFIX_PER_HOUR = int(os.environ.get("CITA_SMS_PREFIX_PER_HOUR", "20"))
 # Take the caller's address from X-Forwarded-For (last hop) when a trusted proxy sits in front.
 CITA_TRUST_PROXY = _env_bool("CITA_TRUST_PROXY")
 CITA_CONSENT_VERSION = "2026-11"

@@ -172,6 +172,9 @@ class OneTimeCode(models.Model):
     code_hash = models.CharField(max_length=64)
     client_index = models.CharField(max_length=64, help_text="Keyed hash of the browser session's id.")
     ip_index = models.CharField(max_length=64, help_text="Keyed hash of the caller's address.")
+    prefix_index = models.CharField(
+        max_length=64, blank=True, help_text="Keyed hash of the phone number but its last 4 digits (SMS)."
+    )
     language = models.CharField(max_length=2, choices=Language.choices)
     attempts = models.PositiveSmallIntegerField(default=0)
     # Wrong tries of this code: summed per contact over a day, they lock the contact (ContactLock).
@@ -185,6 +188,8 @@ class OneTimeCode(models.Model):
             models.Index(fields=["contact_index", "created_at"], name="code_contact_recent"),
             models.Index(fields=["client_index", "created_at"], name="code_client_recent"),
             models.Index(fields=["ip_index", "created_at"], name="code_ip_recent"),
+            models.Index(fields=["prefix_index", "created_at"], name="code_prefix_recent"),
+            models.Index(fields=["created_at"], condition=Q(channel="sms"), name="code_sms_recent"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import logging
 import math
 import secrets
 from dataclasses import dataclass
@@ -41,8 +42,10 @@ from cita.registrations.models import (
     ContactLock,
     OneTimeCode,
 )
-from cita.registrations.normalise import email_normalise, phone_normalise
+from cita.registrations.normalise import email_normalise, phone_normalise, phone_textable
 from cita.registrations.services import applicant_contact_set, applicant_get_or_create
+
+log = logging.getLogger("cita.security")
 
 CODE_MINUTES = 10
 CODE_DIGITS = 6
@@ -93,7 +96,7 @@ def contact_parse(raw: str) -> Contact:
     try:
         if "@" in text:
             return Contact(CodeChannel.EMAIL, email_normalise(text))
-        return Contact(CodeChannel.SMS, phone_normalise(text))
+        return Contact(CodeChannel.SMS, phone_textable(phone_normalise(text)))
     except InvalidContact as exc:
         raise InvalidContact(exc.message, field="contact") from exc
 
@@ -131,6 +134,40 @@ def _check_limits(*, contact_index: str, client_index: str, ip_index: str) -> No
         times = list(queryset.order_by("-created_at").values_list("created_at", flat=True)[:limit])
         if len(times) >= limit:
             raise _too_many(times[-1], window)
+
+
+def _sms_budget(*, ip_index: str, prefix_index: str) -> None:
+    """Texting costs money per message: per address, per number range and for all numbers, per hour."""
+    now = clock.now()
+    texts = OneTimeCode.objects.filter(channel=CodeChannel.SMS, created_at__gt=now - HOUR)
+    for queryset, limit in (
+        (texts.filter(ip_index=ip_index), int(settings.CITA_SMS_IP_PER_HOUR)),
+        (texts.filter(prefix_index=prefix_index), int(settings.CITA_SMS_PREFIX_PER_HOUR)),
+    ):
+        times = list(queryset.order_by("-created_at").values_list("created_at", flat=True)[:limit])
+        if len(times) >= limit:
+            raise _too_many(times[-1], HOUR)
+    budget = int(settings.CITA_SMS_HOURLY_BUDGET)
+    sent = texts.count()
+    if sent >= budget:
+        log.error("sms budget spent", extra={"sent": sent, "budget": budget})
+        raise TooManyCodes(
+            _(
+                "We cannot send text messages right now. Write an email address instead, or try again "
+                "in an hour."
+            ),
+            field="contact",
+        )
+    if sent + 1 == math.ceil(budget * 0.8):
+        # Crossing 80 % of the hour's budget: one warning for the operators (log and audit).
+        log.warning("sms budget at 80 percent", extra={"sent": sent + 1, "budget": budget})
+        audit_record(
+            actor=Actor(role=Role.PUBLIC),
+            action="sms.budget_warning",
+            object_type="sms_budget",
+            object_id=f"{now:%Y-%m-%dT%H}",
+            data={"sent": sent + 1, "budget": budget},
+        )
 
 
 def _locked(until: dt.datetime, *, field: str) -> ContactLocked:
@@ -203,6 +240,12 @@ def _code_send(
     if lock is not None:
         raise _locked(lock.locked_until, field="contact")
     _check_limits(contact_index=contact_index, client_index=client_index, ip_index=ip_index)
+    prefix_index = ""
+    if contact.channel == CodeChannel.SMS:
+        # Every texter of one number range queues behind the others, so the range limit holds.
+        prefix_index = blind_index(contact.value[:-3], purpose="phone_prefix")
+        advisory_lock("one_time_code_sms", prefix_index)
+        _sms_budget(ip_index=ip_index, prefix_index=prefix_index)
     if language not in Language.values:
         language = settings.LANGUAGE_CODE
     now = clock.now()
@@ -222,6 +265,7 @@ def _code_send(
         code_hash=_hash(token, code),
         client_index=client_index,
         ip_index=ip_index,
+        prefix_index=prefix_index,
         language=language,
         created_at=now,
         expires_at=now + dt.timedelta(minutes=CODE_MINUTES),

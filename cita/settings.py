@@ -161,6 +161,10 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 X_FRAME_OPTIONS = "DENY"
 
 # Staff: 30 minutes idle, then sign in again (cita.staff enforces it).
+# An applicant's session ends after this many hours without a request (issue 14).
+CITA_APPLICANT_IDLE_HOURS = int(os.environ.get("CITA_APPLICANT_IDLE_HOURS", "24"))
+# Wrong staff passwords, from anywhere, in 10 minutes that raise an alert (log ERROR and audit).
+CITA_STAFF_FAILURE_ALERT = int(os.environ.get("CITA_STAFF_FAILURE_ALERT", "30"))
 CITA_STAFF_IDLE_SECONDS = int(os.environ.get("CITA_STAFF_IDLE_SECONDS", str(30 * 60)))
 # The name authenticator apps show next to a staff member's codes.
 OTP_TOTP_ISSUER = "cita"

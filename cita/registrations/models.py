@@ -182,6 +182,8 @@ class OneTimeCode(models.Model):
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Set when the right code was typed (closed_at is also set when it is replaced or out of tries).
+    used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [

@@ -317,7 +317,7 @@ def signin_code_resend(*, token: str, client: str, ip: str) -> CodeSent:
     )
 
 
-def _code_check(*, token: str, code: str, purpose: CodePurpose) -> OneTimeCode:
+def _code_check(*, token: str, code: str, purpose: CodePurpose, field: str = "code") -> OneTimeCode:
     """The open code row behind `token` when `code` matches; every try counts, even when it fails."""
     failure: Exception | None = None
     # This transaction commits the counted try before any error is raised to the caller.
@@ -325,33 +325,33 @@ def _code_check(*, token: str, code: str, purpose: CodePurpose) -> OneTimeCode:
         row = OneTimeCode.objects.select_for_update().filter(token=token, purpose=purpose).first()
         now = clock.now()
         if row is None or row.closed_at is not None or row.expires_at <= now:
-            raise CodeExpired(_("This code has expired. Ask for a new code."), field="code")
+            raise CodeExpired(_("This code has expired. Ask for a new code."), field=field)
         lock = _lock_of(row.contact_index)
         if lock is not None:
-            raise _locked(lock.locked_until, field="code")
+            raise _locked(lock.locked_until, field=field)
         if notice_undelivered(dedup_key=f"code:{row.pk}"):
             # Never sent (over a limit, or the provider refused it): it opens nothing, and no try is
             # counted against a code its owner never had.
             row.closed_at = now
             row.save(update_fields=["closed_at"])
             failure = CodeExpired(
-                _("We could not send this code. It does not work. Ask for a new code."), field="code"
+                _("We could not send this code. It does not work. Ask for a new code."), field=field
             )
         else:
-            failure = _try(row, code=code, token=token, now=now)
+            failure = _try(row, code=code, token=token, now=now, field=field)
             if failure is None:
                 return row
     raise failure
 
 
-def _try(row: OneTimeCode, *, code: str, token: str, now: dt.datetime) -> Exception | None:
+def _try(row: OneTimeCode, *, code: str, token: str, now: dt.datetime, field: str) -> Exception | None:
     """Count one try of `code`; None when it is right (the code is closed), else the error to show."""
     row.attempts = F("attempts") + 1
     row.save(update_fields=["attempts"])
     row.refresh_from_db(fields=["attempts"])
     if hmac.compare_digest(row.code_hash, _hash(token, code.strip())):
-        row.closed_at = now
-        row.save(update_fields=["closed_at"])
+        row.closed_at = row.used_at = now
+        row.save(update_fields=["closed_at", "used_at"])
         return None
     row.wrong = F("wrong") + 1
     row.save(update_fields=["wrong"])
@@ -359,13 +359,13 @@ def _try(row: OneTimeCode, *, code: str, token: str, now: dt.datetime) -> Except
         contact_index=row.contact_index, created_at__gt=now - DAY
     ).aggregate(total=Sum("wrong"))["total"]
     if (wrong_today or 0) >= int(settings.CITA_SIGNIN_FAILURES_PER_DAY):
-        return _locked(_lock_contact(row, now), field="code")
+        return _locked(_lock_contact(row, now), field=field)
     left = CODE_MAX_ATTEMPTS - row.attempts
     if left <= 0:
         row.closed_at = now
         row.save(update_fields=["closed_at"])
         return CodeExpired(
-            _("That code is not right, and it cannot be used again. Ask for a new code."), field="code"
+            _("That code is not right, and it cannot be used again. Ask for a new code."), field=field
         )
     return CodeWrong(
         ngettext(
@@ -374,7 +374,7 @@ def _try(row: OneTimeCode, *, code: str, token: str, now: dt.datetime) -> Except
             left,
         )
         % {"left": left},
-        field="code",
+        field=field,
     )
 
 
@@ -396,31 +396,132 @@ def signin_code_verify(*, token: str, code: str) -> Applicant:
     return applicant
 
 
+@dataclass(frozen=True)
+class ContactChange:
+    """A change of the account's phone or email under way: the code sent to the new contact (none when
+    one is removed), the code sent to a current contact (none when the account has none), and what is
+    removed ("phone", "email" or "")."""
+
+    new: CodeSent | None
+    current: CodeSent | None
+    remove: str = ""
+
+
+def _current_contact(applicant: Applicant, *, channel: str) -> Contact | None:
+    """The contact that proves the owner: the one of `channel` (being replaced or removed), else the
+    other one the account has."""
+    phone = Contact(CodeChannel.SMS, applicant.phone) if applicant.phone else None
+    email = Contact(CodeChannel.EMAIL, applicant.email) if applicant.email else None
+    return (phone or email) if channel == CodeChannel.SMS else (email or phone)
+
+
 def contact_change_start(
-    *, actor: Actor, applicant: Applicant, contact: Contact, language: str, client: str, ip: str
-) -> CodeSent:
-    """Send a code to a new phone or email of the applicant; it becomes theirs once the code comes back."""
-    return _code_send(
-        contact=contact,
-        purpose=CodePurpose.CONTACT,
-        applicant=applicant,
-        language=language,
-        client=client,
-        ip=ip,
+    *,
+    actor: Actor,
+    applicant: Applicant,
+    contact: Contact | None,
+    remove: str = "",
+    language: str,
+    client: str,
+    ip: str,
+) -> ContactChange:
+    """Start changing the account's contact: a code to the new phone or email (it must come back), and
+    a code to a current contact (the owner must prove it is them, issue 14), or only the latter when a
+    contact is removed."""
+    if contact is None and remove not in ("phone", "email"):
+        raise ValueError("a new contact or the one to remove")
+    channel = contact.channel if contact is not None else (CodeChannel.SMS if remove == "phone" else "email")
+    current_contact = _current_contact(applicant, channel=channel)
+    kwargs = {"purpose": CodePurpose.CONTACT, "applicant": applicant, "language": language}
+    current = None
+    if current_contact is not None and current_contact != contact:
+        current = _code_send(contact=current_contact, client=client, ip=ip, **kwargs)  # type: ignore[arg-type]
+    new = _code_send(contact=contact, client=client, ip=ip, **kwargs) if contact else None  # type: ignore[arg-type]
+    return ContactChange(new=new, current=current, remove=remove if contact is None else "")
+
+
+def contact_code_proven(*, applicant: Applicant, token: str) -> bool:
+    """Whether the code sent to the current contact for this change was typed right (recently)."""
+    since = clock.now() - dt.timedelta(minutes=3 * CODE_MINUTES)
+    return OneTimeCode.objects.filter(
+        token=token, applicant=applicant, purpose=CodePurpose.CONTACT, used_at__gt=since
+    ).exists()
+
+
+def _attests(actor: Actor, applicant: Applicant) -> bool:
+    """An NGO worker of the applicant's own shelter may vouch for the person instead of the old contact."""
+    return (
+        actor.role is Role.NGO
+        and not actor.mfa_pending
+        and actor.shelter_id is not None
+        and actor.shelter_id == applicant.shelter_id
     )
 
 
-def contact_change_confirm(*, actor: Actor, applicant: Applicant, token: str, code: str) -> Applicant:
-    """Put the proven new phone or email on the applicant's account (the other contact stays)."""
-    row = OneTimeCode.objects.filter(token=token, applicant=applicant).first()
-    if row is None:
-        raise CodeExpired(_("This code has expired. Ask for a new code."), field="code")
-    row = _code_check(token=token, code=code, purpose=CodePurpose.CONTACT)
-    if row.channel == CodeChannel.SMS:
-        return applicant_contact_set(
-            actor=actor, applicant=applicant, phone=row.contact, email=applicant.email
+def contact_change_prove(*, actor: Actor, applicant: Applicant, token: str, code: str) -> None:
+    """Check the code sent to the current contact (field "current_code"); it counts once proven."""
+    if not OneTimeCode.objects.filter(token=token, applicant=applicant).exists():
+        raise CodeExpired(_("This code has expired. Ask for a new code."), field="current_code")
+    _code_check(token=token, code=code, purpose=CodePurpose.CONTACT, field="current_code")
+
+
+def contact_change_confirm(
+    *,
+    actor: Actor,
+    applicant: Applicant,
+    token: str | None,
+    code: str,
+    current_token: str | None,
+    remove: str = "",
+    attested: bool = False,
+) -> Applicant:
+    """Put the proven new phone or email on the account (or remove one), once the current contact was
+    proven (`contact_change_prove`) or an NGO worker of the applicant's shelter attests the person asked
+    for it. The old contacts are told, and every other session of the account ends."""
+    proven = current_token is not None and contact_code_proven(applicant=applicant, token=current_token)
+    vouched = not proven and attested and _attests(actor, applicant)
+    if not proven and not vouched:
+        raise CodeExpired(
+            _("First type the code we sent to your current phone or email."), field="current_code"
         )
-    return applicant_contact_set(actor=actor, applicant=applicant, phone=applicant.phone, email=row.contact)
+    phone, email = applicant.phone, applicant.email
+    if token is not None:
+        if not OneTimeCode.objects.filter(token=token, applicant=applicant).exists():
+            raise CodeExpired(_("This code has expired. Ask for a new code."), field="code")
+        row = _code_check(token=token, code=code, purpose=CodePurpose.CONTACT)
+        if row.channel == CodeChannel.SMS:
+            phone = row.contact
+        else:
+            email = row.contact
+    elif remove == "phone":
+        phone = None
+    elif remove == "email":
+        email = None
+    old = [(CodeChannel.SMS, applicant.phone), (CodeChannel.EMAIL, applicant.email)]
+    with transaction.atomic():
+        applicant = applicant_contact_set(actor=actor, applicant=applicant, phone=phone, email=email)
+        now = clock.now()
+        for channel, value in old:
+            if value:
+                # The old phone or email hears of it: a takeover cannot go unnoticed.
+                notice_enqueue(
+                    kind=NoticeKind.CONTACT_CHANGED,
+                    dedup_key=f"contact_changed:{applicant.pk}:{channel}:{now.timestamp():.6f}",
+                    address=value,
+                    address_kind=channel,
+                    language=applicant.language,
+                    context={"channel": channel},
+                )
+        Applicant.objects.filter(pk=applicant.pk).update(session_epoch=F("session_epoch") + 1)
+        applicant.refresh_from_db(fields=["session_epoch"])
+        audit_record(
+            actor=actor,
+            action="applicant.contact_change_attested" if vouched else "applicant.contact_change_proven",
+            object_type="applicant",
+            object_id=applicant.pk,
+            data={"sessions_ended": True, "removed": remove},
+        )
+    return applicant
 
 
 @transaction.atomic

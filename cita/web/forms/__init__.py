@@ -256,5 +256,54 @@ class ContactChangeForm(ApplicantForm):
     )
 
 
+def _six_digits(value: str) -> str:
+    code = "".join(value.split())
+    if len(code) != 6 or not code.isascii() or not code.isdigit():
+        raise forms.ValidationError(_("The code has 6 digits, for example 123456."))
+    return code
+
+
+class ContactConfirmForm(ApplicantForm):
+    """The codes of a contact change: the one sent to the current contact (proves the owner; an NGO
+    worker of the shelter may attest instead) and the one sent to the new contact."""
+
+    current_code = forms.CharField(
+        label=_("The code sent to your current phone or email"),
+        max_length=12,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "class": "code"}),
+    )
+    code = forms.CharField(
+        label=_("The code sent to the new phone or email"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "class": "code"}
+        ),
+    )
+    attest = forms.BooleanField(
+        required=False,
+        label=_("I checked this person's identity. They asked for this change and cannot get the old code."),
+    )
+
+    def __init__(
+        self, *args: Any, current: bool = True, new: bool = True, may_attest: bool = False, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        for name, needed in (("current_code", current), ("code", new), ("attest", may_attest and current)):
+            if not needed:
+                del self.fields[name]
+        if may_attest and "current_code" in self.fields:
+            self.fields["current_code"].required = False
+        for name in ("current_code", "code"):
+            if name in self.fields:
+                self.fields[name].error_messages["required"] = _("Write the code we sent you.")
+
+    def clean_current_code(self) -> str:
+        value = self.cleaned_data.get("current_code") or ""
+        return _six_digits(value) if value else ""
+
+    def clean_code(self) -> str:
+        return _six_digits(self.cleaned_data["code"])
+
+
 class LanguageForm(ApplicantForm):
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)

@@ -7,7 +7,6 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -26,15 +25,6 @@ def client_id(request: HttpRequest) -> str:
     if not value:
         value = request.session[CLIENT] = secrets.token_urlsafe(16)
     return str(value)
-
-
-def caller_ip(request: HttpRequest) -> str:
-    """The caller's network address: the last hop of X-Forwarded-For behind a trusted proxy."""
-    if settings.CITA_TRUST_PROXY:
-        forwarded = request.headers.get("X-Forwarded-For", "")
-        if forwarded.strip():
-            return forwarded.split(",")[-1].strip()
-    return str(request.META.get("REMOTE_ADDR", ""))
 
 
 def safe_next(request: HttpRequest, target: str | None, default: str) -> str:

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cita.core.access import allow
 from cita.core.actors import PUBLIC, Role
 from cita.core.errors import CitaError
-from cita.core.http import CitaRequest, actor_of
+from cita.core.http import CitaRequest, actor_of, caller_ip
 from cita.core.middleware import SESSION_APPLICANT, SESSION_EPOCH
 from cita.registrations.selectors import applicant_get_for_actor
 from cita.registrations.services import applicant_sign_out_everywhere
@@ -24,7 +24,7 @@ from cita.registrations.signin import (
     signin_code_verify,
 )
 from cita.web.forms import CodeForm, ContactForm
-from cita.web.views.common import caller_ip, client_id, safe_next
+from cita.web.views.common import client_id, safe_next
 
 PENDING = "cita.signin"
 

@@ -93,6 +93,10 @@ class Member(models.Model):
     document_number = EncryptedTextField(null=True, blank=True)
     # Keyed hash of the normalised document number: one person, one registration, across all groups.
     document_index = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    # Keyed hash of the normalised names, date of birth and nationality: many people have no document,
+    # and a person without one must not be registered in two groups either (issue 14). Not unique in the
+    # table (two documented namesakes born the same day may both be real); the services check it.
+    person_index = models.CharField(max_length=64, blank=True, default="", editable=False, db_index=True)
     created_at = models.DateTimeField()
 
     class Meta:

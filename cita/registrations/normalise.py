@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import phonenumbers
 from django.conf import settings
@@ -96,3 +97,10 @@ def document_number_normalise(raw: str) -> str:
             _("The document number must have 3 to 30 letters or digits."), field="document_number"
         )
     return number
+
+
+def name_normalise(raw: str) -> str:
+    """Names compared as people write them: case, accents, punctuation and spacing ignored."""
+    text = unicodedata.normalize("NFKD", raw.casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w]+", " ", text).split())

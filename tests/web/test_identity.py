@@ -12,14 +12,23 @@ import pytest
 from django.test import Client
 
 from cita.appointments.models import Appointment, AppointmentState
+from cita.appointments.services.offers import offer_confirm
 from cita.audit.models import AuditEvent
 from cita.core.middleware import SESSION_ACTING_FOR
-from cita.draws.models import Request
+from cita.draws.models import Draw, Offer, Request
+from cita.draws.services import draw_close, request_submit
 from cita.ports.models import Port
 from cita.registrations.models import Applicant, Member
 from tests.conftest import csrf_post, sign_in_applicant, sign_in_staff
-from tests.factories.draws import appointment_made, open_draw, port_with_slots, submitted
-from tests.factories.registrations import ShelterFactory
+from tests.factories.draws import (
+    JOB,
+    WINDOW_CLOSES,
+    appointment_made,
+    open_draw,
+    port_with_slots,
+    submitted,
+)
+from tests.factories.registrations import ShelterFactory, actor_for, registered_group
 from tests.factories.staff import StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +48,17 @@ BUYER = {
 }
 
 
+def appointment_for(frozen_clock, group: Applicant) -> Appointment:
+    """The group's appointment, made through the cycle (SYS, 2026-12-15)."""
+    draw = open_draw(frozen_clock)
+    request = request_submit(applicant=group, ports=["SYS"], actor=actor_for(group), draw=draw)
+    frozen_clock.set(WINDOW_CLOSES)
+    draw_close(draw=Draw.objects.get(pk=draw.pk), actor=JOB)
+    return offer_confirm(offer=Offer.objects.get(request=request), actor=actor_for(group))
+
+
 def applicant_client(row: Applicant) -> Client:
+    Applicant.objects.filter(pk=row.pk).update(language="en")  # pages in the applicant's language
     client = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
     sign_in_applicant(client, row)
     return client
@@ -179,3 +198,46 @@ def test_an_appointment_without_a_snapshot_still_shows_its_people(frozen_clock):
     page = officer.get(f"/staff/officer/appointments/{appointment.pk}/").content.decode()
     assert "Ana María Pérez López" in page
     assert 'id="identity-changed"' not in page
+
+
+UNDOCUMENTED = {
+    "relationship": "partner",
+    "given_names": "Rosa Elena",
+    "family_names": "Soto",
+    "dob_day": "17",
+    "dob_month": "3",
+    "dob_year": "1990",
+    "nationality": "HN",
+    "document_type": "",
+    "document_number": "",
+}
+
+
+def test_a_person_without_a_document_can_be_in_only_one_group(frozen_clock):
+    first = applicant_client(registered_group())
+    assert csrf_post(first, "/group/members/new", UNDOCUMENTED).status_code == 302
+    second_group = registered_group(document_number="Q7654321")
+    second = applicant_client(second_group)
+    # The same person, typed another way: case, accents and spacing do not matter.
+    again = {**UNDOCUMENTED, "given_names": "ROSA  élena", "family_names": "soto"}
+    page = csrf_post(second, "/group/members/new", again).content.decode()
+    assert "A person with these names, date of birth and nationality is already registered" in page
+    # Nor does adding a document make them someone else.
+    documented = {**again, "document_type": "passport", "document_number": "HN1234567"}
+    page = csrf_post(second, "/group/members/new", documented).content.decode()
+    assert "already registered" in page
+    assert Member.objects.filter(applicant=second_group).count() == 1
+
+
+def test_the_officer_sees_whether_a_document_backs_each_person(frozen_clock):
+    port_with_slots("SYS", slots=[("08:00", 5)])
+    group = registered_group()
+    client = applicant_client(group)
+    assert csrf_post(client, "/group/members/new", UNDOCUMENTED).status_code == 302
+    appointment = appointment_for(frozen_clock, group)
+    frozen_clock.set(MORNING)
+    officer = Client()
+    sign_in_staff(officer, StaffFactory.create(role="officer", port=Port.objects.get(code="SYS")))
+    page = officer.get(f"/staff/officer/appointments/{appointment.pk}/").content.decode()
+    assert "Passport P" in page
+    assert "No document</strong>: names, date of birth and nationality only" in page

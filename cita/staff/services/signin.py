@@ -186,6 +186,11 @@ def staff_second_factor_check(*, user: User, token: str) -> Device:
     is used up by the check.
     """
     _check_not_locked(user)
+    # A try during django-otp's wait after a wrong code is refused without counting (issue 14: it was
+    # counted as a wrong code, so a quick double submit could lock the account).
+    # Recovery codes (letters) are not the app's codes, and django-otp does not throttle them.
+    if token_normalise(token).isdigit():
+        _check_not_throttled(TOTPDevice.objects.filter(user=user, confirmed=True).first())
     device = match_token(user, token_normalise(token))
     if device is None:
         _failure(user, step="otp")

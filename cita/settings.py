@@ -276,6 +276,8 @@ CITA_CONSENT_VERSION = "2026-11"
 # Personal data of closed cases is purged this many days after the case closes (shown on the privacy page).
 CITA_RETENTION_DAYS = int(os.environ.get("CITA_RETENTION_DAYS", "365"))
 # How many minutes before their slot groups are asked to arrive (printed on the pass and the status page).
+# Checks of the public "Is this appointment real?" page per network address per 15 minutes.
+CITA_PASS_CHECK_LIMIT = int(os.environ.get("CITA_PASS_CHECK_LIMIT", "20"))
 CITA_PASS_ARRIVE_MINUTES = int(os.environ.get("CITA_PASS_ARRIVE_MINUTES", "30"))
 
 LOGGING: dict[str, Any] = {

@@ -305,5 +305,20 @@ class ContactConfirmForm(ApplicantForm):
         return _six_digits(self.cleaned_data["code"])
 
 
+class PassCheckForm(ApplicantForm):
+    """The text of a pass: printed under its QR code, or read from it."""
+
+    payload = forms.CharField(
+        label=_("The pass code"),
+        help_text=_("The letters and numbers printed under the QR code of the pass."),
+        max_length=400,
+        error_messages={"required": _("Write or paste the pass code.")},
+        widget=forms.Textarea(attrs={"rows": "3", "spellcheck": "false", "autocapitalize": "characters"}),
+    )
+
+    def clean_payload(self) -> str:
+        return "".join(self.cleaned_data["payload"].split()).upper()
+
+
 class LanguageForm(ApplicantForm):
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)

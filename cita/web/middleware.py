@@ -98,7 +98,7 @@ class ApplicantHeadersMiddleware:
     A view may set a stricter policy of its own (the offline pass does); it is kept. A page rendered for
     anyone signed in (an applicant, an NGO worker acting for one, any staff member) holds personal data
     or at least a CSRF token and the person's navigation: it is sent `Cache-Control: private, no-store`,
-    whatever the view asked for (a public page's `public, max-age` is for anonymous callers only).
+    unless the view already said `no-store` (a public page's `public, max-age` is for anonymous callers only).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -110,7 +110,7 @@ class ApplicantHeadersMiddleware:
         if match is None or APPLICANT_NAMESPACES.intersection(match.namespaces):
             response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         actor = getattr(request, "actor", PUBLIC)
-        if actor.role is not Role.PUBLIC:
+        if actor.role is not Role.PUBLIC and "no-store" not in response.get("Cache-Control", ""):
             response["Cache-Control"] = "private, no-store"
             response.headers.pop("Expires", None)
         patch_vary_headers(response, ("Cookie",))

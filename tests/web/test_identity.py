@@ -12,12 +12,13 @@ import pytest
 from django.test import Client
 
 from cita.appointments.models import Appointment, AppointmentState
+from cita.appointments.services import pass_verify
 from cita.appointments.services.offers import offer_confirm
 from cita.audit.models import AuditEvent
 from cita.core.middleware import SESSION_ACTING_FOR
 from cita.draws.models import Draw, Offer, Request
 from cita.draws.services import draw_close, request_submit
-from cita.ports.models import Port
+from cita.ports.models import Port, SlotCapacity
 from cita.registrations.models import Applicant, Member
 from tests.conftest import csrf_post, sign_in_applicant, sign_in_staff
 from tests.factories.draws import (
@@ -174,15 +175,22 @@ def test_an_ngo_approved_change_keeps_the_appointment_and_the_officer_sees_the_b
     assert "Comprador Reventa" in page  # the new identity, shown as the change
 
 
-def test_removing_a_person_is_allowed_and_flagged_to_the_officer(frozen_clock):
+def test_removing_a_person_gives_the_seat_back_with_a_new_pass_and_is_flagged_to_the_officer(frozen_clock):
     appointment = appointment_made(frozen_clock, size=2)
+    old_pass = appointment.pass_payload
+    seats_left = SlotCapacity.objects.get(port=appointment.port, day=appointment.day).left
     child = Member.objects.get(applicant_id=appointment.applicant_id, relationship="child")
     client = applicant_client(appointment.applicant)
     removed = csrf_post(client, f"/group/members/{child.pk}/remove", page=f"/group/members/{child.pk}/remove")
     assert removed.status_code == 302
     appointment.refresh_from_db()
     assert appointment.state == AppointmentState.SCHEDULED
+    assert appointment.group_size == 1
+    assert SlotCapacity.objects.get(port=appointment.port, day=appointment.day).left == seats_left + 1
+    assert appointment.pass_payload != old_pass
     frozen_clock.set(MORNING)
+    assert pass_verify(payload=appointment.pass_payload, port="SYS", day=appointment.day).ok
+    assert pass_verify(payload=old_pass, port="SYS", day=appointment.day).code == "superseded"
     officer = Client()
     sign_in_staff(officer, StaffFactory.create(role="officer", port=Port.objects.get(code="SYS")))
     page = officer.get(f"/staff/officer/appointments/{appointment.pk}/").content.decode()

@@ -14,19 +14,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from cita.appointments.errors import IdentityLocked
 from cita.appointments.models import Appointment, AppointmentState
-from cita.appointments.services import appointment_cancel
+from cita.appointments.services import _sign, appointment_cancel
 from cita.appointments.services.offers import offer_decline
 from cita.audit.services import audit_record
+from cita.core import clock
 from cita.core.actors import Actor, Role
-from cita.draws.models import Offer, OfferState, Request, RequestState
+from cita.draws.models import Offer, OfferState, Request, RequestPeople, RequestState
 from cita.draws.services.requests import request_withdraw
+from cita.ports.services import capacity_release
 from cita.registrations.identity import person_of
 from cita.registrations.models import Applicant, Member
-from cita.registrations.services import MemberInput, member_add, member_update
+from cita.registrations.services import MemberInput, member_add, member_remove, member_update
 
 
 @dataclass(frozen=True)
@@ -154,3 +157,53 @@ def member_join(*, actor: Actor, applicant: Applicant, data: MemberInput, confir
     member = member_add(actor=actor, applicant=applicant, member=data)
     _identity_changed(actor=actor, applicant=applicant, member_id=member.pk, confirmed=confirmed)
     return member
+
+
+@transaction.atomic
+def member_leave(*, actor: Actor, member: Member) -> None:
+    """Take a person out of the group (never the principal). Allowed at any time before check-in: the
+    seat goes back. A submitted request, an open offer and a scheduled appointment shrink by one (the
+    appointment gets a new signed pass for its new size); a request in a closed draw keeps its size."""
+    applicant = Applicant.objects.select_for_update().get(pk=member.applicant_id)
+    held = group_holdings(applicant=applicant)
+    member_id = member.pk
+    member_remove(actor=actor, member=member)
+    now = clock.now()
+    for request in held.submitted:
+        people = RequestPeople.objects.select_for_update().get(request=request)
+        if member_id in people.members:
+            people.members = [m for m in people.members if m != member_id]
+            people.save(update_fields=["members"])
+            Request.objects.filter(pk=request.pk).update(group_size=len(people.members))
+    for offer in held.offers:
+        people = RequestPeople.objects.select_for_update().get(request_id=offer.request_id)
+        if member_id in people.members and offer.group_size > 1:
+            people.members = [m for m in people.members if m != member_id]
+            people.save(update_fields=["members"])
+            Offer.objects.filter(pk=offer.pk, state=OfferState.OPEN).update(group_size=F("group_size") - 1)
+            capacity_release(port_id=offer.port_id, day=offer.day, slot=offer.slot, seats=1)
+    for appointment in held.appointments:
+        if member_id in appointment.members and appointment.group_size > 1:
+            appointment = (
+                Appointment.objects.select_for_update().select_related("port").get(pk=appointment.pk)
+            )
+            appointment.members = [m for m in appointment.members if m != member_id]
+            appointment.group_size -= 1
+            appointment.pass_payload, appointment.pass_kid = _sign(appointment, issued_at=now)
+            appointment.pass_issued_at = now
+            appointment.save(
+                update_fields=["members", "group_size", "pass_payload", "pass_kid", "pass_issued_at"]
+            )
+            capacity_release(port_id=appointment.port_id, day=appointment.day, slot=appointment.slot, seats=1)
+    audit_record(
+        actor=actor,
+        action="group.member_left",
+        object_type="applicant",
+        object_id=applicant.pk,
+        data={
+            "member": member_id,
+            "requests": [r.pk for r in held.submitted],
+            "offers": [o.pk for o in held.offers],
+            "appointments": [a.pk for a in held.appointments],
+        },
+    )

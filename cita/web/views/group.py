@@ -10,14 +10,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cita.appointments.selectors import group_bound_people
-from cita.appointments.services.identity import group_holdings, member_change, member_join
+from cita.appointments.services.identity import group_holdings, member_change, member_join, member_leave
 from cita.core.access import allow
 from cita.core.actors import Role
 from cita.core.errors import CitaError
 from cita.core.http import actor_of
 from cita.registrations.models import Applicant, Member, Relationship
 from cita.registrations.selectors import group_size_limit, member_get_for_actor, member_list_for_actor
-from cita.registrations.services import group_register, member_remove
+from cita.registrations.services import group_register
 from cita.web.components import NextStep, StepState, TimelineStep
 from cita.web.forms import MemberForm, RegisterForm
 from cita.web.views.common import for_applicant
@@ -184,7 +184,7 @@ def member_delete(request: HttpRequest, applicant: Applicant, member_id: int) ->
     error = ""
     if request.method == "POST":
         try:
-            member_remove(actor=actor_of(request), member=member)
+            member_leave(actor=actor_of(request), member=member)
         except CitaError as exc:
             error = exc.message
         else:

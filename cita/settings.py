@@ -180,6 +180,10 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 X_FRAME_OPTIONS = "DENY"
 
 # Staff: 30 minutes idle, then sign in again (cita.staff enforces it).
+# An applicant's session ends after this many hours without a request (issue 14).
+CITA_APPLICANT_IDLE_HOURS = int(os.environ.get("CITA_APPLICANT_IDLE_HOURS", "24"))
+# Wrong staff passwords, from anywhere, in 10 minutes that raise an alert (log ERROR and audit).
+CITA_STAFF_FAILURE_ALERT = int(os.environ.get("CITA_STAFF_FAILURE_ALERT", "30"))
 CITA_STAFF_IDLE_SECONDS = int(os.environ.get("CITA_STAFF_IDLE_SECONDS", str(30 * 60)))
 # The name authenticator apps show next to a staff member's codes.
 OTP_TOTP_ISSUER = "cita"
@@ -283,12 +287,35 @@ CITA_AUDIT_HEAD_KEY = os.environ.get("CITA_AUDIT_HEAD_KEY", "")
 CITA_GROUP_SIZE_LIMIT = int(os.environ.get("CITA_GROUP_SIZE_LIMIT", "8"))
 # Sign-in codes sent to one network address per 15 minutes (a shelter puts many people behind one address).
 CITA_SIGNIN_IP_LIMIT = int(os.environ.get("CITA_SIGNIN_IP_LIMIT", "60"))
+# Wrong sign-in codes a phone or email may get in 24 hours, over all its codes, before it is locked for
+# CITA_SIGNIN_LOCK_HOURS (its owner is told). 10 a day makes guessing a 6-digit code hopeless.
+CITA_SIGNIN_FAILURES_PER_DAY = int(os.environ.get("CITA_SIGNIN_FAILURES_PER_DAY", "10"))
+CITA_SIGNIN_LOCK_HOURS = int(os.environ.get("CITA_SIGNIN_LOCK_HOURS", "24"))
+# SMS destinations (issue 14, "SMS cost abuse"): the regions (ISO 3166-1 alpha-2) a sign-in code may be
+# texted to. The default: the countries applicants come from and pass through, whose phones they carry
+# (docs/operations.md). Premium-rate, shared-cost and satellite numbers are refused whatever the list.
+CITA_SMS_COUNTRIES = [
+    c.strip().upper()
+    for c in os.environ.get("CITA_SMS_COUNTRIES", "MX,US,GT,HN,SV,NI,HT,CU,VE,CO,EC,PE,BR,CL,DO,PA,CR").split(
+        ","
+    )
+    if c.strip()
+]
+# Sign-in codes texted per hour, all numbers together: a warning in the log and the audit at 80 %, and
+# refusal beyond (email still works).
+CITA_SMS_HOURLY_BUDGET = int(os.environ.get("CITA_SMS_HOURLY_BUDGET", "2000"))
+# Codes texted per hour to one network address, and to numbers that share all but their last 3 digits
+# (the ranges SMS pumping cycles through).
+CITA_SMS_IP_PER_HOUR = int(os.environ.get("CITA_SMS_IP_PER_HOUR", "40"))
+CITA_SMS_PREFIX_PER_HOUR = int(os.environ.get("CITA_SMS_PREFIX_PER_HOUR", "20"))
 # Take the caller's address from X-Forwarded-For (last hop) when a trusted proxy sits in front.
 CITA_TRUST_PROXY = _env_bool("CITA_TRUST_PROXY")
 CITA_CONSENT_VERSION = "2026-11"
 # Personal data of closed cases is purged this many days after the case closes (shown on the privacy page).
 CITA_RETENTION_DAYS = int(os.environ.get("CITA_RETENTION_DAYS", "365"))
 # How many minutes before their slot groups are asked to arrive (printed on the pass and the status page).
+# Checks of the public "Is this appointment real?" page per network address per 15 minutes.
+CITA_PASS_CHECK_LIMIT = int(os.environ.get("CITA_PASS_CHECK_LIMIT", "20"))
 CITA_PASS_ARRIVE_MINUTES = int(os.environ.get("CITA_PASS_ARRIVE_MINUTES", "30"))
 
 # /metrics (Prometheus text format) answers callers sending `Authorization: Bearer <CITA_METRICS_TOKEN>`

@@ -81,3 +81,14 @@ def sign_in_applicant(client, applicant) -> None:
     session[SESSION_APPLICANT] = applicant.pk
     session[SESSION_EPOCH] = applicant.session_epoch
     session.save()
+
+
+def csrf_post(client, path: str, data: dict | None = None, *, page: str | None = None):
+    """POST a form as a browser does, with the CSRF token of the page that holds it (`page`, default
+    `path`): for clients made with `Client(enforce_csrf_checks=True)`."""
+    import re
+
+    html = client.get(page or path).content.decode()
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert match is not None, f"no CSRF token on {page or path}"
+    return client.post(path, {**(data or {}), "csrfmiddlewaretoken": match.group(1)})

@@ -32,3 +32,6 @@ WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# Tests move the frozen clock across the days of a cycle with one applicant session; the idle timeout's
+# own test (tests/web/test_contact_takeover.py) sets the production default of 24 hours.
+CITA_APPLICANT_IDLE_HOURS = 24 * 365

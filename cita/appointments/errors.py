@@ -55,3 +55,10 @@ class RebookingError(CitaError):
 
     code = "rebooking_error"
     status = 500
+
+
+class IdentityLocked(Conflict):
+    """The group holds a request, offer or appointment, and the change would alter who is in it: it needs
+    the applicant's confirmation that the holding is given up, or an NGO worker's or officer's approval."""
+
+    code = "identity_locked"

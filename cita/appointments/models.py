@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 
 from cita.core.constraints import iff
+from cita.core.fields import EncryptedTextField
 
 
 class AppointmentState(models.TextChoices):
@@ -65,6 +66,9 @@ class Appointment(models.Model):
     group_size = models.PositiveSmallIntegerField()
     members = ArrayField(models.BigIntegerField())
     document_indexes = ArrayField(models.CharField(max_length=64), default=list, blank=True)
+    # The people as they were when the group entered the draw (cita.registrations.identity), sealed; copied
+    # from the request, and from the appointment a rebooking replaces. The officer sees these.
+    identities = EncryptedTextField(null=True, blank=True)
     state = models.CharField(
         max_length=12, choices=AppointmentState.choices, default=AppointmentState.SCHEDULED
     )

@@ -2,8 +2,8 @@
 
 A case is open here while an appointment is scheduled or checked in. What is removed: the people of each
 appointment (member ids and the keyed hashes of their documents, which would stop the person from asking
-again). What stays: the appointment itself (port, day, slot, group size, state, times) and its pass, which
-carries no personal data: counts and outcomes, not people.
+again, and the sealed snapshot of who they were). What stays: the appointment itself (port, day, slot,
+group size, state, times) and its pass, which carries no personal data: counts and outcomes, not people.
 """
 
 from __future__ import annotations
@@ -36,5 +36,7 @@ def case_lock(*, applicant_id: int) -> None:
 
 def applicant_data_purge(*, applicant_id: int) -> dict[str, int]:
     """Unlink the people from the applicant's appointments (inside the caller's transaction); counts."""
-    unlinked = Appointment.objects.filter(applicant_id=applicant_id).update(members=[], document_indexes=[])
+    unlinked = Appointment.objects.filter(applicant_id=applicant_id).update(
+        members=[], document_indexes=[], identities=None
+    )
     return {"appointments_unlinked": unlinked}

@@ -24,9 +24,17 @@ from cita.core import clock
 from cita.core.actors import Actor, Role
 from cita.core.days import reference_today
 from cita.core.errors import NotFound
-from cita.draws.models import Offer, OfferState
+from cita.draws.models import Offer, OfferState, Request, RequestState
 from cita.ports.models import Port, PortClosure, SlotCapacity
 from cita.ports.selectors import port_for_actor, port_today
+from cita.registrations.identity import (
+    BoundPerson,
+    Change,
+    Person,
+    identity_compare,
+    identity_load,
+    person_of,
+)
 from cita.registrations.models import Member, Relationship
 from cita.registrations.selectors import applicant_get_for_actor
 
@@ -253,6 +261,8 @@ class ManifestRow:
     appointment: Appointment
     principal: str
     outcomes: int
+    # The people differ from those bound to the pass (changed, removed or added since the draw).
+    changed: bool = False
 
 
 @dataclass(frozen=True)
@@ -263,6 +273,22 @@ class Manifest:
     day: dt.date
     rows: list[ManifestRow]
     counts: dict[str, int]
+
+
+def _bound_principal(appointment: Appointment) -> str:
+    """The principal's name as bound to the pass (empty when the appointment has no snapshot)."""
+    for person in identity_load(appointment.identities) or []:
+        if person.relationship == Relationship.SELF:
+            return person.full_name
+    return ""
+
+
+def _differs(appointment: Appointment, members: list[Member]) -> bool:
+    snapshot = identity_load(appointment.identities)
+    if snapshot is None:
+        return False
+    compared = identity_compare(bound=snapshot, now=[person_of(m) for m in members])
+    return any(row.change != Change.SAME for row in compared)
 
 
 def officer_manifest(*, actor: Actor) -> Manifest:
@@ -276,11 +302,14 @@ def officer_manifest(*, actor: Actor) -> Manifest:
         .select_related("port")
         .order_by("slot", "id")
     )
+    people: dict[int, list[Member]] = {}
+    for member in Member.objects.filter(applicant_id__in=[a.applicant_id for a in appointments]):
+        people.setdefault(member.applicant_id, []).append(member)
     principals = {
-        m.applicant_id: m.full_name
-        for m in Member.objects.filter(
-            applicant_id__in=[a.applicant_id for a in appointments], relationship=Relationship.SELF
-        )
+        applicant_id: m.full_name
+        for applicant_id, group in people.items()
+        for m in group
+        if m.relationship == Relationship.SELF
     }
     counts = {
         "groups": len(appointments),
@@ -296,7 +325,12 @@ def officer_manifest(*, actor: Actor) -> Manifest:
         ),
     }
     rows = [
-        ManifestRow(appointment=a, principal=principals.get(a.applicant_id, ""), outcomes=a.n_outcomes)
+        ManifestRow(
+            appointment=a,
+            principal=_bound_principal(a) or principals.get(a.applicant_id, ""),
+            outcomes=a.n_outcomes,
+            changed=_differs(a, people.get(a.applicant_id, [])),
+        )
         for a in appointments
     ]
     return Manifest(port=port, day=day, rows=rows, counts=counts)
@@ -317,29 +351,56 @@ def officer_appointment_get(*, actor: Actor, appointment_id: int) -> Appointment
 
 @dataclass(frozen=True)
 class GroupMember:
-    """A person of the appointment's group as the officer sees them (decrypted), with their outcome."""
+    """A person of the appointment's group as the officer sees them (decrypted), with their outcome:
+    `bound` is the person as they were when the group entered the draw (what the pass stands for),
+    `member` the row now (None when removed), `change` how they differ (cita.registrations.identity)."""
 
     member_id: int
     member: Member | None
     outcome: str
     outcome_label: str
+    bound: Person | None = None
+    now: Person | None = None
+    change: str = Change.SAME
+
+    @property
+    def shown(self) -> Person | None:
+        """The identity the officer checks the documents against: the one bound to the pass."""
+        return self.bound or self.now
 
 
 def officer_group(*, actor: Actor, appointment_id: int) -> tuple[Appointment, list[GroupMember]]:
     """The appointment and its people, names and documents decrypted, for an officer of its port on its
-    day only (the selector refuses every other caller, port and day)."""
+    day only (the selector refuses every other caller, port and day). People are shown as they were when
+    the group entered the draw, each flagged when changed, removed or added since."""
     appointment = officer_appointment_get(actor=actor, appointment_id=appointment_id)
-    people = {m.pk: m for m in Member.objects.filter(pk__in=appointment.members)}
+    people = {m.pk: m for m in Member.objects.filter(applicant_id=appointment.applicant_id)}
     outcomes = {o.member_id: o for o in MemberOutcome.objects.filter(appointment=appointment)}
-    members = [
-        GroupMember(
-            member_id=member_id,
-            member=people.get(member_id),
-            outcome=outcomes[member_id].outcome if member_id in outcomes else "",
-            outcome_label=outcomes[member_id].get_outcome_display() if member_id in outcomes else "",
+    snapshot = identity_load(appointment.identities)
+    if snapshot is None:  # an appointment older than snapshots: the people as they are now
+        compared = [
+            BoundPerson(bound=None, now=person_of(people[i]) if i in people else None, change=Change.SAME)
+            for i in appointment.members
+        ]
+        ids = list(appointment.members)
+    else:
+        now = [person_of(m) for m in people.values()]
+        compared = identity_compare(bound=snapshot, now=now)
+        ids = [row.shown.member_id for row in compared]
+    members = []
+    for member_id, row in zip(ids, compared, strict=True):
+        outcome = outcomes.get(member_id)
+        members.append(
+            GroupMember(
+                member_id=member_id,
+                member=people.get(member_id) if row.change != Change.REMOVED else None,
+                outcome=outcome.outcome if outcome else "",
+                outcome_label=outcome.get_outcome_display() if outcome else "",
+                bound=row.bound,
+                now=row.now,
+                change=row.change,
+            )
         )
-        for member_id in appointment.members
-    ]
     return appointment, members
 
 
@@ -416,7 +477,50 @@ def rebooking_rows(*, rebooking: Rebooking) -> list[PlanRow]:
     return plan_rows(snapshot, plan, new_appointments=new)
 
 
-def appointment_member_list(*, appointment: Appointment) -> list[Member]:
-    """The people an appointment was made for who are still in the group, principal first."""
+def group_bound_people(*, applicant_id: int) -> tuple[str, list[BoundPerson]] | None:
+    """The people the group's current holding is for, as they were when it asked, compared with now:
+    ("appointment" | "offer" | "request", rows); None when it holds nothing with a snapshot."""
+    bound: str | None = None
+    kind = ""
+    appointment = (
+        Appointment.objects.filter(applicant_id=applicant_id, state__in=ACTIVE)
+        .order_by("-created_at")
+        .first()
+    )
+    if appointment is not None:
+        kind, bound = "appointment", appointment.identities
+    else:
+        offer = (
+            Offer.objects.filter(applicant_id=applicant_id, state=OfferState.OPEN)
+            .select_related("request__people")
+            .first()
+        )
+        if offer is not None:
+            kind, bound = "offer", offer.request.people.identities
+        else:
+            request = (
+                Request.objects.filter(
+                    applicant_id=applicant_id,
+                    withdrawn_at__isnull=True,
+                    status__state__in=(RequestState.SUBMITTED, RequestState.ENTERED),
+                )
+                .select_related("people")
+                .first()
+            )
+            if request is not None:
+                kind, bound = "request", request.people.identities
+    people = identity_load(bound)
+    if people is None:
+        return None
+    now = [person_of(m) for m in Member.objects.filter(applicant_id=applicant_id)]
+    return kind, identity_compare(bound=people, now=now)
+
+
+def appointment_member_list(*, appointment: Appointment) -> list[Person]:
+    """The people an appointment is for, principal first: as they were when the group entered the draw
+    (the pass stands for them), or, for an appointment older than snapshots, those still in the group."""
+    bound = identity_load(appointment.identities)
+    if bound is not None:
+        return sorted(bound, key=lambda p: (p.relationship != Relationship.SELF, p.member_id))
     members = Member.objects.filter(applicant_id=appointment.applicant_id, pk__in=appointment.members)
-    return sorted(members, key=lambda m: (m.relationship != Relationship.SELF, m.pk))
+    return [person_of(m) for m in sorted(members, key=lambda m: (m.relationship != Relationship.SELF, m.pk))]

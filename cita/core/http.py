@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import cast
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 
 from cita.core.actors import Actor
@@ -15,17 +16,6 @@ class CitaRequest(HttpRequest):
     """A request after `ActorMiddleware`: `actor` is who is asking (staff, applicant or the public)."""
 
     actor: Actor
-
-
-def caller_ip(request: HttpRequest) -> str:
-    """The caller's network address: the last hop of X-Forwarded-For behind a trusted proxy."""
-    from django.conf import settings
-
-    if settings.CITA_TRUST_PROXY:
-        forwarded = request.headers.get("X-Forwarded-For", "")
-        if forwarded.strip():
-            return forwarded.split(",")[-1].strip()
-    return str(request.META.get("REMOTE_ADDR", ""))
 
 
 def actor_of(request: HttpRequest) -> Actor:
@@ -47,3 +37,12 @@ class NotFoundMiddleware:
         if isinstance(exception, NotFound):
             raise Http404(exception.message) from exception
         return None
+
+
+def caller_ip(request: HttpRequest) -> str:
+    """The caller's network address: the last hop of X-Forwarded-For behind a trusted proxy."""
+    if settings.CITA_TRUST_PROXY:
+        forwarded = request.headers.get("X-Forwarded-For", "")
+        if forwarded.strip():
+            return forwarded.split(",")[-1].strip()
+    return str(request.META.get("REMOTE_ADDR", ""))

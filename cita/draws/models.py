@@ -337,6 +337,9 @@ class RequestPeople(models.Model):
     request = models.OneToOneField(Request, primary_key=True, on_delete=models.CASCADE, related_name="people")
     members = ArrayField(models.BigIntegerField())
     document_indexes = ArrayField(models.CharField(max_length=64), default=list, blank=True)
+    # Who the people were when the group asked (cita.registrations.identity), sealed: the pass made from
+    # this request shows them, and any later difference is flagged to the officer.
+    identities = EncryptedTextField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "request people"

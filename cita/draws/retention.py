@@ -73,7 +73,7 @@ def case_lock(*, applicant_id: int) -> None:
 def applicant_data_purge(*, applicant_id: int) -> dict[str, int]:
     """Remove what the draws domain holds of the person (inside the caller's transaction); counts."""
     people = RequestPeople.objects.filter(request__applicant_id=applicant_id).update(
-        members=[], document_indexes=[]
+        members=[], document_indexes=[], identities=None
     )
     flags, _ = PriorityFlag.objects.filter(applicant_id=applicant_id).delete()
     records, _ = DrawApplicant.objects.filter(applicant_id=applicant_id).delete()

@@ -136,6 +136,20 @@ def minutes(key: str, value: Any) -> int:
     return value
 
 
+def hours(key: str, value: Any) -> int:
+    """A number of hours from 1 to 168."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 168:
+        raise _fail(key, f"must be whole hours from 1 to 168, not {value!r}")
+    return value
+
+
+def channel(key: str, value: Any) -> str:
+    """Which kind of contact: sms or email."""
+    if value not in ("sms", "email"):
+        raise _fail(key, f"must be sms or email, not {value!r}")
+    return str(value)
+
+
 def url(key: str, value: Any) -> str:
     """An http(s) URL short enough for an SMS."""
     if not isinstance(value, str) or not value.startswith(("https://", "http://")) or " " in value:
@@ -209,6 +223,8 @@ CONTRACTS: dict[str, Contract] = {
     NoticeKind.CANCELLED: Contract(
         {"appointment_id": ident, "port_name": PORT_NAME, "date": date, "reason": reason}
     ),
+    NoticeKind.SIGNIN_LOCKED: Contract({"hours": hours}),
+    NoticeKind.CONTACT_CHANGED: Contract({"channel": channel}),
     NoticeKind.DAY_BEFORE: Contract(
         {"appointment_id": ident, **PLACE, "port_address": text(MAX_PORT_ADDRESS), "pass_url": url}
     ),

@@ -250,6 +250,38 @@ NO_SHOW = Template(
 # A reply to a text message (cita.conversations): its words come ready, in the reader's language.
 REPLY = Template(subject=_("A reply from cita"), paragraphs=("%(text)s",), sms="%(text)s")
 
+SIGNIN_LOCKED = Template(
+    subject=_("Signing in to cita is locked for now"),
+    paragraphs=(
+        _("Someone typed many wrong sign-in codes for your phone or email."),
+        _(
+            "To keep your account safe, nobody can sign in with this phone or email for %(hours)s hours. "
+            "Your group, requests and appointments stay as they are."
+        ),
+        _(
+            "If it was not you, do nothing. Never give a code to anyone. If you need help, ask a "
+            "shelter worker."
+        ),
+    ),
+    sms=_(
+        "cita: many wrong sign-in codes were typed for this number. Sign-in is locked for %(hours)s hours. "
+        "Never give a code to anyone."
+    ),
+)
+
+CONTACT_CHANGED = Template(
+    subject=_("The contact of your cita account changed"),
+    paragraphs=(
+        _("The phone number or email of your cita account was changed. This one no longer signs in."),
+        _("All other sessions of the account were signed out."),
+        _("If it was not you, ask a shelter worker for help now."),
+    ),
+    sms=_(
+        "cita: the phone number or email of your cita account was changed. If it was not you, ask a "
+        "shelter worker for help now."
+    ),
+)
+
 TEMPLATES: dict[str, Template] = {
     NoticeKind.SIGNIN_CODE: SIGNIN_CODE,
     NoticeKind.REQUEST_RECEIVED: REQUEST_RECEIVED,
@@ -262,6 +294,8 @@ TEMPLATES: dict[str, Template] = {
     NoticeKind.DAY_BEFORE: DAY_BEFORE,
     NoticeKind.NO_SHOW: NO_SHOW,
     NoticeKind.REPLY: REPLY,
+    NoticeKind.SIGNIN_LOCKED: SIGNIN_LOCKED,
+    NoticeKind.CONTACT_CHANGED: CONTACT_CHANGED,
 }
 
 

@@ -24,6 +24,8 @@ class NoticeKind(models.TextChoices):
     DAY_BEFORE = "day_before", "Day-before reminder"
     NO_SHOW = "no_show", "No-show follow-up"
     REPLY = "reply", "Reply to a text message"
+    SIGNIN_LOCKED = "signin_locked", "Sign-in locked after wrong codes"
+    CONTACT_CHANGED = "contact_changed", "Phone or email of the account changed"
 
 
 class Channel(models.TextChoices):

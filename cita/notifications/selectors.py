@@ -83,3 +83,11 @@ def delivery_counts_by_channel() -> dict[tuple[str, str], int]:
     """How many deliveries each (channel, status) holds, for the operators' metrics (no personal data)."""
     rows = Delivery.objects.values_list("channel", "status").annotate(n=Count("id")).order_by()
     return {(channel, status): n for channel, status, n in rows}
+
+
+def notice_undelivered(*, dedup_key: str) -> bool:
+    """Whether the notice under `dedup_key` will never reach anyone: every delivery of it was skipped
+    (over a limit, expired) or failed for good. False while one is pending, sending or sent."""
+    statuses = set(Delivery.objects.filter(notice__dedup_key=dedup_key).values_list("status", flat=True))
+    dead = {DeliveryStatus.SKIPPED, DeliveryStatus.FAILED, DeliveryStatus.DEAD}
+    return bool(statuses) and statuses <= dead

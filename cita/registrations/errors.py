@@ -44,6 +44,14 @@ class TooManyCodes(CitaError):
     status = 429
 
 
+class ContactLocked(CitaError):
+    """Too many wrong codes were typed for this phone or email in a day: no code is sent or checked for
+    it until the lock ends."""
+
+    code = "contact_locked"
+    status = 429
+
+
 class ContactInUse(Conflict):
     """The phone or email belongs to an account that is not a resident of this shelter."""
 

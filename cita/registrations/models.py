@@ -93,6 +93,10 @@ class Member(models.Model):
     document_number = EncryptedTextField(null=True, blank=True)
     # Keyed hash of the normalised document number: one person, one registration, across all groups.
     document_index = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    # Keyed hash of the normalised names, date of birth and nationality: many people have no document,
+    # and a person without one must not be registered in two groups either (issue 14). Not unique in the
+    # table (two documented namesakes born the same day may both be real); the services check it.
+    person_index = models.CharField(max_length=64, blank=True, default="", editable=False, db_index=True)
     created_at = models.DateTimeField()
 
     class Meta:
@@ -172,17 +176,26 @@ class OneTimeCode(models.Model):
     code_hash = models.CharField(max_length=64)
     client_index = models.CharField(max_length=64, help_text="Keyed hash of the browser session's id.")
     ip_index = models.CharField(max_length=64, help_text="Keyed hash of the caller's address.")
+    prefix_index = models.CharField(
+        max_length=64, blank=True, help_text="Keyed hash of the phone number but its last 4 digits (SMS)."
+    )
     language = models.CharField(max_length=2, choices=Language.choices)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Wrong tries of this code: summed per contact over a day, they lock the contact (ContactLock).
+    wrong = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Set when the right code was typed (closed_at is also set when it is replaced or out of tries).
+    used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
             models.Index(fields=["contact_index", "created_at"], name="code_contact_recent"),
             models.Index(fields=["client_index", "created_at"], name="code_client_recent"),
             models.Index(fields=["ip_index", "created_at"], name="code_ip_recent"),
+            models.Index(fields=["prefix_index", "created_at"], name="code_prefix_recent"),
+            models.Index(fields=["created_at"], condition=Q(channel="sms"), name="code_sms_recent"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -198,3 +211,22 @@ class OneTimeCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} code {self.pk} ({self.channel})"
+
+
+class ContactLock(models.Model):
+    """A phone or email no code may be sent to or checked for until `locked_until`: too many wrong codes
+    were typed for it in a day (cita.registrations.signin). Found by the contact's keyed hash only."""
+
+    contact_index = models.CharField(max_length=64, unique=True)
+    locked_at = models.DateTimeField()
+    locked_until = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(locked_until__gt=models.F("locked_at")), name="contact_lock_ends_later"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"contact lock until {self.locked_until:%Y-%m-%d %H:%M}"

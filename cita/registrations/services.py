@@ -17,6 +17,7 @@ from cita.core.actors import Actor, Role
 from cita.core.crypto import blind_index
 from cita.core.days import reference_today
 from cita.core.languages import Language
+from cita.core.locks import advisory_lock
 from cita.registrations.countries import country_codes
 from cita.registrations.errors import (
     ConsentMissing,
@@ -26,7 +27,12 @@ from cita.registrations.errors import (
     InvalidMember,
 )
 from cita.registrations.models import Applicant, Consent, DocumentType, Member, Relationship
-from cita.registrations.normalise import document_number_normalise, email_normalise, phone_normalise
+from cita.registrations.normalise import (
+    document_number_normalise,
+    email_normalise,
+    name_normalise,
+    phone_normalise,
+)
 from cita.registrations.selectors import group_size_limit
 
 MAX_NAME = 100
@@ -258,6 +264,23 @@ def _save_unique(member: Member) -> None:
     duplicate = Member.objects.filter(document_index=member.document_index).exclude(pk=member.pk)
     if member.document_index and duplicate.exists():
         raise _duplicate()
+    if member.person_index:
+        # Two groups adding the same person at once queue here; the second finds the first.
+        advisory_lock("registrations.person", member.person_index)
+        same = Member.objects.filter(person_index=member.person_index).exclude(pk=member.pk)
+        if member.document_index:
+            # Documented: only a registration without a document can be this person (two documents of
+            # two namesakes born the same day are two people; the officer checks them).
+            same = same.filter(document_index__isnull=True)
+        if same.exists():
+            raise DuplicatePerson(
+                _(
+                    "A person with these names, date of birth and nationality is already registered in "
+                    "cita. One person can be in only one travel group. If you think this is a mistake, "
+                    "ask a shelter or NGO worker for help."
+                ),
+                field="given_names",
+            )
     try:
         with transaction.atomic():
             member.save()
@@ -310,4 +333,8 @@ def _clean(member: MemberInput) -> dict[str, object]:
         "document_type": doc_type if normalised else "",
         "document_number": normalised,
         "document_index": blind_index(normalised, purpose="document") if normalised else None,
+        "person_index": blind_index(
+            f"{name_normalise(given)}|{name_normalise(family)}|{member.date_of_birth.isoformat()}|{nationality}",
+            purpose="person",
+        ),
     }

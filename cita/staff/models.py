@@ -66,3 +66,18 @@ class User(AbstractUser):
         key_salt = "cita.staff.User.session_auth_hash"
         value = f"{self.password}\x00{self.session_epoch}"
         return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
+
+
+class SigninThrottle(models.Model):
+    """Wrong passwords typed for one username from one network address (a keyed hash of the pair, known
+    usernames and unknown ones alike). Five in a row lock that pair only: for 15 minutes, then twice as
+    long after each new lock (at most a day). Nobody elsewhere can lock a staff member out."""
+
+    key = models.CharField(max_length=64, unique=True)
+    failures = models.PositiveSmallIntegerField(default=0)
+    locks = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    last_failure_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"sign-in throttle {self.key[:8]}"

@@ -5,12 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import cast
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
 
+from cita.core import clock
 from cita.core.actors import PUBLIC, Actor, Role
 from cita.core.http import CitaRequest
 from cita.core.middleware import SESSION_ACTING_FOR, SESSION_APPLICANT, SESSION_EPOCH
 from cita.registrations.selectors import applicant_session_language
+
+# When the applicant's session was last used (POSIX seconds): it ends after CITA_APPLICANT_IDLE_HOURS.
+SESSION_SEEN = "cita.applicant.seen"
 
 
 class ActorMiddleware:
@@ -45,11 +51,23 @@ def actor_for_request(request: HttpRequest) -> Actor:
         language = applicant_session_language(
             applicant_id=applicant_id, epoch=request.session.get(SESSION_EPOCH)
         )
-        if language is not None:
+        if language is not None and not _idle_too_long(request):
             return Actor(role=Role.APPLICANT, applicant_id=applicant_id, language=language)
         # Signed out everywhere (or the account is gone): this session is over.
         request.session.flush()
     return PUBLIC
+
+
+def _idle_too_long(request: HttpRequest) -> bool:
+    """Whether the applicant's session went unused longer than CITA_APPLICANT_IDLE_HOURS (then it ends);
+    otherwise note this request (at most once a minute, to spare session writes)."""
+    now = int(clock.now().timestamp())
+    seen = request.session.get(SESSION_SEEN)
+    if isinstance(seen, int) and now - seen > int(settings.CITA_APPLICANT_IDLE_HOURS) * 3600:
+        return True
+    if not isinstance(seen, int) or now - seen >= 60:
+        request.session[SESSION_SEEN] = now
+    return False
 
 
 # Applicant pages load only cita's own files: no third-party request can happen even by mistake, and an
@@ -77,7 +95,10 @@ APPLICANT_NAMESPACES = frozenset({"web", "draws", "appointments", "transparency"
 class ApplicantHeadersMiddleware:
     """Adds the Content-Security-Policy to every applicant page (APPLICANT_NAMESPACES) and to error pages.
 
-    A view may set a stricter policy of its own (the offline pass does); it is kept.
+    A view may set a stricter policy of its own (the offline pass does); it is kept. A page rendered for
+    anyone signed in (an applicant, an NGO worker acting for one, any staff member) holds personal data
+    or at least a CSRF token and the person's navigation: it is sent `Cache-Control: private, no-store`,
+    unless the view already said `no-store` (a public page's `public, max-age` is for anonymous callers only).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -88,4 +109,9 @@ class ApplicantHeadersMiddleware:
         match = request.resolver_match
         if match is None or APPLICANT_NAMESPACES.intersection(match.namespaces):
             response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        actor = getattr(request, "actor", PUBLIC)
+        if actor.role is not Role.PUBLIC and "no-store" not in response.get("Cache-Control", ""):
+            response["Cache-Control"] = "private, no-store"
+            response.headers.pop("Expires", None)
+        patch_vary_headers(response, ("Cookie",))
         return response

@@ -98,6 +98,7 @@ RULES: dict[str, Rule] = {
     "web:language": Rule(EVERYONE, "/language", "post", {"language": "es", "next": "/"}),
     "web:help": Rule(EVERYONE, "/help"),
     "web:privacy": Rule(EVERYONE, "/privacy"),
+    "web:check": Rule(EVERYONE, "/check"),
     "web:signin": Rule(EVERYONE, "/signin"),
     "web:signin_code": Rule(EVERYONE, "/signin/code"),
     "web:signin_resend": Rule(EVERYONE, "/signin/resend", "post"),

@@ -73,6 +73,8 @@ def context_for(kind: str, *, longest: bool = False, placed: bool = True) -> dic
         },
         NoticeKind.NO_SHOW: {"appointment_id": 3, "port_name": port, "date": _DATE},
         NoticeKind.REPLY: {"text": LONG_REPLY if longest else "cita: 1 Estado 2 Pedir 3 Idioma"},
+        NoticeKind.SIGNIN_LOCKED: {"hours": 24},
+        NoticeKind.CONTACT_CHANGED: {"channel": "sms"},
     }
     return contexts[kind]
 

@@ -8,6 +8,7 @@ from cita.registrations.errors import CodeExpired, CodeWrong, InvalidContact, To
 from cita.registrations.models import Applicant, OneTimeCode
 from cita.registrations.signin import (
     contact_change_confirm,
+    contact_change_prove,
     contact_change_start,
     contact_parse,
     one_time_code_purge,
@@ -158,10 +159,30 @@ def test_a_new_phone_becomes_the_applicants_only_after_its_code_comes_back(froze
         client="x",
         ip="1.1.1.1",
     )
+    assert sent.new is not None
+    assert sent.current is not None
     assert Applicant.objects.get(pk=row.pk).phone == "+526641112222"
-    notice = Notice.objects.get(dedup_key=f"code:{OneTimeCode.objects.get(token=sent.token).pk}")
+    notice = Notice.objects.get(dedup_key=f"code:{OneTimeCode.objects.get(token=sent.new.token).pk}")
     assert notice.address == "+50937001122"
-    contact_change_confirm(actor=actor_for(row), applicant=row, token=sent.token, code=code_of(sent))
+    # The new phone's code alone is not enough: the current phone must prove it is the owner.
+    with pytest.raises(CodeExpired):
+        contact_change_confirm(
+            actor=actor_for(row),
+            applicant=row,
+            token=sent.new.token,
+            code=code_of(sent.new),
+            current_token=sent.current.token,
+        )
+    contact_change_prove(
+        actor=actor_for(row), applicant=row, token=sent.current.token, code=code_of(sent.current)
+    )
+    contact_change_confirm(
+        actor=actor_for(row),
+        applicant=row,
+        token=sent.new.token,
+        code=code_of(sent.new),
+        current_token=sent.current.token,
+    )
     assert Applicant.objects.get(pk=row.pk).phone == "+50937001122"
 
 
@@ -175,8 +196,20 @@ def test_another_applicant_cannot_confirm_a_contact_change_code(frozen_clock):
         client="x",
         ip="1.1.1.1",
     )
+    assert sent.new is not None
+    assert sent.current is not None
     with pytest.raises(CodeExpired):
-        contact_change_confirm(actor=actor_for(other), applicant=other, token=sent.token, code=code_of(sent))
+        contact_change_prove(
+            actor=actor_for(other), applicant=other, token=sent.current.token, code=code_of(sent.current)
+        )
+    with pytest.raises(CodeExpired):
+        contact_change_confirm(
+            actor=actor_for(other),
+            applicant=other,
+            token=sent.new.token,
+            code=code_of(sent.new),
+            current_token=sent.current.token,
+        )
     assert Applicant.objects.get(pk=other.pk).email is None
 
 

@@ -55,6 +55,9 @@ def test_five_wrong_codes_lock_the_account():
     client = Client()
     client.post("/staff/signin", {"username": user.username, "password": PASSWORD})
     for _ in range(5):
+        TOTPDevice.objects.filter(user=user).update(  # past django-otp's wait after a wrong code
+            throttling_failure_timestamp=None, throttling_failure_count=0
+        )
         client.post("/staff/mfa", {"code": "000000" if current_code(user) != "000000" else "111111"})
     user.refresh_from_db()
     assert user.locked_until is not None
@@ -63,6 +66,19 @@ def test_five_wrong_codes_lock_the_account():
     assert response.status_code == 200
     assert b"locked" in response.content
     assert AuditEvent.objects.filter(action="staff.locked").count() == 1
+
+
+def test_a_try_during_the_wait_after_a_wrong_code_is_not_counted_as_wrong():
+    user = StaffFactory.create()
+    client = Client()
+    client.post("/staff/signin", {"username": user.username, "password": PASSWORD})
+    wrong = "000000" if current_code(user) != "000000" else "111111"
+    client.post("/staff/mfa", {"code": wrong})
+    throttled = client.post("/staff/mfa", {"code": wrong}).content.decode()
+    assert "Too many tries at once: wait" in throttled
+    user.refresh_from_db()
+    assert user.failed_logins == 1
+    assert AuditEvent.objects.filter(action="staff.signin_failed", data__step="otp").count() == 1
 
 
 # -- enrolment, recovery codes, idle timeout ---------------------------------------------------------------

@@ -158,13 +158,20 @@ def test_a_new_contact_counts_only_once_its_code_comes_back():
         == "/profile/contact/confirm"
     )
     assert Applicant.objects.get(pk=group.pk).email is None
-    notice = Notice.objects.latest("id")
-    assert (notice.address, notice.address_kind) == ("nuevo@example.org", "email")
-    code = signin_code_of(notice=notice)
-    assert client.post("/profile/contact/confirm", {"code": code})["Location"] == "/profile?saved=1"
+    new, current = Notice.objects.order_by("-id")[:2]
+    assert (new.address, new.address_kind) == ("nuevo@example.org", "email")
+    assert current.address_kind == "sms"  # the phone the account has proves it is the owner
+    codes = {"code": signin_code_of(notice=new), "current_code": signin_code_of(notice=current)}
+    assert client.post("/profile/contact/confirm", codes)["Location"] == "/profile?saved=1"
     assert Applicant.objects.get(pk=group.pk).email == "nuevo@example.org"
-    # Now the phone can go; the email stays.
-    assert client.post("/profile/contact/remove", {"which": "phone"})["Location"] == "/profile?saved=1"
+    # Now the phone can go, once its code comes back; the email stays.
+    assert (
+        client.post("/profile/contact/remove", {"which": "phone"})["Location"] == "/profile/contact/confirm"
+    )
+    assert Applicant.objects.get(pk=group.pk).phone is not None
+    phone_code = signin_code_of(notice=Notice.objects.filter(kind="signin_code").latest("id"))
+    confirmed = client.post("/profile/contact/confirm", {"current_code": phone_code})
+    assert confirmed["Location"] == "/profile?saved=1"
     assert Applicant.objects.get(pk=group.pk).phone is None
     page = client.post("/profile/contact/remove", {"which": "email"}).content.decode()
     assert "Escriba un número de teléfono o un correo electrónico." in page

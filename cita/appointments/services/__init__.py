@@ -110,6 +110,7 @@ def appointment_issue(*, offer: Offer, actor: Actor) -> Appointment:
         group_size=offer.group_size,
         members=list(request.people.members),
         document_indexes=list(request.people.document_indexes),
+        identities=request.people.identities,
         created_at=now,
         pass_payload="",
         pass_kid="",

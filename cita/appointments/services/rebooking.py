@@ -212,6 +212,7 @@ def _rebook_appointment(
         group_size=old.group_size,
         members=list(old.members),
         document_indexes=list(old.document_indexes),
+        identities=old.identities,
         created_at=now,
         pass_payload="",
         pass_kid="",

@@ -38,6 +38,7 @@ from cita.draws.selectors import draw_open_now, people_busy
 from cita.notifications.models import NoticeKind
 from cita.notifications.services import notice_enqueue
 from cita.ports.models import Port
+from cita.registrations.identity import identity_snapshot
 from cita.registrations.models import Applicant
 
 TICKET_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -141,6 +142,7 @@ def request_submit(
         ports=ranked,
         members=[member_id for member_id, _doc in members],
         documents=documents,
+        identities=identity_snapshot(applicant=applicant),
         waiting_since=record.waiting_since,
         now=now,
         actor=actor,
@@ -177,6 +179,7 @@ def _request_create(
     ports: list[str],
     members: list[int],
     documents: list[str],
+    identities: str,
     waiting_since: dt.date,
     now: dt.datetime,
     actor: Actor,
@@ -195,7 +198,9 @@ def _request_create(
                     created_at=now,
                     created_by=actor.label,
                 )
-                RequestPeople.objects.create(request=request, members=members, document_indexes=documents)
+                RequestPeople.objects.create(
+                    request=request, members=members, document_indexes=documents, identities=identities
+                )
                 return request
         except IntegrityError as exc:
             if "request_one_per_draw" in str(exc):

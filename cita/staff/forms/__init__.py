@@ -118,6 +118,17 @@ class MemberForm(forms.Form):
         )
 
 
+class MemberAddForm(MemberForm):
+    """A person added to a resident's group; the tick approves it when the group holds a seat."""
+
+    confirm = forms.BooleanField(
+        required=False,
+        label="I checked this person's identity document and I approve adding them",
+        help_text="Needed only when the group has a request, offer or appointment: it stays valid, and "
+        "the approval is recorded in the audit log.",
+    )
+
+
 class ResidentRegisterForm(MemberForm):
     """A new resident: contact, language, the principal's details and their consent."""
 
@@ -186,7 +197,10 @@ class OutcomesForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         for row in members:
-            name = row.member.full_name if row.member else f"Person {row.member_id} (no longer in the group)"
+            if row.change == "added":  # not on the pass: no outcome under this appointment
+                continue
+            person = row.shown
+            name = person.full_name if person else f"Person {row.member_id} (no longer in the group)"
             self.fields[f"member_{row.member_id}"] = forms.ChoiceField(
                 label=name,
                 choices=[("", "(not recorded yet)"), *Outcome.choices],

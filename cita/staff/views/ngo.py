@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cita.appointments.services.identity import member_join
 from cita.core.access import allow
 from cita.core.actors import Role
 from cita.core.errors import CitaError
@@ -35,8 +36,7 @@ from cita.registrations.residents import (
     resident_register,
     shelter_occupancy_set,
 )
-from cita.registrations.services import member_add
-from cita.staff.forms import FlagForm, MemberForm, OccupancyForm, ResidentRegisterForm
+from cita.staff.forms import FlagForm, MemberAddForm, OccupancyForm, ResidentRegisterForm
 from cita.staff.selectors import (
     resident_appointment_for_actor,
     resident_consents_for_actor,
@@ -182,13 +182,14 @@ def resident_pass(request: HttpRequest, applicant_id: int, appointment_id: int) 
 def member_new(request: HttpRequest, applicant_id: int) -> HttpResponse:
     """Add a family member to a resident's travel group."""
     applicant = _resident(request, applicant_id)
-    form = MemberForm(request.POST or None)
+    form = MemberAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            member_add(
+            member_join(
                 actor=acting_actor(actor=actor_of(request), applicant=applicant),
                 applicant=applicant,
-                member=form.member_input(),
+                data=form.member_input(),
+                confirmed=form.cleaned_data["confirm"],
             )
         except CitaError as exc:
             form_error_add(form, exc)

@@ -113,6 +113,7 @@ def group(request: HttpRequest, appointment_id: int) -> HttpResponse:
             "flag_form": FlagForm(),
             "form": ScanForm(),
             "names": _names(appointment),
+            "identity_changed": any(row.change != "same" for row in members),
         },
     )
 
@@ -162,6 +163,7 @@ def outcomes(request: HttpRequest, appointment_id: int) -> HttpResponse:
             "flag_form": FlagForm(),
             "form": ScanForm(),
             "names": _names(appointment),
+            "identity_changed": any(row.change != "same" for row in members),
         },
         status=400,
     )
@@ -192,6 +194,7 @@ def flag(request: HttpRequest, appointment_id: int) -> HttpResponse:
             "flag_form": form,
             "form": ScanForm(),
             "names": _names(appointment),
+            "identity_changed": any(row.change != "same" for row in members),
         },
         status=400,
     )

@@ -21,7 +21,7 @@ from cita.core.access import allow, mfa_step
 from cita.core.actors import STAFF_ROLES, Role
 from cita.core.errors import CitaError
 from cita.core.forms import form_error_add
-from cita.core.http import actor_of
+from cita.core.http import actor_of, caller_ip
 from cita.staff.errors import AlreadyEnrolled
 from cita.staff.forms import AppCodeForm, CodeForm, PasswordChangeForm, PasswordForm
 from cita.staff.middleware import SESSION_IDLE_ENDED
@@ -63,6 +63,7 @@ def signin(request: HttpRequest) -> HttpResponse:
                 request=request,
                 username=form.cleaned_data["username"],
                 password=form.cleaned_data["password"],
+                ip=caller_ip(request),
             )
         except CitaError as exc:
             form.add_error(None, exc.message)

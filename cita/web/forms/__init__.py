@@ -165,8 +165,21 @@ class MemberForm(ApplicantForm):
         ),
     )
 
-    def __init__(self, *args: Any, principal: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, principal: bool = False, held: bool = False, approver: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        if held:
+            # The group holds a request, offer or appointment: a change of who is in it needs a tick
+            # (cita.appointments.services.identity).
+            self.fields["confirm"] = forms.BooleanField(
+                required=False,
+                label=(
+                    _("I checked this person's identity document and I approve this change.")
+                    if approver
+                    else _("Yes, make this change and cancel our request, offer or appointment.")
+                ),
+            )
         language = get_language() or "en"
         nationality = self.fields["nationality"]
         assert isinstance(nationality, forms.ChoiceField)
@@ -194,6 +207,10 @@ class MemberForm(ApplicantForm):
         """What the services take, from a valid form."""
         relationship = Relationship.SELF if self.principal else self.cleaned_data["relationship"]
         return MemberInput.of(self.cleaned_data, relationship=relationship)
+
+    def confirmed(self) -> bool:
+        """Whether the change of who is in a group holding a seat was confirmed (or approved)."""
+        return bool(self.cleaned_data.get("confirm"))
 
     @staticmethod
     def initial_for(member: Member) -> dict[str, Any]:
@@ -237,6 +254,70 @@ class ContactChangeForm(ApplicantForm):
         error_messages={"required": _("Write your phone number or your email address.")},
         widget=forms.TextInput(attrs={"spellcheck": "false", "autocapitalize": "off"}),
     )
+
+
+def _six_digits(value: str) -> str:
+    code = "".join(value.split())
+    if len(code) != 6 or not code.isascii() or not code.isdigit():
+        raise forms.ValidationError(_("The code has 6 digits, for example 123456."))
+    return code
+
+
+class ContactConfirmForm(ApplicantForm):
+    """The codes of a contact change: the one sent to the current contact (proves the owner; an NGO
+    worker of the shelter may attest instead) and the one sent to the new contact."""
+
+    current_code = forms.CharField(
+        label=_("The code sent to your current phone or email"),
+        max_length=12,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "class": "code"}),
+    )
+    code = forms.CharField(
+        label=_("The code sent to the new phone or email"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "class": "code"}
+        ),
+    )
+    attest = forms.BooleanField(
+        required=False,
+        label=_("I checked this person's identity. They asked for this change and cannot get the old code."),
+    )
+
+    def __init__(
+        self, *args: Any, current: bool = True, new: bool = True, may_attest: bool = False, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        for name, needed in (("current_code", current), ("code", new), ("attest", may_attest and current)):
+            if not needed:
+                del self.fields[name]
+        if may_attest and "current_code" in self.fields:
+            self.fields["current_code"].required = False
+        for name in ("current_code", "code"):
+            if name in self.fields:
+                self.fields[name].error_messages["required"] = _("Write the code we sent you.")
+
+    def clean_current_code(self) -> str:
+        value = self.cleaned_data.get("current_code") or ""
+        return _six_digits(value) if value else ""
+
+    def clean_code(self) -> str:
+        return _six_digits(self.cleaned_data["code"])
+
+
+class PassCheckForm(ApplicantForm):
+    """The text of a pass: printed under its QR code, or read from it."""
+
+    payload = forms.CharField(
+        label=_("The pass code"),
+        help_text=_("The letters and numbers printed under the QR code of the pass."),
+        max_length=400,
+        error_messages={"required": _("Write or paste the pass code.")},
+        widget=forms.Textarea(attrs={"rows": "3", "spellcheck": "false", "autocapitalize": "characters"}),
+    )
+
+    def clean_payload(self) -> str:
+        return "".join(self.cleaned_data["payload"].split()).upper()
 
 
 class LanguageForm(ApplicantForm):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cita.web.views import group, pages, profile, signin
+from cita.web.views import check, group, pages, profile, signin
 
 app_name = "web"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("language", pages.language_set, name="language"),
     path("help", pages.help_page, name="help"),
     path("privacy", pages.privacy, name="privacy"),
+    path("check", check.check, name="check"),
     path("signin", signin.signin, name="signin"),
     path("signin/code", signin.signin_code, name="signin_code"),
     path("signin/resend", signin.signin_resend, name="signin_resend"),

@@ -9,13 +9,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from cita.appointments.selectors import group_bound_people
+from cita.appointments.services.identity import group_holdings, member_change, member_join, member_leave
 from cita.core.access import allow
 from cita.core.actors import Role
 from cita.core.errors import CitaError
 from cita.core.http import actor_of
 from cita.registrations.models import Applicant, Member, Relationship
 from cita.registrations.selectors import group_size_limit, member_get_for_actor, member_list_for_actor
-from cita.registrations.services import group_register, member_add, member_remove, member_update
+from cita.registrations.services import group_register
 from cita.web.components import NextStep, StepState, TimelineStep
 from cita.web.forms import MemberForm, RegisterForm
 from cita.web.views.common import for_applicant
@@ -23,6 +25,15 @@ from cita.web.views.common import for_applicant
 
 def _has_principal(applicant: Applicant) -> bool:
     return applicant.members.filter(relationship=Relationship.SELF).exists()
+
+
+def _held_form_args(request: HttpRequest, applicant: Applicant) -> dict[str, bool]:
+    """Whether the form must ask to confirm (or approve) a change of who is in the group."""
+    actor = actor_of(request)
+    return {
+        "held": bool(group_holdings(applicant=applicant)),
+        "approver": actor.role is Role.NGO and actor.shelter_id == applicant.shelter_id,
+    }
 
 
 def _member(request: HttpRequest, member_id: int) -> Member:
@@ -70,6 +81,7 @@ def group(request: HttpRequest, applicant: Applicant) -> HttpResponse:
         "web/group.html",
         {
             "members": members,
+            "bound": group_bound_people(applicant_id=applicant.pk),
             "limit": limit,
             "full": len(members) >= limit,
             "next": step,
@@ -120,10 +132,15 @@ def member_new(request: HttpRequest, applicant: Applicant) -> HttpResponse:
     if not _has_principal(applicant):
         return HttpResponseRedirect(reverse("web:group_register"))
     size, limit = applicant.members.count(), group_size_limit()
-    form = MemberForm(request.POST or None)
+    form = MemberForm(request.POST or None, **_held_form_args(request, applicant))
     if request.method == "POST" and size < limit and form.is_valid():
         try:
-            member_add(actor=actor_of(request), applicant=applicant, member=form.member_input())
+            member_join(
+                actor=actor_of(request),
+                applicant=applicant,
+                data=form.member_input(),
+                confirmed=form.confirmed(),
+            )
         except CitaError as exc:
             form.add_service_error(exc)
         else:
@@ -140,10 +157,17 @@ def member_edit(request: HttpRequest, applicant: Applicant, member_id: int) -> H
     """Correct a person's details."""
     member = _member(request, member_id)
     principal = member.relationship == Relationship.SELF
-    form = MemberForm(request.POST or None, initial=MemberForm.initial_for(member), principal=principal)
+    form = MemberForm(
+        request.POST or None,
+        initial=MemberForm.initial_for(member),
+        principal=principal,
+        **_held_form_args(request, applicant),
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            member_update(actor=actor_of(request), member=member, data=form.member_input())
+            member_change(
+                actor=actor_of(request), member=member, data=form.member_input(), confirmed=form.confirmed()
+            )
         except CitaError as exc:
             form.add_service_error(exc)
         else:
@@ -160,7 +184,7 @@ def member_delete(request: HttpRequest, applicant: Applicant, member_id: int) ->
     error = ""
     if request.method == "POST":
         try:
-            member_remove(actor=actor_of(request), member=member)
+            member_leave(actor=actor_of(request), member=member)
         except CitaError as exc:
             error = exc.message
         else:

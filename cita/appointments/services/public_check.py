@@ -1,0 +1,83 @@
+"""The public "Is this appointment real?" check (issue 14): anyone pastes a pass code and learns whether it
+is valid, used, cancelled, moved or not found, with its port and day and never a name. Limited per
+network address; every check is audited (the result and a short keyed hash of the address)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from cita.appointments.models import Appointment, AppointmentState
+from cita.appointments.passes import PassRefused, pass_check
+from cita.appointments.services import public_keys
+from cita.audit.models import AuditEvent
+from cita.audit.services import audit_record
+from cita.core import clock
+from cita.core.actors import Actor, Role
+from cita.core.crypto import blind_index
+from cita.core.errors import CitaError
+
+WINDOW = dt.timedelta(minutes=15)
+
+
+class TooManyChecks(CitaError):
+    """Too many checks from this network address in a short time."""
+
+    code = "too_many_checks"
+    status = 429
+
+
+@dataclass(frozen=True)
+class PublicCheck:
+    """What the public may know of a pass: its state, and where and when (no names, no group)."""
+
+    status: str  # valid | used | cancelled | moved | not_found
+    port_name: str = ""
+    day: dt.date | None = None
+    slot: dt.time | None = None
+
+
+def _result(payload: str) -> PublicCheck:
+    try:
+        fields = pass_check(payload, keys=public_keys())
+    except PassRefused:
+        return PublicCheck("not_found")
+    appointment = Appointment.objects.select_related("port").filter(pk=fields.appointment_id).first()
+    if appointment is None or appointment.pass_payload != payload.strip().upper():
+        return PublicCheck("not_found")
+    if appointment.state == AppointmentState.REBOOKED:
+        moved = Appointment.objects.select_related("port").filter(rebooked_from=appointment).first()
+        target = moved or appointment
+        return PublicCheck("moved", target.port.name, target.day, target.slot)
+    status = {
+        AppointmentState.SCHEDULED: "valid",
+        AppointmentState.CHECKED_IN: "used",
+        AppointmentState.COMPLETED: "used",
+    }.get(AppointmentState(appointment.state), "cancelled")
+    return PublicCheck(status, appointment.port.name, appointment.day, appointment.slot)
+
+
+@transaction.atomic
+def pass_public_check(*, payload: str, ip: str) -> PublicCheck:
+    """Check a pass for anyone (see the module); `TooManyChecks` past the limit for the address."""
+    source = blind_index(ip or "-", purpose="pass_check_ip")[:16]
+    recent = AuditEvent.objects.filter(
+        action="pass.public_check", at__gt=clock.now() - WINDOW, data__source=source
+    ).count()
+    if recent >= int(settings.CITA_PASS_CHECK_LIMIT):
+        raise TooManyChecks(
+            _("You checked many passes in a short time. Wait 15 minutes and try again."), field="payload"
+        )
+    result = _result(payload)
+    audit_record(
+        actor=Actor(role=Role.PUBLIC),
+        action="pass.public_check",
+        object_type="pass",
+        object_id="-",
+        data={"source": source, "result": result.status},
+    )
+    return result

@@ -33,13 +33,16 @@ def inbox_page(*, applicant_id: int, page: int | str | None = 1) -> Page[Notice]
     return Paginator(notices, INBOX_PAGE).get_page(page)
 
 
+def unread_queryset(*, applicant_id: int) -> QuerySet[Notice]:
+    """An applicant's unread messages (sign-in codes are not messages)."""
+    return Notice.objects.filter(applicant_id=applicant_id, read_at__isnull=True).exclude(
+        kind=NoticeKind.SIGNIN_CODE
+    )
+
+
 def unread_count(*, applicant_id: int) -> int:
     """How many of an applicant's messages are unread."""
-    return (
-        Notice.objects.filter(applicant_id=applicant_id, read_at__isnull=True)
-        .exclude(kind=NoticeKind.SIGNIN_CODE)
-        .count()
-    )
+    return unread_queryset(applicant_id=applicant_id).count()
 
 
 def preference_get(*, applicant_id: int) -> str:

@@ -36,6 +36,25 @@ log = logging.getLogger(__name__)
 
 SIGNIN_PRIORITY = 0
 DEFAULT_PRIORITY = 5
+# Priority lanes (0 goes first): what someone must act on, or is waiting at a screen for, goes before the
+# bulk of a draw's results. A million "not selected" notices never hold up an offer (issue 19).
+LANES: dict[str, int] = {
+    NoticeKind.SIGNIN_CODE: SIGNIN_PRIORITY,
+    NoticeKind.SELECTED: 1,
+    NoticeKind.DEADLINE_REMINDER: 1,
+    NoticeKind.REBOOKED: 1,
+    NoticeKind.CANCELLED: 1,
+    NoticeKind.CONFIRMED: 2,
+    NoticeKind.DAY_BEFORE: 2,
+    NoticeKind.REQUEST_RECEIVED: 3,
+    NoticeKind.NO_SHOW: DEFAULT_PRIORITY,
+    NoticeKind.NOT_SELECTED: 8,
+}
+
+
+def lane_of(kind: str) -> int:
+    """The priority lane of a kind of notice (0 first)."""
+    return LANES.get(kind, DEFAULT_PRIORITY)
 # The sign-in code is sealed in the outbox (associated data binds it to this use) and wiped once sent.
 
 
@@ -87,7 +106,7 @@ def notice_enqueue(
         clean["code"] = crypto.seal(clean["code"], context=CODE_SEAL)
     language = language or (applicant.language if applicant else settings.LANGUAGE_CODE)
     if priority is None:
-        priority = SIGNIN_PRIORITY if kind == NoticeKind.SIGNIN_CODE else DEFAULT_PRIORITY
+        priority = lane_of(kind)
     notice, created = Notice.objects.get_or_create(
         dedup_key=dedup_key,
         defaults={
@@ -149,7 +168,7 @@ def notice_enqueue_many(
         return 0
     shared, per_notice = context_validate_columns(kind, context or {}, columns)
     if priority is None:
-        priority = DEFAULT_PRIORITY
+        priority = lane_of(kind)
     params: dict[str, Any] = {
         "keys": list(dedup_keys),
         "applicants": list(applicant_ids),

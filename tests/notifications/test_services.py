@@ -265,7 +265,7 @@ def test_many_notices_get_the_deliveries_language_and_context_one_notice_would_g
         )
         assert many.created_at == frozen_clock.now()
         for delivery in many.deliveries.all():
-            assert (delivery.status, delivery.priority, delivery.attempts) == (DeliveryStatus.PENDING, 5, 0)
+            assert (delivery.status, delivery.priority, delivery.attempts) == (DeliveryStatus.PENDING, 8, 0)
             assert delivery.next_attempt_at == frozen_clock.now()
     assert [channels(Notice.objects.get(dedup_key=f"bulk:{p.pk}")) for p in people] == [
         ["sms"],
@@ -304,7 +304,7 @@ def test_many_notices_take_the_priority_given_to_them_and_their_deliveries():
     assert set(Notice.objects.values_list("priority", flat=True)) == {2}
     assert list(Delivery.objects.values_list("priority", flat=True)) == [2] * 6
     assert enqueue_many([applicant()], keys=["default"]) == 1
-    assert Notice.objects.get(dedup_key="default").priority == 5
+    assert Notice.objects.get(dedup_key="default").priority == 8  # the bulk lane of "not selected"
 
 
 @pytest.mark.parametrize(
@@ -417,3 +417,36 @@ def test_the_worker_is_woken_when_many_notices_commit_and_only_if_any_is_new(
     with django_capture_on_commit_callbacks() as callbacks:
         enqueue_many(people)
     assert callbacks == []
+
+
+@pytest.mark.django_db
+def test_offers_go_before_the_bulk_of_a_draws_results(frozen_clock):
+    """Priority lanes: a draw's many "not selected" notices, owed first, still wait behind an offer."""
+    from cita.notifications.delivery import _claim
+    from cita.notifications.services import notice_enqueue_many
+
+    unlucky = [applicant(phone=f"+1555010{n:04d}") for n in range(3)]
+    with transaction.atomic():
+        notice_enqueue_many(
+            kind=NoticeKind.NOT_SELECTED,
+            applicant_ids=[a.pk for a in unlucky],
+            dedup_keys=[f"test:not_selected:{a.pk}" for a in unlucky],
+            context=context_for(NoticeKind.NOT_SELECTED),
+        )
+    frozen_clock.advance(seconds=1)
+    enqueue(
+        NoticeKind.SIGNIN_CODE, applicant=applicant(phone="+15550200001"), context=context_for("signin_code")
+    )
+    enqueue(NoticeKind.REQUEST_RECEIVED, applicant=applicant(phone="+15550200002"))
+    enqueue(NoticeKind.SELECTED, applicant=applicant(phone="+15550200003"))
+    order = []
+    while batch := _claim(1):
+        order.append(batch[0][0].notice.kind)
+    assert order == [
+        "signin_code",
+        "selected",
+        "request_received",
+        "not_selected",
+        "not_selected",
+        "not_selected",
+    ]

@@ -51,6 +51,12 @@ def preference_get(*, applicant_id: int) -> str:
     return str(choice or ChannelChoice.ALL)
 
 
+def preference_not_selected_by_sms(*, applicant_id: int) -> bool:
+    """Whether the applicant asked for "not selected" by SMS too (off unless they did)."""
+    row = Preference.objects.filter(applicant_id=applicant_id).values_list("not_selected_by_sms", flat=True)
+    return bool(row.first())
+
+
 def _admin_only(actor: Actor) -> None:
     if actor.role is not Role.ADMIN or not actor.is_staff:
         raise NotFound("no such page")

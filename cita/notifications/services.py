@@ -55,6 +55,8 @@ LANES: dict[str, int] = {
 def lane_of(kind: str) -> int:
     """The priority lane of a kind of notice (0 first)."""
     return LANES.get(kind, DEFAULT_PRIORITY)
+
+
 # The sign-in code is sealed in the outbox (associated data binds it to this use) and wiped once sent.
 
 
@@ -206,6 +208,9 @@ def notice_enqueue_many(
                       AND (p.channels IS NULL OR p.channels IN ('all', ch.channel)
                            OR COALESCE(CASE p.channels WHEN 'sms' THEN a.phone_index
                                                        WHEN 'email' THEN a.email_index END, '') = '')
+                      -- "Not selected" by SMS only when asked for.
+                      AND NOT (%(kind)s = 'not_selected' AND ch.channel = 'sms'
+                               AND NOT COALESCE(p.not_selected_by_sms, false))
                     ORDER BY ch.o
                 ) AS channels
             FROM unnest({", ".join(unnest)}) WITH ORDINALITY AS u({", ".join(names)}, position)
@@ -276,12 +281,19 @@ def channels_for(*, notice: Notice, applicant: Recipient | None) -> list[str]:
         for c, index in ((Channel.SMS, applicant.phone_index), (Channel.EMAIL, applicant.email_index))
         if index
     ]
-    choice = Preference.objects.filter(applicant_id=applicant.pk).values_list("channels", flat=True).first()
+    choice, sms_when_not_selected = (
+        Preference.objects.filter(applicant_id=applicant.pk)
+        .values_list("channels", "not_selected_by_sms")
+        .first()
+    ) or (None, False)
     wanted = [c for c in have if choice in (None, ChannelChoice.ALL) or c == choice]
     # A preference for a channel they no longer have must not leave them without the message.
     wanted = wanted or have
     if notice.kind == NoticeKind.SIGNIN_CODE:
         return wanted[:1]
+    if notice.kind == NoticeKind.NOT_SELECTED and not sms_when_not_selected:
+        # By SMS only when asked for; the inbox (and email, when they have one) always has it.
+        return [c for c in wanted if c != Channel.SMS]
     return wanted
 
 
@@ -297,19 +309,23 @@ def deliver_on_commit() -> None:
 
 
 @transaction.atomic
-def preference_set(*, actor: Actor, applicant: Recipient, channels: str) -> Preference:
-    """Choose how cita reaches the applicant: every contact they gave, SMS only, or email only."""
+def preference_set(
+    *, actor: Actor, applicant: Recipient, channels: str, not_selected_by_sms: bool | None = None
+) -> Preference:
+    """Choose how cita reaches the applicant: every contact they gave, SMS only, or email only; and whether
+    "not selected" comes by SMS too (None: leave it as it is; off unless asked for)."""
     if channels not in ChannelChoice.values:
         raise InvalidPreference("unknown channel choice", field="channels")
-    preference, _ = Preference.objects.update_or_create(
-        applicant_id=applicant.pk, defaults={"channels": channels, "updated_at": clock.now()}
-    )
+    values: dict[str, Any] = {"channels": channels, "updated_at": clock.now()}
+    if not_selected_by_sms is not None:
+        values["not_selected_by_sms"] = not_selected_by_sms
+    preference, _ = Preference.objects.update_or_create(applicant_id=applicant.pk, defaults=values)
     audit_record(
         actor=actor,
         action="notification_preference.changed",
         object_type="applicant",
         object_id=applicant.pk,
-        data={"channels": channels},
+        data={"channels": channels, "not_selected_by_sms": preference.not_selected_by_sms},
     )
     return preference
 

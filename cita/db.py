@@ -109,10 +109,15 @@ def cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+# Threads per core of a web worker: a request spends much of its time waiting on PostgreSQL (on the same
+# machine), so a few threads per core keep the cores busy; 16 on 2 cores (the old default) mostly queue
+# inside the process and hold 16 connections each (docs/performance.md).
+THREADS_PER_CORE = 4
+
+
 def web_threads() -> int:
-    """Threads per web worker: `CITA_WEB_THREADS`, else one per core (each serves one request at a time;
-    more threads than cores only queue inside the process and hold more connections)."""
-    return int(os.environ.get("CITA_WEB_THREADS") or cores())
+    """Threads per web worker: `CITA_WEB_THREADS`, else `THREADS_PER_CORE` per core."""
+    return int(os.environ.get("CITA_WEB_THREADS") or THREADS_PER_CORE * cores())
 
 
 def pool_options() -> dict[str, Any]:

@@ -7,15 +7,15 @@ from django.db import connection
 from django.db.backends.postgresql.base import DatabaseWrapper
 
 from cita.cli.serve import granian_command, serve_environment
-from cita.db import cores, django_database
+from cita.db import THREADS_PER_CORE, cores, django_database
 
 URL = "postgresql://cita@db.example/cita"
 
 
-def test_the_web_server_runs_one_thread_per_core_unless_told(monkeypatch):
+def test_the_web_server_runs_a_few_threads_per_core_unless_told(monkeypatch):
     monkeypatch.delenv("CITA_WEB_THREADS", raising=False)
     command = granian_command(host="127.0.0.1", port=8000, workers=2)
-    assert command[command.index("--blocking-threads") + 1] == str(cores())
+    assert command[command.index("--blocking-threads") + 1] == str(THREADS_PER_CORE * cores())
     monkeypatch.setenv("CITA_WEB_THREADS", "3")
     command = granian_command(host="127.0.0.1", port=8000, workers=2)
     assert command[command.index("--blocking-threads") + 1] == "3"

@@ -195,12 +195,17 @@ def judge(figures: Figures, goal: Goal, floor: float) -> Figures:
 def served(application: str, port: int, env: dict[str, str], log: Path, *, ready: str) -> Iterator[str]:
     """Serve `application` with `cita serve`'s granian command line (its workers and threads) on `port`,
     until `ready` answers 200; yields the base URL. The server's output goes to `log`."""
-    from cita.cli.serve import granian_command, workers_default
+    from cita.cli.serve import granian_command, serve_environment, workers_default
 
     command = granian_command(host=HOST, port=port, workers=workers_default(), application=application)
     with log.open("ab") as out:
         process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            command,
+            cwd=ROOT,
+            env=serve_environment(env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     base = f"http://{HOST}:{port}"
     try:

@@ -71,6 +71,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from bench._wrk import HOST, Figures, Goal, Harness, Load, Request, judge, served, write_requests, wrk
+from cita.db import web_threads
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out" / "http"
@@ -549,7 +550,7 @@ def _run(*, profiling: bool) -> None:
         "server": {
             "line": "cita.cli.serve.granian_command",
             "workers": int(s.env.get("CITA_WEB_WORKERS") or 2),
-            "threads": int(s.env.get("CITA_WEB_THREADS") or 16),
+            "threads": int(s.env.get("CITA_WEB_THREADS") or web_threads()),
         },
         "wrk": asdict(LOAD) | {"script": "bench/wrk/rotate.lua", "seconds": SECONDS, "mixed": MIXED_SECONDS},
         "demo": s.demo,

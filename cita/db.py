@@ -86,6 +86,7 @@ def django_database(url: str) -> dict[str, Any]:
         raise ValueError(f"DATABASE_URL must be a postgresql:// URL, not {parts.scheme}://")
     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
     host = query.pop("host", None) or (unquote(parts.hostname) if parts.hostname else "")
+    pool = pool_options()
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": unquote(parts.path.lstrip("/")) or "postgres",
@@ -93,9 +94,10 @@ def django_database(url: str) -> dict[str, Any]:
         "PASSWORD": unquote(parts.password) if parts.password else "",
         "HOST": host,
         "PORT": str(parts.port) if parts.port else "",
-        "OPTIONS": query,
-        "CONN_MAX_AGE": int(os.environ.get("CITA_DB_CONN_MAX_AGE", "60")),
-        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {**query, **pool},
+        # A pool hands connections back after each request; without one, a thread keeps its connection.
+        "CONN_MAX_AGE": 0 if pool else int(os.environ.get("CITA_DB_CONN_MAX_AGE", "60")),
+        "CONN_HEALTH_CHECKS": not pool,
     }
 
 
@@ -133,3 +135,34 @@ def libpq_env(settings_dict: dict[str, Any]) -> dict[str, str]:
         "PGDATABASE": settings_dict.get("NAME") or "",
     }
     return {k: v for k, v in env.items() if v}
+
+
+def cores() -> int:
+    """The CPU cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+# Threads per core of a web worker: a request spends much of its time waiting on PostgreSQL (on the same
+# machine), so a few threads per core keep the cores busy; 16 on 2 cores (the old default) mostly queue
+# inside the process and hold 16 connections each (docs/performance.md).
+THREADS_PER_CORE = 4
+
+
+def web_threads() -> int:
+    """Threads per web worker: `CITA_WEB_THREADS`, else `THREADS_PER_CORE` per core."""
+    return int(os.environ.get("CITA_WEB_THREADS") or THREADS_PER_CORE * cores())
+
+
+def pool_options() -> dict[str, Any]:
+    """Django's `OPTIONS["pool"]` (psycopg_pool) when `CITA_DB_POOL` is set: at most that many connections
+    per process (`cita serve` sets it to its threads). Unset or 0: no pool, each thread keeps its own
+    connection (`CITA_DB_CONN_MAX_AGE`), as the worker and the commands want. A request waits at most
+    `CITA_DB_POOL_TIMEOUT` seconds (10) for a connection, then fails instead of piling up."""
+    size = int(os.environ.get("CITA_DB_POOL") or 0)
+    if size <= 0:
+        return {}
+    timeout = float(os.environ.get("CITA_DB_POOL_TIMEOUT") or 10)
+    return {"pool": {"min_size": 1, "max_size": size, "timeout": timeout}}

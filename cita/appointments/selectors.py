@@ -4,10 +4,13 @@ who oversee every port."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
-from django.db.models import Count, Sum
+from django.db import DEFAULT_DB_ALIAS, connection
+from django.db.models import Count, Field, JSONField, Model, QuerySet, Sum
+from django.db.models.expressions import RawSQL
 
 from cita.appointments.models import ACTIVE, Appointment, AppointmentState, MemberOutcome, Rebooking
 from cita.appointments.rebook_plan import (
@@ -24,7 +27,10 @@ from cita.core import clock
 from cita.core.actors import Actor, Role
 from cita.core.days import reference_today
 from cita.core.errors import NotFound
-from cita.draws.models import Offer, OfferState, Request, RequestState
+from cita.draws.models import Draw, Offer, OfferState, Request, RequestState, RequestStatus
+from cita.draws.selectors import draw_open_queryset, second_chance_queryset
+from cita.notifications.selectors import unread_queryset
+from cita.policy.models import DrawPolicy
 from cita.ports.models import Port, PortClosure, SlotCapacity
 from cita.ports.selectors import port_for_actor, port_today
 from cita.registrations.identity import (
@@ -35,8 +41,10 @@ from cita.registrations.identity import (
     identity_load,
     person_of,
 )
-from cita.registrations.models import Member, Relationship
+from cita.registrations.models import Applicant, Member, Relationship
 from cita.registrations.selectors import applicant_get_for_actor
+
+M = TypeVar("M", bound=Model)
 
 
 def appointment_get_for_actor(*, actor: Actor, appointment_id: int) -> Appointment:
@@ -524,3 +532,128 @@ def appointment_member_list(*, appointment: Appointment) -> list[Person]:
         return sorted(bound, key=lambda p: (p.relationship != Relationship.SELF, p.member_id))
     members = Member.objects.filter(applicant_id=appointment.applicant_id, pk__in=appointment.members)
     return [person_of(m) for m in sorted(members, key=lambda m: (m.relationship != Relationship.SELF, m.pk))]
+
+
+# -- the status page in one statement ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CycleRows:
+    """What the applicant's status page reads, all from one statement (`cycle_rows_for_actor`)."""
+
+    ports: list[Port]  # every port, in display order (inactive ones too)
+    draw: Draw | None  # the round-1 draw open now (`draw_open_now`)
+    policy: DrawPolicy | None  # the policy in force now (`policy_current`), None when none is stored
+    latest: Request | None  # the newest request, with its draw, status, offer (port, draw, appointment)
+    appointment: Appointment | None  # the soonest active appointment, with its port
+    second_chance: Draw | None  # the pending second chance of `latest`'s day (`second_chance_pending`)
+    members: int
+    unread: int
+
+
+def _sql(queryset: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
+    sql, params = queryset.query.sql_with_params()
+    return f"({sql})", tuple(params)
+
+
+def _json(value: Any) -> Any:
+    # Django has psycopg hand jsonb over as text (its JSONField parses it).
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _row(model: type[M], text: str | None) -> M | None:
+    """A model instance from the `to_jsonb` of its row, each value read as its field reads it."""
+    data = _json(text)
+    if data is None:
+        return None
+    fields = model._meta.concrete_fields
+    return model.from_db(
+        DEFAULT_DB_ALIAS, [f.attname for f in fields], [_field_value(f, data[f.column]) for f in fields]
+    )
+
+
+def _field_value(field: Field[Any, Any], value: Any) -> Any:
+    """A column's value from `to_jsonb` as the ORM would read it: through the field's own conversion from
+    the database (an encrypted column is opened) except for JSON, which `to_jsonb` already parsed."""
+    convert = getattr(field, "from_db_value", None)
+    if convert is not None and not isinstance(field, JSONField) and value is not None:
+        value = convert(value, None, connection)
+    return field.to_python(value)
+
+
+def cycle_rows_for_actor(*, actor: Actor, applicant: Applicant, now: dt.datetime) -> CycleRows:
+    """The rows of the actor's group's status page in one round trip (the page is the crowd's: after a draw
+    every applicant opens it). `applicant` is the one `applicant_get_for_actor` gave for this actor.
+
+    The filters are the selectors' own querysets (`draw_open_queryset`, `policy_current`'s, the active
+    appointments, `second_chance_queryset`, `unread_queryset`), compiled into one statement.
+    """
+    if applicant.pk != actor.applicant_id:
+        raise NotFound("no applicant")
+    a = applicant.pk
+    open_draw, p1 = _sql(draw_open_queryset(now=now).values("pk")[:1])
+    policy, p2 = _sql(DrawPolicy.objects.filter(effective_from__lte=now).order_by("-effective_from")[:1])
+    latest, p3 = _sql(Request.objects.filter(applicant_id=a).order_by("-created_at", "-id").values("pk")[:1])
+    booked, p4 = _sql(
+        Appointment.objects.filter(applicant_id=a, state__in=ACTIVE).order_by("day", "slot").values("pk")[:1]
+    )
+    unread, p5 = _sql(
+        unread_queryset(applicant_id=a).values("applicant_id").annotate(n=Count("pk")).values("n")
+    )
+    day_of_latest = RawSQL("(SELECT coalesce(d.first_id, d.id) FROM latest_draw d)", ())
+    pending = second_chance_queryset(first_id=day_of_latest)
+    second, p6 = _sql(pending.values("pk")[:1])
+    # Only compiled querysets are put into the text; every value is a parameter.
+    statement = f"""
+    WITH latest(latest_id) AS {latest},
+             latest_draw AS (SELECT d.* FROM draws_draw d JOIN draws_request r ON r.draw_id = d.id
+                             WHERE r.id = (SELECT latest_id FROM latest)),
+             offer AS (SELECT o.* FROM draws_offer o WHERE o.request_id = (SELECT latest_id FROM latest))
+        SELECT
+            (SELECT jsonb_agg(to_jsonb(p) ORDER BY p.position, p.code) FROM ports_port p),
+            (SELECT to_jsonb(d) FROM draws_draw d WHERE d.id = {open_draw}),
+            (SELECT to_jsonb(p) FROM {policy} p),
+            (SELECT to_jsonb(r) FROM draws_request r WHERE r.id = (SELECT latest_id FROM latest)),
+            (SELECT to_jsonb(s) FROM draws_requeststatus s
+             WHERE s.request_id = (SELECT latest_id FROM latest)),
+            (SELECT to_jsonb(d) FROM latest_draw d),
+            (SELECT to_jsonb(o) FROM offer o),
+            (SELECT to_jsonb(d) FROM draws_draw d WHERE d.id = (SELECT o.draw_id FROM offer o)),
+            (SELECT to_jsonb(x) FROM appointments_appointment x
+             WHERE x.offer_id = (SELECT o.id FROM offer o)),
+            (SELECT to_jsonb(x) FROM appointments_appointment x WHERE x.id = {booked}),
+            (SELECT to_jsonb(d) FROM draws_draw d WHERE d.id = {second}),
+            (SELECT count(*) FROM registrations_member m WHERE m.applicant_id = %s),
+            coalesce({unread}, 0)
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(statement, (*p3, *p1, *p2, *p4, *p6, a, *p5))
+        row = cursor.fetchone()
+    ports_json, draw, policy_row, request, status, request_draw, offer, offer_draw, issued, appointment = row[
+        :10
+    ]
+    ports = [p for p in (_row(Port, p) for p in _json(ports_json) or []) if p is not None]
+    by_id = {p.pk: p for p in ports}
+    latest_row = _row(Request, request)
+    if latest_row is not None:
+        Request.draw.field.set_cached_value(latest_row, _row(Draw, request_draw))
+        Request.status.related.set_cached_value(latest_row, _row(RequestStatus, status))
+        offer_row = _row(Offer, offer)
+        if offer_row is not None:
+            Offer.port.field.set_cached_value(offer_row, by_id[offer_row.port_id])
+            Offer.draw.field.set_cached_value(offer_row, _row(Draw, offer_draw))
+            Offer.appointment.related.set_cached_value(offer_row, _row(Appointment, issued))
+        Request.offer.related.set_cached_value(latest_row, offer_row)
+    booked_row = _row(Appointment, appointment)
+    if booked_row is not None:
+        Appointment.port.field.set_cached_value(booked_row, by_id[booked_row.port_id])
+    return CycleRows(
+        ports=ports,
+        draw=_row(Draw, draw),
+        policy=_row(DrawPolicy, policy_row),
+        latest=latest_row,
+        appointment=booked_row,
+        second_chance=_row(Draw, row[10]),
+        members=int(row[11]),
+        unread=int(row[12]),
+    )

@@ -51,5 +51,5 @@ def canonical_of(row: AuditEvent) -> bytes:
         object_type=row.object_type,
         object_id=row.object_id,
         data=row.data,
-        prev_hash=row.prev_hash,
+        prev_hash=row.prev_hash or "",
     )

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Count, Min, QuerySet
 
 from cita.audit.chain import canonical_of, link
 from cita.audit.models import GENESIS, AuditEvent
@@ -15,46 +15,55 @@ from cita.core.errors import NotFound
 
 @dataclass(frozen=True)
 class ChainReport:
-    """The result of walking the chain: rows checked, and the first broken row if any."""
+    """The result of walking the chain: rows checked, the first broken row if any, and the rows not chained
+    yet (`pending`, the oldest written at `pending_since`)."""
 
     rows: int
     broken_id: int | None = None
     reason: str = ""
     head: str = GENESIS
+    pending: int = 0
+    pending_since: dt.datetime | None = None
 
     @property
     def ok(self) -> bool:
-        """True when every row links to its predecessor and matches its content."""
+        """True when every chained row links to its predecessor and matches its content."""
         return self.broken_id is None
 
 
 def audit_chain_verify(*, batch_size: int = 5000) -> ChainReport:
-    """Walk the whole chain in id order and name the first row that does not check out."""
-    expected_prev, expected_id, count = GENESIS, 1, 0
+    """Walk the chain in its order (`seq`, contiguous from 1) and name the first row that does not check
+    out: a missing place (a deleted row), a link to anything but the row before (an inserted or reordered
+    row), or content that does not match its hash (an edited row). Rows not chained yet are counted."""
+    expected_prev, expected_seq, count = GENESIS, 1, 0
     for row in _rows(batch_size):
-        if row.id != expected_id:
-            return ChainReport(count, expected_id, f"row {expected_id} is missing (next row is {row.id})")
+        if row.seq != expected_seq:
+            return ChainReport(
+                count, row.id, f"place {expected_seq} in the chain is missing (next is row {row.id})"
+            )
         if row.prev_hash != expected_prev:
-            return ChainReport(count, row.id, f"row {row.id} does not link to row {row.id - 1}")
-        if link(row.prev_hash, canonical_of(row)) != row.hash:
+            return ChainReport(count, row.id, f"row {row.id} does not link to the row before it")
+        if link(expected_prev, canonical_of(row)) != row.hash:
             return ChainReport(count, row.id, f"row {row.id} ({row.action}) does not match its hash")
-        expected_prev, expected_id, count = row.hash, expected_id + 1, count + 1
-    return ChainReport(count, head=expected_prev)
+        expected_prev, expected_seq, count = row.hash, expected_seq + 1, count + 1
+    pending = AuditEvent.objects.filter(seq__isnull=True).aggregate(n=Count("id"), since=Min("at"))
+    return ChainReport(count, head=expected_prev, pending=pending["n"], pending_since=pending["since"])
 
 
 def _rows(batch_size: int) -> Iterator[AuditEvent]:
     last = 0
     while True:
-        batch = list(AuditEvent.objects.filter(id__gt=last).order_by("id")[:batch_size])
+        batch = list(AuditEvent.objects.filter(seq__gt=last).order_by("seq")[:batch_size])
         if not batch:
             return
         yield from batch
-        last = batch[-1].id
+        last = batch[-1].seq or 0
 
 
 @dataclass(frozen=True)
 class ChainHead:
-    """The newest row of the chain: its id, hash and time (id 0 and the genesis hash when empty)."""
+    """The newest chained row: its place in the chain (`seq`), hash and the time it was chained (0 and the
+    genesis hash when nothing is chained). Rows still pending are not part of it."""
 
     last_id: int
     hash: str
@@ -63,8 +72,15 @@ class ChainHead:
 
 def audit_chain_head() -> ChainHead:
     """The head of the chain as it stands (not verified: `audit_chain_verify` walks it)."""
-    row = AuditEvent.objects.order_by("-id").values_list("id", "hash", "at").first()
-    return ChainHead(0, GENESIS, None) if row is None else ChainHead(*row)
+    row = (
+        AuditEvent.objects.filter(seq__isnull=False)
+        .order_by("-seq")
+        .values_list("seq", "hash", "chained_at")
+        .first()
+    )
+    if row is None or row[0] is None or row[1] is None:
+        return ChainHead(0, GENESIS, None)
+    return ChainHead(row[0], row[1], row[2])
 
 
 # -- reading the log in the browser, and the daily heads the transparency page publishes ------------------
@@ -149,9 +165,11 @@ def audit_event_get(*, event_id: int) -> AuditEvent:
     return event
 
 
-def audit_event_checks(*, event: AuditEvent) -> bool:
+def audit_event_checks(*, event: AuditEvent) -> bool | None:
     """True when the row's content still matches its own hash (the chain as a whole is checked by
-    `audit_chain_verify`)."""
+    `audit_chain_verify`); None while the row is not chained yet."""
+    if event.prev_hash is None:
+        return None
     return link(event.prev_hash, canonical_of(event)) == event.hash
 
 
@@ -162,7 +180,8 @@ def audit_last_verification() -> AuditEvent | None:
 
 @dataclass(frozen=True)
 class DailyHead:
-    """The hash of the last row written on one UTC day: it commits to every row up to it."""
+    """The hash of the last row chained on one UTC day: it commits to every row chained up to then.
+    `last_id` is that row's place in the chain (`seq`; the same as its id for rows before decision 0012)."""
 
     day: dt.date
     last_id: int
@@ -171,9 +190,9 @@ class DailyHead:
 
 
 def audit_daily_heads(*, start: dt.date, end: dt.date) -> list[DailyHead]:
-    """The chain head of each UTC day from `start` to `end` (inclusive) that has rows, oldest first.
+    """The chain head of each UTC day from `start` to `end` (inclusive) that chained rows, oldest first.
 
-    One index lookup per day (rows are written under one lock, so their times follow their ids).
+    One index lookup per day (one sequencer chains, so `chained_at` follows `seq`).
     """
     if end < start or (end - start).days >= MAX_HEAD_DAYS:
         raise ValueError(f"ask for 1 to {MAX_HEAD_DAYS} days of heads")
@@ -182,13 +201,13 @@ def audit_daily_heads(*, start: dt.date, end: dt.date) -> list[DailyHead]:
     while day <= end:
         row = (
             AuditEvent.objects.filter(
-                at__gte=_utc_midnight(day), at__lt=_utc_midnight(day + dt.timedelta(days=1))
+                chained_at__gte=_utc_midnight(day), chained_at__lt=_utc_midnight(day + dt.timedelta(days=1))
             )
-            .order_by("-at", "-id")
-            .values_list("id", "hash", "at")
+            .order_by("-chained_at", "-seq")
+            .values_list("seq", "hash", "chained_at")
             .first()
         )
-        if row is not None:
+        if row is not None and row[0] is not None and row[1] is not None:
             heads.append(DailyHead(day=day, last_id=row[0], hash=row[1], at=row[2]))
         day += dt.timedelta(days=1)
     return heads
@@ -196,7 +215,8 @@ def audit_daily_heads(*, start: dt.date, end: dt.date) -> list[DailyHead]:
 
 @dataclass(frozen=True)
 class PublishedHead:
-    """A chain head as someone kept it from `heads.json`: the day, the id of its last row, its hash."""
+    """A chain head as someone kept it from `heads.json`: the day, the place in the chain of its last row
+    (`last_id`), its hash."""
 
     day: dt.date
     last_id: int
@@ -212,18 +232,16 @@ def audit_heads_check(*, heads: list[PublishedHead]) -> list[str]:
     report = audit_chain_verify()
     if not report.ok:
         problems.append(f"the chain is broken at row {report.broken_id}: {report.reason}")
-    rows = {
-        row.id: row
-        for row in AuditEvent.objects.filter(id__in=[h.last_id for h in heads]).only("id", "hash", "at")
-    }
+    kept = AuditEvent.objects.filter(seq__in=[h.last_id for h in heads]).only("seq", "hash", "chained_at")
+    rows = {row.seq: row for row in kept}
     for head in heads:
         row = rows.get(head.last_id)
-        if row is None:
-            problems.append(f"{head.day}: row {head.last_id} is missing")
+        if row is None or row.chained_at is None:
+            problems.append(f"{head.day}: place {head.last_id} of the chain is missing")
         elif row.hash != head.hash:
-            problems.append(f"{head.day}: row {head.last_id} has hash {row.hash}, published {head.hash}")
-        elif row.at.astimezone(dt.UTC).date() != head.day:
+            problems.append(f"{head.day}: place {head.last_id} has hash {row.hash}, published {head.hash}")
+        elif row.chained_at.astimezone(dt.UTC).date() != head.day:
             problems.append(
-                f"{head.day}: row {head.last_id} was written on {row.at.astimezone(dt.UTC).date()}"
+                f"{head.day}: place {head.last_id} was chained on {row.chained_at.astimezone(dt.UTC).date()}"
             )
     return problems

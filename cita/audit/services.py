@@ -1,4 +1,5 @@
-"""Writing to the audit log. Always inside the caller's transaction, so the event commits with the change."""
+"""Writing to the audit log: appending (always inside the caller's transaction, so the event commits with the
+change) and chaining (the sequencer, decision 0012)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 from cita.audit.chain import canonical_of, link
 from cita.audit.models import GENESIS, AuditEvent
@@ -44,32 +45,65 @@ def audit_record(
 
 
 def audit_record_many(*, actor: Actor, events: Iterable[Event]) -> list[AuditEvent]:
-    """Append events to the chain in order (within the current transaction)."""
+    """Append events in order (within the current transaction). No lock: writers do not wait for each
+    other; the sequencer chains the rows once they are committed (decision 0012)."""
     if not connection.in_atomic_block:
         raise RuntimeError("audit events must be written inside the transaction of the change they record")
-    # Held until commit, so rows are chained in commit order (decision 0004).
-    advisory_lock("audit", "chain")
-    last = AuditEvent.objects.order_by("-id").values_list("id", "hash").first()
-    next_id, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
     at = clock.now()
-    rows: list[AuditEvent] = []
-    for event in events:
-        data = _plain(dict(event.data))
-        row = AuditEvent(
-            id=next_id,
+    rows = [
+        AuditEvent(
             at=at,
             actor=actor.label,
             action=event.action,
             object_type=event.object_type,
             object_id=str(event.object_id),
-            data=data,
-            prev_hash=prev_hash,
+            data=_plain(dict(event.data)),
         )
-        row.hash = link(prev_hash, canonical_of(row))
-        rows.append(row)
-        prev_hash, next_id = row.hash, next_id + 1
-    AuditEvent.objects.bulk_create(rows, batch_size=2000)
-    return rows
+        for event in events
+    ]
+    return AuditEvent.objects.bulk_create(rows, batch_size=2000)
+
+
+def audit_chain_extend(*, batch_size: int = 5000) -> int:
+    """Chain every committed pending row, in id order, after the chain's head; returns how many.
+
+    The sequencer: one at a time (an advisory lock), each batch in its own transaction. A row committed
+    after a higher id was chained simply comes next: the chain's order is `seq`, and its links."""
+    chained = 0
+    while True:
+        with transaction.atomic():
+            advisory_lock("audit", "sequencer")
+            head = (
+                AuditEvent.objects.filter(seq__isnull=False)
+                .order_by("-seq")
+                .values_list("seq", "hash")
+                .first()
+            )
+            seq, prev_hash = (
+                (head[0] or 0, head[1] or GENESIS) if head else (0, GENESIS)
+            )  # never None: a constraint
+            rows = list(AuditEvent.objects.filter(seq__isnull=True).order_by("id")[:batch_size])
+            if not rows:
+                return chained
+            now = clock.now()
+            for row in rows:
+                seq += 1
+                row.seq, row.prev_hash, row.chained_at = seq, prev_hash, now
+                row.hash = prev_hash = link(prev_hash, canonical_of(row))
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "UPDATE audit_auditevent a SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash, "
+                    "chained_at = %s FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[]) "
+                    "AS v(id, seq, prev_hash, hash) WHERE a.id = v.id",
+                    [
+                        now,
+                        [r.id for r in rows],
+                        [r.seq for r in rows],
+                        [r.prev_hash for r in rows],
+                        [r.hash for r in rows],
+                    ],
+                )
+            chained += len(rows)
 
 
 def _plain(value: Any) -> Any:
@@ -93,15 +127,15 @@ def _plain(value: Any) -> Any:
 
 
 def audit_chain_verify_record(*, actor: Actor) -> ChainReport:
-    """Walk the whole chain now and record the outcome in it (`audit.chain_verified`); returns the report.
+    """Chain what is pending, walk the whole chain and record the outcome in it (`audit.chain_verified`);
+    returns the report.
 
     The walk reads outside any transaction (it can take a while); rows written meanwhile lie beyond the
     verified head and are checked next time.
     """
-    from django.db import transaction
-
     from cita.audit.selectors import VERIFIED_ACTION, audit_chain_verify
 
+    audit_chain_extend()
     report = audit_chain_verify()
     with transaction.atomic():
         audit_record(

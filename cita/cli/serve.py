@@ -6,6 +6,9 @@ import argparse
 import os
 import shutil
 import sys
+from collections.abc import Mapping
+
+from cita.db import web_threads
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -41,7 +44,7 @@ def granian_command(
         "--no-ws",
         # Each blocking thread serves one request at a time and holds one database connection.
         "--blocking-threads",
-        os.environ.get("CITA_WEB_THREADS", "16"),
+        str(web_threads()),
         "--log-level",
         "warning",
         application,
@@ -61,11 +64,18 @@ def metrics_folder_prepare(*, port: int) -> None:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
 
 
+def serve_environment(env: Mapping[str, str]) -> dict[str, str]:
+    """The environment of the web processes: `env`, with a connection pool as large as the threads
+    (`CITA_DB_POOL`) unless it says otherwise: a thread holds one connection while it serves a request."""
+    return {"CITA_DB_POOL": str(web_threads()), **env}
+
+
 def run(args: argparse.Namespace) -> int:
     """Replace this process with granian."""
     from cita.cli.django_setup import load_dev_env
 
     load_dev_env()
+    os.environ.update(serve_environment(os.environ))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cita.settings")
     metrics_folder_prepare(port=args.port)
     command = granian_command(host=args.host, port=args.port, workers=args.workers)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q, QuerySet
+from django.db.models import Expression, Q, QuerySet
 
 from cita.appointments.models import ACTIVE as ACTIVE_APPOINTMENT
 from cita.appointments.models import Appointment
@@ -24,7 +24,7 @@ from cita.draws.models import (
     RequestPeople,
     RequestState,
 )
-from cita.policy.selectors import policy_current
+from cita.policy.selectors import PolicyValues, policy_current
 from cita.registrations.models import Applicant, Member, Relationship
 from cita.registrations.selectors import applicant_get_for_actor
 
@@ -34,21 +34,26 @@ ACTIVE_REQUEST = Q(status__state__in=[RequestState.SUBMITTED, RequestState.ENTER
 )
 
 
+def draw_open_queryset(*, now: dt.datetime) -> QuerySet[Draw]:
+    """The round-1 draws whose request window is open at `now`, the earliest first."""
+    return Draw.objects.filter(
+        round=1, status=DrawStatus.OPEN, opens_at__lte=now, closes_at__gt=now
+    ).order_by("opens_at")
+
+
 def draw_open_now(*, now: dt.datetime | None = None) -> Draw | None:
     """The round-1 draw whose request window is open now, if any."""
-    now = now or clock.now()
-    return (
-        Draw.objects.filter(round=1, status=DrawStatus.OPEN, opens_at__lte=now, closes_at__gt=now)
-        .order_by("opens_at")
-        .first()
-    )
+    return draw_open_queryset(now=now or clock.now()).first()
 
 
-def window_next(*, now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime]:
-    """When the next request window opens and closes (UTC), by the policy in force now: the first window
-    from today on that has not closed yet (it may have just opened, before the job opened its draw)."""
+def window_next(
+    *, now: dt.datetime | None = None, values: PolicyValues | None = None
+) -> tuple[dt.datetime, dt.datetime]:
+    """When the next request window opens and closes (UTC), by the policy in force now (`values`, when the
+    caller has read it): the first window from today on that has not closed yet (it may have just opened,
+    before the job opened its draw)."""
     now = now or clock.now()
-    values = policy_current(at=now)
+    values = values or policy_current(at=now)
     today = reference_today(now=now)
     for days in range(3):
         opens, closes = values.window(today + dt.timedelta(days=days))
@@ -63,16 +68,16 @@ def draw_rounds(*, draw: Draw) -> list[Draw]:
     return list(Draw.objects.filter(Q(pk=first.pk) | Q(first=first)).order_by("round"))
 
 
+def second_chance_queryset(*, first_id: int | Expression) -> QuerySet[Draw]:
+    """The second chances of the day whose round-1 draw is `first_id` that have not drawn yet, in order."""
+    return Draw.objects.filter(
+        Q(first_id=first_id), status__in=[DrawStatus.OPEN, DrawStatus.FROZEN, DrawStatus.BEACON_WAIT]
+    ).order_by("round")
+
+
 def second_chance_pending(*, draw: Draw) -> Draw | None:
     """The next second chance of `draw`'s day that has not drawn yet (committed, not published), if any."""
-    first = draw.first or draw
-    return (
-        Draw.objects.filter(
-            first=first, status__in=[DrawStatus.OPEN, DrawStatus.FROZEN, DrawStatus.BEACON_WAIT]
-        )
-        .order_by("round")
-        .first()
-    )
+    return second_chance_queryset(first_id=draw.first_id or draw.pk).first()
 
 
 def draw_get(*, draw_id: str) -> Draw:

@@ -104,6 +104,9 @@ class Preference(models.Model):
         "registrations.Applicant", on_delete=models.CASCADE, related_name="notification_preference"
     )
     channels = models.CharField(max_length=8, choices=ChannelChoice.choices, default=ChannelChoice.ALL)
+    # "Not selected" comes every day to most people: in the app and by email always, by SMS only when asked
+    # for (an SMS costs money; a million a day would cost the agency or an NGO thousands of dollars).
+    not_selected_by_sms = models.BooleanField(default=False)
     updated_at = models.DateTimeField()
 
     def __str__(self) -> str:

@@ -33,19 +33,28 @@ def inbox_page(*, applicant_id: int, page: int | str | None = 1) -> Page[Notice]
     return Paginator(notices, INBOX_PAGE).get_page(page)
 
 
+def unread_queryset(*, applicant_id: int) -> QuerySet[Notice]:
+    """An applicant's unread messages (sign-in codes are not messages)."""
+    return Notice.objects.filter(applicant_id=applicant_id, read_at__isnull=True).exclude(
+        kind=NoticeKind.SIGNIN_CODE
+    )
+
+
 def unread_count(*, applicant_id: int) -> int:
     """How many of an applicant's messages are unread."""
-    return (
-        Notice.objects.filter(applicant_id=applicant_id, read_at__isnull=True)
-        .exclude(kind=NoticeKind.SIGNIN_CODE)
-        .count()
-    )
+    return unread_queryset(applicant_id=applicant_id).count()
 
 
 def preference_get(*, applicant_id: int) -> str:
     """An applicant's channel choice (`all` when they never chose)."""
     choice = Preference.objects.filter(applicant_id=applicant_id).values_list("channels", flat=True).first()
     return str(choice or ChannelChoice.ALL)
+
+
+def preference_not_selected_by_sms(*, applicant_id: int) -> bool:
+    """Whether the applicant asked for "not selected" by SMS too (off unless they did)."""
+    row = Preference.objects.filter(applicant_id=applicant_id).values_list("not_selected_by_sms", flat=True)
+    return bool(row.first())
 
 
 def _admin_only(actor: Actor) -> None:

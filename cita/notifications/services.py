@@ -38,6 +38,27 @@ log = logging.getLogger(__name__)
 
 SIGNIN_PRIORITY = 0
 DEFAULT_PRIORITY = 5
+# Priority lanes (0 goes first): what someone must act on, or is waiting at a screen for, goes before the
+# bulk of a draw's results. A million "not selected" notices never hold up an offer (issue 19).
+LANES: dict[str, int] = {
+    NoticeKind.SIGNIN_CODE: SIGNIN_PRIORITY,
+    NoticeKind.SELECTED: 1,
+    NoticeKind.DEADLINE_REMINDER: 1,
+    NoticeKind.REBOOKED: 1,
+    NoticeKind.CANCELLED: 1,
+    NoticeKind.CONFIRMED: 2,
+    NoticeKind.DAY_BEFORE: 2,
+    NoticeKind.REQUEST_RECEIVED: 3,
+    NoticeKind.NO_SHOW: DEFAULT_PRIORITY,
+    NoticeKind.NOT_SELECTED: 8,
+}
+
+
+def lane_of(kind: str) -> int:
+    """The priority lane of a kind of notice (0 first)."""
+    return LANES.get(kind, DEFAULT_PRIORITY)
+
+
 # The sign-in code is sealed in the outbox (associated data binds it to this use) and wiped once sent.
 
 
@@ -89,7 +110,7 @@ def notice_enqueue(
         clean["code"] = crypto.seal(clean["code"], context=CODE_SEAL)
     language = language or (applicant.language if applicant else settings.LANGUAGE_CODE)
     if priority is None:
-        priority = SIGNIN_PRIORITY if kind == NoticeKind.SIGNIN_CODE else DEFAULT_PRIORITY
+        priority = lane_of(kind)
     notice, created = Notice.objects.get_or_create(
         dedup_key=dedup_key,
         defaults={
@@ -151,7 +172,7 @@ def notice_enqueue_many(
         return 0
     shared, per_notice = context_validate_columns(kind, context or {}, columns)
     if priority is None:
-        priority = DEFAULT_PRIORITY
+        priority = lane_of(kind)
     params: dict[str, Any] = {
         "keys": list(dedup_keys),
         "applicants": list(applicant_ids),
@@ -189,6 +210,9 @@ def notice_enqueue_many(
                       AND (p.channels IS NULL OR p.channels IN ('all', ch.channel)
                            OR COALESCE(CASE p.channels WHEN 'sms' THEN a.phone_index
                                                        WHEN 'email' THEN a.email_index END, '') = '')
+                      -- "Not selected" by SMS only when asked for.
+                      AND NOT (%(kind)s = 'not_selected' AND ch.channel = 'sms'
+                               AND NOT COALESCE(p.not_selected_by_sms, false))
                     ORDER BY ch.o
                 ) AS channels
             FROM unnest({", ".join(unnest)}) WITH ORDINALITY AS u({", ".join(names)}, position)
@@ -259,12 +283,19 @@ def channels_for(*, notice: Notice, applicant: Recipient | None) -> list[str]:
         for c, index in ((Channel.SMS, applicant.phone_index), (Channel.EMAIL, applicant.email_index))
         if index
     ]
-    choice = Preference.objects.filter(applicant_id=applicant.pk).values_list("channels", flat=True).first()
+    choice, sms_when_not_selected = (
+        Preference.objects.filter(applicant_id=applicant.pk)
+        .values_list("channels", "not_selected_by_sms")
+        .first()
+    ) or (None, False)
     wanted = [c for c in have if choice in (None, ChannelChoice.ALL) or c == choice]
     # A preference for a channel they no longer have must not leave them without the message.
     wanted = wanted or have
     if notice.kind == NoticeKind.SIGNIN_CODE:
         return wanted[:1]
+    if notice.kind == NoticeKind.NOT_SELECTED and not sms_when_not_selected:
+        # By SMS only when asked for; the inbox (and email, when they have one) always has it.
+        return [c for c in wanted if c != Channel.SMS]
     return wanted
 
 
@@ -280,19 +311,23 @@ def deliver_on_commit() -> None:
 
 
 @transaction.atomic
-def preference_set(*, actor: Actor, applicant: Recipient, channels: str) -> Preference:
-    """Choose how cita reaches the applicant: every contact they gave, SMS only, or email only."""
+def preference_set(
+    *, actor: Actor, applicant: Recipient, channels: str, not_selected_by_sms: bool | None = None
+) -> Preference:
+    """Choose how cita reaches the applicant: every contact they gave, SMS only, or email only; and whether
+    "not selected" comes by SMS too (None: leave it as it is; off unless asked for)."""
     if channels not in ChannelChoice.values:
         raise InvalidPreference("unknown channel choice", field="channels")
-    preference, _ = Preference.objects.update_or_create(
-        applicant_id=applicant.pk, defaults={"channels": channels, "updated_at": clock.now()}
-    )
+    values: dict[str, Any] = {"channels": channels, "updated_at": clock.now()}
+    if not_selected_by_sms is not None:
+        values["not_selected_by_sms"] = not_selected_by_sms
+    preference, _ = Preference.objects.update_or_create(applicant_id=applicant.pk, defaults=values)
     audit_record(
         actor=actor,
         action="notification_preference.changed",
         object_type="applicant",
         object_id=applicant.pk,
-        data={"channels": channels},
+        data={"channels": channels, "not_selected_by_sms": preference.not_selected_by_sms},
     )
     return preference
 

@@ -54,7 +54,13 @@ def policy_defaults() -> PolicyValues:
 def policy_current(*, at: dt.datetime | None = None) -> PolicyValues:
     """The policy in force at `at` (now by default): the latest stored one effective by then."""
     at = at or clock.now()
-    row = DrawPolicy.objects.filter(effective_from__lte=at).order_by("-effective_from").first()
+    return policy_values_of(
+        DrawPolicy.objects.filter(effective_from__lte=at).order_by("-effective_from").first()
+    )
+
+
+def policy_values_of(row: DrawPolicy | None) -> PolicyValues:
+    """The values of a stored policy row, or the defaults when there is none."""
     if row is None:
         return policy_defaults()
     return PolicyValues(

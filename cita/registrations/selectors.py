@@ -15,12 +15,13 @@ def group_size_limit() -> int:
     return policy_current().group_size_limit
 
 
-def applicant_session_language(*, applicant_id: int, epoch: int | None) -> str | None:
-    """The language of a signed-in applicant, or None when the session is no longer valid."""
-    row = Applicant.objects.filter(pk=applicant_id).values_list("session_epoch", "language").first()
-    if row is None or row[0] != epoch:
+def applicant_for_session(*, applicant_id: int, epoch: int | None) -> Applicant | None:
+    """The signed-in applicant, or None when the session is no longer valid ("sign out everywhere" bumped
+    the epoch, or the account is gone)."""
+    row = Applicant.objects.filter(pk=applicant_id).first()
+    if row is None or row.session_epoch != epoch:
         return None
-    return row[1]
+    return row
 
 
 def applicant_get_for_actor(*, actor: Actor) -> Applicant:

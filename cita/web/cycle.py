@@ -8,28 +8,26 @@ that every state of the cycle is tested without a browser (tests/web/test_cycle.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any, cast
 
 from django.conf import settings
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 
 from cita.appointments.models import Appointment, AppointmentState
-from cita.appointments.selectors import appointment_list_for_actor
+from cita.appointments.selectors import cycle_rows_for_actor
 from cita.core import clock
 from cita.core.actors import Actor
 from cita.draws.models import Draw, Offer, OfferState, Request, RequestState
-from cita.draws.selectors import (
-    draw_open_now,
-    request_history_for_actor,
-    second_chance_pending,
-    window_next,
-)
+from cita.draws.selectors import window_next
+from cita.policy.selectors import policy_values_of
 from cita.registrations.models import Applicant
 from cita.web.components import NextStep, StepState, TimelineStep
 from cita.web.dates import date_words
-from cita.web.timezones import Zone
+from cita.web.timezones import Zone, zone_of
 
 
 def offer_of(request: Request | None) -> Offer | None:
@@ -69,6 +67,7 @@ class Cycle:
     appointment: Appointment | None  # the group's active appointment, if any
     window: tuple[dt.datetime, dt.datetime]  # the open window, or the next one
     second_chance: Draw | None  # a second chance still to come that may select `latest`
+    port_names: dict[str, str] = field(default_factory=dict)  # every port's name by its code
 
     @property
     def registered(self) -> bool:
@@ -97,25 +96,27 @@ class Cycle:
         return None
 
 
-def cycle_read(*, actor: Actor, applicant: Applicant, zone: Zone) -> Cycle:
-    """Read the group's draw, newest request, offer and appointment (a handful of small queries)."""
+def cycle_read(*, actor: Actor, applicant: Applicant, request: HttpRequest) -> Cycle:
+    """Read the group's draw, newest request, offer and appointment, and the caller's zone, in one statement
+    (`cycle_rows_for_actor`); the unread count it read is kept for the layout's badge."""
     now = clock.now()
-    draw = draw_open_now(now=now)
-    history = request_history_for_actor(actor=actor, limit=1)
-    latest = history[0] if history else None
-    appointments = appointment_list_for_actor(actor=actor)
-    second = None
-    if latest is not None and latest.state == RequestState.NOT_SELECTED:
-        second = second_chance_pending(draw=latest.draw)
+    rows = cycle_rows_for_actor(actor=actor, applicant=applicant, now=now)
+    cast(Any, request)._cita_unread = rows.unread
+    latest = rows.latest
+    second = rows.second_chance if latest is not None and latest.state == RequestState.NOT_SELECTED else None
+    draw = rows.draw
     return Cycle(
         now=now,
-        zone=zone,
-        group_size=applicant.members.count(),
+        zone=zone_of(request, now=now, ports=[port for port in rows.ports if port.active]),
+        group_size=rows.members,
         draw=draw,
         latest=latest,
-        appointment=appointments[0] if appointments else None,
-        window=(draw.opens_at, draw.closes_at) if draw else window_next(now=now),
+        appointment=rows.appointment,
+        window=(draw.opens_at, draw.closes_at)
+        if draw
+        else window_next(now=now, values=policy_values_of(rows.policy)),
         second_chance=second,
+        port_names={port.code: port.name for port in rows.ports},
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import cast
+from typing import Any, cast
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -13,7 +13,8 @@ from cita.core import clock
 from cita.core.actors import PUBLIC, Actor, Role
 from cita.core.http import CitaRequest
 from cita.core.middleware import SESSION_ACTING_FOR, SESSION_APPLICANT, SESSION_EPOCH
-from cita.registrations.selectors import applicant_session_language
+from cita.registrations.models import Applicant
+from cita.registrations.selectors import applicant_for_session
 
 # When the applicant's session was last used (POSIX seconds): it ends after CITA_APPLICANT_IDLE_HOURS.
 SESSION_SEEN = "cita.applicant.seen"
@@ -48,11 +49,11 @@ def actor_for_request(request: HttpRequest) -> Actor:
         )
     applicant_id = request.session.get(SESSION_APPLICANT)
     if applicant_id is not None:
-        language = applicant_session_language(
-            applicant_id=applicant_id, epoch=request.session.get(SESSION_EPOCH)
-        )
-        if language is not None and not _idle_too_long(request):
-            return Actor(role=Role.APPLICANT, applicant_id=applicant_id, language=language)
+        row = applicant_for_session(applicant_id=applicant_id, epoch=request.session.get(SESSION_EPOCH))
+        if row is not None and not _idle_too_long(request):
+            # Read once per request: the applicant's pages use this row (`session_applicant`).
+            cast(Any, request)._cita_applicant = row
+            return Actor(role=Role.APPLICANT, applicant_id=applicant_id, language=row.language)
         # Signed out everywhere (or the account is gone): this session is over.
         request.session.flush()
     return PUBLIC
@@ -68,6 +69,12 @@ def _idle_too_long(request: HttpRequest) -> bool:
     if not isinstance(seen, int) or now - seen >= 60:
         request.session[SESSION_SEEN] = now
     return False
+
+
+def session_applicant(request: HttpRequest) -> Applicant | None:
+    """The signed-in applicant's row as `ActorMiddleware` read it for this request, if it did."""
+    row = getattr(request, "_cita_applicant", None)
+    return row if isinstance(row, Applicant) else None
 
 
 # Applicant pages load only cita's own files: no third-party request can happen even by mistake, and an

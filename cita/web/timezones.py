@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.http import HttpRequest
 
 from cita.core import clock
 from cita.core.days import reference_time_zone
+from cita.ports.models import Port
 from cita.ports.selectors import port_list
 
 COOKIE = "cita_tz"
@@ -58,14 +60,15 @@ def _clock_of(tz: zoneinfo.ZoneInfo, now: dt.datetime) -> tuple[dt.timedelta | N
     return tuple((now + dt.timedelta(days=days)).astimezone(tz).utcoffset() for days in range(0, 366, 15))
 
 
-def zone_choices(*, now: dt.datetime | None = None) -> list[Zone]:
-    """The reference zone first, then the active ports' zones in port order; one entry per clock."""
+def zone_choices(*, now: dt.datetime | None = None, ports: Sequence[Port] | None = None) -> list[Zone]:
+    """The reference zone first, then the active ports' zones in port order (`ports`, when the caller has
+    read them); one entry per clock."""
     now = now or clock.now()
     reference = reference_time_zone()
     order: list[str] = [reference.key]
     places: dict[str, list[str]] = {reference.key: [_place_of(reference.key)]}
     keys_by_clock: dict[tuple[dt.timedelta | None, ...], str] = {_clock_of(reference, now): reference.key}
-    for port in port_list():
+    for port in port_list() if ports is None else ports:
         try:
             tz = zoneinfo.ZoneInfo(port.time_zone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -79,9 +82,12 @@ def zone_choices(*, now: dt.datetime | None = None) -> list[Zone]:
     return [Zone(key=key, places=tuple(places[key])) for key in order]
 
 
-def zone_of(request: HttpRequest, *, now: dt.datetime | None = None) -> Zone:
-    """The zone the caller chose (cookie), when it is still one of the choices; else the reference zone."""
-    choices = zone_choices(now=now)
+def zone_of(
+    request: HttpRequest, *, now: dt.datetime | None = None, ports: Sequence[Port] | None = None
+) -> Zone:
+    """The zone the caller chose (cookie), when it is still one of the choices; else the reference zone.
+    `ports`: the active ports, when the caller has read them."""
+    choices = zone_choices(now=now, ports=ports)
     chosen = request.COOKIES.get(COOKIE, "")
     for zone in choices:
         if zone.key == chosen:

@@ -9,6 +9,7 @@ from urllib.parse import quote
 import pytest
 from django.db import connection, transaction
 
+from cita.audit.models import AuditEvent
 from cita.audit.services import Event, audit_record_many
 from cita.core.actors import system
 
@@ -44,9 +45,13 @@ def test_the_cita_command_names_the_row_changed_by_one_byte():
     assert clean.stdout.startswith("verified: 10 rows, head ")
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")
-        cursor.execute("UPDATE audit_auditevent SET object_id = '7' WHERE id = 7")  # was "6": one byte
+        # The command chained the rows; the seventh in the chain is changed.
+        cursor.execute("UPDATE audit_auditevent SET object_id = '7' WHERE seq = 7")  # was "6": one byte
         cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER USER")
+    seventh = AuditEvent.objects.get(seq=7).id
     broken = run_cita("audit", "verify")
     assert broken.returncode == 1
-    assert "cita: audit chain broken at row 7 (test.happened) does not match its hash" in broken.stderr
+    assert (
+        f"cita: audit chain broken at row {seventh} (test.happened) does not match its hash" in broken.stderr
+    )
     assert "(6 rows before it verified)" in broken.stderr

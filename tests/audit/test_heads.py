@@ -17,7 +17,7 @@ from cita.audit.chain import canonical_of, link
 from cita.audit.heads import head_message, head_signature_valid
 from cita.audit.models import AuditEvent
 from cita.audit.selectors import VERIFIED_ACTION
-from cita.audit.services import Event, audit_record_many
+from cita.audit.services import Event, audit_chain_extend, audit_record_many
 from cita.core.actors import system
 from tests.audit.test_command import run_cita
 
@@ -29,16 +29,18 @@ def _record(n: int) -> None:
         audit_record_many(
             actor=system("test"), events=[Event("test.happened", "thing", str(i), {"i": i}) for i in range(n)]
         )
+    audit_chain_extend()  # as the sequencer does within seconds
 
 
-def _rewrite_from(first_id: int) -> None:
+def _rewrite_from(first_seq: int) -> None:
     """What a careful forger does: change one row, then re-chain every row after it, so that the chain
     verifies again."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")
-        AuditEvent.objects.filter(id=first_id).update(object_id="forged")
-        prev = AuditEvent.objects.get(id=first_id - 1).hash if first_id > 1 else "0" * 64
-        for row in AuditEvent.objects.filter(id__gte=first_id).order_by("id"):
+        AuditEvent.objects.filter(seq=first_seq).update(object_id="forged")
+        prev = AuditEvent.objects.get(seq=first_seq - 1).hash if first_seq > 1 else "0" * 64
+        for row in AuditEvent.objects.filter(seq__gte=first_seq).order_by("seq"):
+            assert prev is not None
             row.prev_hash = prev
             row.hash = prev = link(prev, canonical_of(row))
             AuditEvent.objects.filter(id=row.id).update(prev_hash=row.prev_hash, hash=row.hash)
@@ -61,7 +63,7 @@ def test_kept_heads_catch_a_rewritten_history_that_still_verifies(tmp_path: Path
     assert run_cita("audit", "verify").returncode == 0  # the chain alone looks whole
     caught = run_cita("audit", "check-heads", str(kept))
     assert caught.returncode == 1
-    assert "cita: 2026-12-01: row 8 has hash " in caught.stderr
+    assert "cita: 2026-12-01: place 8 has hash " in caught.stderr
     assert '"level": "error"' in caught.stderr
     assert "the history was rewritten" in caught.stderr
 

@@ -247,9 +247,17 @@ def test_many_notices_get_the_deliveries_language_and_context_one_notice_would_g
         applicant(phone="+526641230004", email="mail@example.org"),
         applicant(phone="+526641230005"),  # prefers email, which they do not have
     ]
-    preference_set(actor=actor_for(people[3]), applicant=people[3], channels=ChannelChoice.SMS)
+    # 3 and 5 asked for "not selected" by SMS too; the others get it only where it costs nothing.
+    preference_set(
+        actor=actor_for(people[3]), applicant=people[3], channels=ChannelChoice.SMS, not_selected_by_sms=True
+    )
     preference_set(actor=actor_for(people[4]), applicant=people[4], channels=ChannelChoice.EMAIL)
-    preference_set(actor=actor_for(people[5]), applicant=people[5], channels=ChannelChoice.EMAIL)
+    preference_set(
+        actor=actor_for(people[5]),
+        applicant=people[5],
+        channels=ChannelChoice.EMAIL,
+        not_selected_by_sms=True,
+    )
     tickets = [f"K7Q2M9X4A{n}" for n in range(len(people))]
     assert enqueue_many(people, tickets=tickets) == len(people)
     for person, ticket in zip(people, tickets, strict=True):
@@ -265,12 +273,12 @@ def test_many_notices_get_the_deliveries_language_and_context_one_notice_would_g
         )
         assert many.created_at == frozen_clock.now()
         for delivery in many.deliveries.all():
-            assert (delivery.status, delivery.priority, delivery.attempts) == (DeliveryStatus.PENDING, 5, 0)
+            assert (delivery.status, delivery.priority, delivery.attempts) == (DeliveryStatus.PENDING, 8, 0)
             assert delivery.next_attempt_at == frozen_clock.now()
     assert [channels(Notice.objects.get(dedup_key=f"bulk:{p.pk}")) for p in people] == [
-        ["sms"],
+        [],  # the inbox only
         ["email"],
-        ["email", "sms"],
+        ["email"],
         ["sms"],
         ["email"],
         ["sms"],
@@ -278,7 +286,7 @@ def test_many_notices_get_the_deliveries_language_and_context_one_notice_would_g
 
 
 def test_enqueueing_many_again_adds_nothing_and_keys_taken_one_by_one_are_kept():
-    people = [applicant() for _ in range(5)]
+    people = [applicant(email=f"again{n}@example.org") for n in range(5)]
     single = enqueue(
         NoticeKind.NOT_SELECTED,
         applicant=people[0],
@@ -292,7 +300,7 @@ def test_enqueueing_many_again_adds_nothing_and_keys_taken_one_by_one_are_kept()
     single.refresh_from_db()
     assert single.context["ticket"] == "AAAAAAAAAA"  # the first one stays as it was
     # A key given twice in one call is written once, with the first notice's values.
-    twice = applicant()
+    twice = applicant(email="twice@example.org")
     assert enqueue_many([twice, twice], keys=["dup", "dup"], tickets=["BBBBBBBBBB", "CCCCCCCCCC"]) == 1
     assert Notice.objects.get(dedup_key="dup").context["ticket"] == "BBBBBBBBBB"
     assert Delivery.objects.filter(notice__dedup_key="dup").count() == 1
@@ -302,9 +310,9 @@ def test_many_notices_take_the_priority_given_to_them_and_their_deliveries():
     people = [applicant(phone=f"+52664123010{n}", email=f"p{n}@example.org") for n in range(3)]
     assert enqueue_many(people, priority=2) == 3
     assert set(Notice.objects.values_list("priority", flat=True)) == {2}
-    assert list(Delivery.objects.values_list("priority", flat=True)) == [2] * 6
+    assert list(Delivery.objects.values_list("priority", flat=True)) == [2] * 3  # email: no SMS unless asked
     assert enqueue_many([applicant()], keys=["default"]) == 1
-    assert Notice.objects.get(dedup_key="default").priority == 5
+    assert Notice.objects.get(dedup_key="default").priority == 8  # the bulk lane of "not selected"
 
 
 @pytest.mark.parametrize(
@@ -417,3 +425,80 @@ def test_the_worker_is_woken_when_many_notices_commit_and_only_if_any_is_new(
     with django_capture_on_commit_callbacks() as callbacks:
         enqueue_many(people)
     assert callbacks == []
+
+
+@pytest.mark.django_db
+def test_offers_go_before_the_bulk_of_a_draws_results(frozen_clock):
+    """Priority lanes: a draw's many "not selected" notices, owed first, still wait behind an offer."""
+    from cita.notifications.delivery import _claim
+    from cita.notifications.services import notice_enqueue_many
+
+    unlucky = [applicant(email=f"unlucky{n}@example.org") for n in range(3)]
+    with transaction.atomic():
+        notice_enqueue_many(
+            kind=NoticeKind.NOT_SELECTED,
+            applicant_ids=[a.pk for a in unlucky],
+            dedup_keys=[f"test:not_selected:{a.pk}" for a in unlucky],
+            context=context_for(NoticeKind.NOT_SELECTED),
+        )
+    frozen_clock.advance(seconds=1)
+    enqueue(
+        NoticeKind.SIGNIN_CODE, applicant=applicant(phone="+15550200001"), context=context_for("signin_code")
+    )
+    enqueue(NoticeKind.REQUEST_RECEIVED, applicant=applicant(phone="+15550200002"))
+    enqueue(NoticeKind.SELECTED, applicant=applicant(phone="+15550200003"))
+    order = []
+    while batch := _claim(1):
+        order.append(batch[0][0].notice.kind)
+    assert order == [
+        "signin_code",
+        "selected",
+        "request_received",
+        "not_selected",
+        "not_selected",
+        "not_selected",
+    ]
+
+
+def test_not_selected_goes_by_sms_only_to_those_who_ask_for_it():
+    both = applicant(phone="+526641239001", email="both9@example.org")
+    phone_only = applicant(phone="+526641239002")
+    asked = applicant(phone="+526641239003", email="asked9@example.org")
+    preference_set(
+        actor=actor_for(asked), applicant=asked, channels=ChannelChoice.ALL, not_selected_by_sms=True
+    )
+    context = context_for(NoticeKind.NOT_SELECTED)
+    assert channels(enqueue(NoticeKind.NOT_SELECTED, applicant=both, context=context)) == ["email"]
+    assert (
+        channels(enqueue(NoticeKind.NOT_SELECTED, applicant=phone_only, context=context)) == []
+    )  # the inbox
+    assert channels(enqueue(NoticeKind.NOT_SELECTED, applicant=asked, context=context)) == ["email", "sms"]
+    # Every other notice still goes by SMS.
+    assert channels(enqueue(NoticeKind.SELECTED, applicant=phone_only)) == ["sms"]
+    # A draw's many notices at once follow the same rule.
+    people = [applicant(phone=f"+52664123910{n}", email=f"m{n}@example.org") for n in range(2)]
+    preference_set(
+        actor=actor_for(people[1]), applicant=people[1], channels=ChannelChoice.SMS, not_selected_by_sms=True
+    )
+    with transaction.atomic():
+        notice_enqueue_many(
+            kind=NoticeKind.NOT_SELECTED,
+            applicant_ids=[p.pk for p in people],
+            dedup_keys=[f"test:many-not-selected:{p.pk}" for p in people],
+            context=context,
+        )
+    assert [channels(Notice.objects.get(dedup_key=f"test:many-not-selected:{p.pk}")) for p in people] == [
+        ["email"],
+        ["sms"],
+    ]
+
+
+def test_changing_the_channel_keeps_the_sms_choice_for_not_selected():
+    person = applicant(phone="+526641239011")
+    preference_set(
+        actor=actor_for(person), applicant=person, channels=ChannelChoice.ALL, not_selected_by_sms=True
+    )
+    preference_set(actor=actor_for(person), applicant=person, channels=ChannelChoice.SMS)
+    assert channels(
+        enqueue(NoticeKind.NOT_SELECTED, applicant=person, context=context_for("not_selected"))
+    ) == ["sms"]

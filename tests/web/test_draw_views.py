@@ -8,9 +8,14 @@ import re
 from html import unescape
 
 import pytest
+from django.db import connection
+from django.forms.models import model_to_dict
+from django.test.utils import CaptureQueriesContext
 
 from cita.appointments.models import Appointment
+from cita.appointments.selectors import cycle_rows_for_actor
 from cita.appointments.services.offers import offer_confirm, offer_decline
+from cita.core import clock
 from cita.draws.models import Draw, Offer, OfferState, Request, RequestState
 from cita.draws.services import draw_close, offers_expire_due, priority_flag
 from cita.registrations.services import member_add
@@ -549,3 +554,58 @@ def test_the_status_page_reads_little_when_everyone_checks_results(
     client.get("/draw/")  # sessions and caches warm
     with django_assert_max_num_queries(15):
         assert client.get("/draw/").status_code == 200
+
+
+# -- the status page is the crowd's page: a fixed, small number of queries ---------------------------------
+
+
+def status_queries(client) -> tuple[int, str]:
+    # A session's first request of a minute also notes when it was last used (the idle limit, at most one
+    # write a minute): the count below is the page's own.
+    client.get("/draw/")
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get("/draw/")
+    assert page.status_code == 200
+    return len(captured.captured_queries), main_of(page)
+
+
+def test_the_status_page_takes_three_queries_in_every_state(decided, client, frozen_clock):
+    """The session, the applicant, and one statement for the rest, whatever the group's state."""
+    group, unlucky = decided
+    count, text = status_queries(client)
+    assert (count, "You were selected: confirm your appointment" in text) == (3, True)
+    offer = Offer.objects.get(applicant=group)
+    client.post(f"/draw/offers/{offer.pk}")
+    count, text = status_queries(client)
+    assert (count, "Go to the port on your appointment day" in text) == (3, True)
+    sign_in_applicant(client, unlucky)
+    count, text = status_queries(client)
+    assert (count, "Not selected this time: ask again" in text) == (3, True)
+    # Between windows the policy gives the next one; it is in the same statement.
+    frozen_clock.set(dt.datetime(2026, 12, 2, 19, 30, tzinfo=dt.UTC))
+    count, text = status_queries(client)
+    assert (count, "The next window opens on" in text) == (3, True)
+
+
+def test_the_status_rows_are_the_rows_the_orm_reads(decided, client):
+    """One statement builds the same model instances, with the same related rows, as the ORM would."""
+    group, _unlucky = decided
+    offer = Offer.objects.get(applicant=group)
+    client.post(f"/draw/offers/{offer.pk}")
+    rows = cycle_rows_for_actor(actor=actor_for(group), applicant=group, now=clock.now())
+    request = Request.objects.select_related("draw", "status", "offer__port", "offer__draw").get(
+        applicant=group
+    )
+    assert rows.latest is not None
+    assert rows.appointment is not None
+    assert model_to_dict(rows.latest) == model_to_dict(request)
+    assert rows.latest.state == request.state
+    assert model_to_dict(rows.latest.draw) == model_to_dict(request.draw)
+    assert model_to_dict(rows.latest.offer) == model_to_dict(request.offer)
+    assert model_to_dict(rows.latest.offer.port) == model_to_dict(request.offer.port)
+    appointment = Appointment.objects.get(applicant=group)
+    assert model_to_dict(rows.latest.offer.appointment) == model_to_dict(appointment)
+    assert model_to_dict(rows.appointment) == model_to_dict(appointment)
+    assert rows.appointment.port.code == appointment.port.code
+    assert rows.members == 2
+    assert [p.code for p in rows.ports] == ["SYS", "ELP"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.test import Client
@@ -95,6 +96,19 @@ def test_the_applicant_chooses_how_to_get_messages():
     ) == ["email"]
     client.post("/messages/channels", {"channels": "carrier pigeon"})
     assert Preference.objects.get(applicant=person).channels == ChannelChoice.EMAIL
+
+
+def test_not_selected_by_sms_is_off_until_the_applicant_asks_for_it():
+    person = applicant(phone="+526649990001")
+    client = signed_in(person)
+    page = client.get("/messages").content.decode()
+    box = re.compile(r'<input[^>]*name="not_selected_by_sms"[^>]*>')
+    assert "checked" not in box.findall(page)[0]
+    client.post("/messages/channels", {"channels": "all", "not_selected_by_sms": "on"})
+    assert Preference.objects.get(applicant=person).not_selected_by_sms is True
+    assert "checked" in box.findall(client.get("/messages").content.decode())[0]
+    client.post("/messages/channels", {"channels": "all"})  # an unticked box is not sent
+    assert Preference.objects.get(applicant=person).not_selected_by_sms is False
 
 
 def test_the_inbox_dates_a_message_by_the_readers_clock_not_by_the_utc_day(frozen_clock):

@@ -22,6 +22,14 @@ class PreferenceForm(forms.Form):
         choices=CHOICES,
         widget=forms.RadioSelect,
     )
+    not_selected_by_sms = forms.BooleanField(
+        label=_("Also send me an SMS when I am not selected"),
+        help_text=_(
+            "Most days, most people are not selected. We always tell you in the app, and by email if you "
+            "gave one. An SMS costs money, so we send it only if you ask."
+        ),
+        required=False,
+    )
 
     @staticmethod
     def saved_message() -> str:

@@ -15,6 +15,7 @@ from cita.core.actors import Role
 from cita.core.http import actor_of
 from cita.registrations.models import Applicant
 from cita.registrations.selectors import applicant_get_for_actor
+from cita.web.middleware import session_applicant
 
 CLIENT = "cita.client"
 
@@ -45,7 +46,8 @@ def for_applicant(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
         actor = actor_of(request)
         if actor.role is Role.NGO and actor.applicant_id is None:
             return HttpResponseRedirect(reverse("staff:home"))
-        applicant: Applicant = applicant_get_for_actor(actor=actor)
+        own = session_applicant(request) if actor.role is Role.APPLICANT else None
+        applicant: Applicant = own if own is not None else applicant_get_for_actor(actor=actor)
         return view(request, applicant, *args, **kwargs)
 
     return wrapper

@@ -52,11 +52,11 @@ def _port_names() -> dict[str, str]:
 @replica_reads
 def home(request: HttpRequest, applicant: Applicant) -> HttpResponse:
     """Where the group stands: the next thing to do and its deadline, and the timeline of its request."""
-    cycle = cycle_read(actor=actor_of(request), applicant=applicant, zone=zone_of(request))
+    cycle = cycle_read(actor=actor_of(request), applicant=applicant, request=request)
     return render(
         request,
         "draws/status.html",
-        {"cycle": cycle, "next": next_step(cycle), "steps": timeline(cycle), "names": _port_names()},
+        {"cycle": cycle, "next": next_step(cycle), "steps": timeline(cycle), "names": cycle.port_names},
     )
 
 
@@ -66,9 +66,8 @@ def home(request: HttpRequest, applicant: Applicant) -> HttpResponse:
 def ask(request: HttpRequest, applicant: Applicant) -> HttpResponse:
     """Ask for an appointment in today's draw: the ports, most preferred first."""
     actor = actor_of(request)
-    zone = zone_of(request)
-    draw = draw_open_now()
-    cycle = cycle_read(actor=actor, applicant=applicant, zone=zone)
+    cycle = cycle_read(actor=actor, applicant=applicant, request=request)
+    zone, draw = cycle.zone, cycle.draw
     if request.method == "GET" and cycle.current is not None:
         return HttpResponseRedirect(reverse("draws:home"))
     form = RequestForm(request.POST if request.method == "POST" else None, ports=list(port_list()))

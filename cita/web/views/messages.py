@@ -21,6 +21,7 @@ from cita.notifications.rendering import render as render_notice
 from cita.notifications.selectors import (
     inbox_page,
     preference_get,
+    preference_not_selected_by_sms,
 )
 from cita.notifications.services import notices_mark_read, preference_set
 from cita.registrations.selectors import applicant_get_for_actor
@@ -66,7 +67,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
     unread = [item.notice.pk for item in items if item.unread]
     if unread and actor.role is Role.APPLICANT:
         notices_mark_read(actor=actor, applicant=applicant, notice_ids=unread)
-    form = PreferenceForm(initial={"channels": preference})
+    form = PreferenceForm(
+        initial={
+            "channels": preference,
+            "not_selected_by_sms": preference_not_selected_by_sms(applicant_id=applicant.pk),
+        }
+    )
     return render(request, "notifications/inbox.html", {"page": page, "items": items, "form": form})
 
 
@@ -80,6 +86,11 @@ def preference(request: HttpRequest) -> HttpResponse:
     applicant = applicant_get_for_actor(actor=actor)
     form = PreferenceForm(request.POST)
     if form.is_valid():
-        preference_set(actor=actor, applicant=applicant, channels=form.cleaned_data["channels"])
+        preference_set(
+            actor=actor,
+            applicant=applicant,
+            channels=form.cleaned_data["channels"],
+            not_selected_by_sms=form.cleaned_data["not_selected_by_sms"],
+        )
         flash.success(request, form.saved_message())
     return HttpResponseRedirect(reverse("notifications:inbox") + "#channels")

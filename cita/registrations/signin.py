@@ -23,7 +23,7 @@ from django.utils.translation import ngettext
 from cita.audit.services import audit_record
 from cita.core import clock
 from cita.core.actors import Actor, Role
-from cita.core.crypto import blind_index
+from cita.core.crypto import blind_index, blind_indexes
 from cita.core.languages import Language
 from cita.core.locks import advisory_lock
 from cita.notifications.models import NoticeKind
@@ -58,7 +58,16 @@ class Contact:
     @property
     def index(self) -> str:
         """The keyed hash that finds this contact (the same one an applicant's row holds)."""
-        return blind_index(self.value, purpose="phone" if self.channel == CodeChannel.SMS else "email")
+        return blind_index(self.value, purpose=self._purpose)
+
+    @property
+    def indexes(self) -> list[str]:
+        """Its keyed hash under every key of the index ring, newest first (what lookups match)."""
+        return blind_indexes(self.value, purpose=self._purpose)
+
+    @property
+    def _purpose(self) -> str:
+        return "phone" if self.channel == CodeChannel.SMS else "email"
 
     @property
     def masked(self) -> str:
@@ -95,6 +104,13 @@ def _hash(token: str, code: str) -> str:
     return blind_index(f"{token}:{code}", purpose="one_time_code")
 
 
+def _code_matches(code_hash: str, token: str, code: str) -> bool:
+    """Whether `code` is the one hashed in `code_hash`, under any key of the index ring."""
+    hashes = blind_indexes(f"{token}:{code}", purpose="one_time_code")
+    matches = [hmac.compare_digest(code_hash, h) for h in hashes]  # every key tried, matching or not
+    return any(matches)
+
+
 def _too_many(oldest: dt.datetime) -> TooManyCodes:
     seconds = (oldest + LIMIT_WINDOW - clock.now()).total_seconds()
     wait = max(1, math.ceil(seconds / 60))
@@ -109,13 +125,16 @@ def _too_many(oldest: dt.datetime) -> TooManyCodes:
     )
 
 
-def _check_limits(*, contact_index: str, client_index: str, ip_index: str) -> None:
+def _check_limits(*, contact: Contact, client: str, ip: str) -> None:
     since = clock.now() - LIMIT_WINDOW
     recent = OneTimeCode.objects.filter(created_at__gt=since)
     for queryset, limit in (
-        (recent.filter(contact_index=contact_index), PER_CONTACT),
-        (recent.filter(client_index=client_index), PER_CLIENT),
-        (recent.filter(ip_index=ip_index), int(settings.CITA_SIGNIN_IP_LIMIT)),
+        (recent.filter(contact_index__in=contact.indexes), PER_CONTACT),
+        (recent.filter(client_index__in=blind_indexes(client, purpose="signin_client")), PER_CLIENT),
+        (
+            recent.filter(ip_index__in=blind_indexes(ip, purpose="signin_ip")),
+            int(settings.CITA_SIGNIN_IP_LIMIT),
+        ),
     ):
         times = list(queryset.order_by("-created_at").values_list("created_at", flat=True)[:limit])
         if len(times) >= limit:
@@ -137,14 +156,14 @@ def _code_send(
     ip_index = blind_index(ip or "-", purpose="signin_ip")
     # One sender at a time per contact, so two quick requests cannot both slip under the limit.
     advisory_lock("one_time_code", contact_index)
-    _check_limits(contact_index=contact_index, client_index=client_index, ip_index=ip_index)
+    _check_limits(contact=contact, client=client, ip=ip or "-")
     if language not in Language.values:
         language = settings.LANGUAGE_CODE
     now = clock.now()
     # A new code replaces the older open ones for the same contact: only the newest works.
-    OneTimeCode.objects.filter(contact_index=contact_index, purpose=purpose, closed_at__isnull=True).update(
-        closed_at=now
-    )
+    OneTimeCode.objects.filter(
+        contact_index__in=contact.indexes, purpose=purpose, closed_at__isnull=True
+    ).update(closed_at=now)
     token = secrets.token_urlsafe(32)
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     row = OneTimeCode.objects.create(
@@ -163,7 +182,7 @@ def _code_send(
     )
     owner = applicant
     if owner is None:
-        lookup = {"phone_index" if contact.channel == CodeChannel.SMS else "email_index": contact_index}
+        lookup = {f"{'phone' if contact.channel == CodeChannel.SMS else 'email'}_index__in": contact.indexes}
         owner = Applicant.objects.filter(**lookup).first()
     context = {"code": code, "minutes": CODE_MINUTES}
     if owner is not None and purpose == CodePurpose.SIGNIN:
@@ -223,7 +242,7 @@ def _code_check(*, token: str, code: str, purpose: CodePurpose) -> OneTimeCode:
         row.attempts = F("attempts") + 1
         row.save(update_fields=["attempts"])
         row.refresh_from_db(fields=["attempts"])
-        if hmac.compare_digest(row.code_hash, _hash(token, code.strip())):
+        if _code_matches(row.code_hash, token, code.strip()):
             row.closed_at = now
             row.save(update_fields=["closed_at"])
             return row

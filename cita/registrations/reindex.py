@@ -1,0 +1,93 @@
+"""Re-computing every keyed hash (blind index) after a rotation of `CITA_INDEX_KEY`.
+
+Put the new key first in the ring, keep the old ones after it, restart web and workers (new rows are
+indexed with the new key; lookups try every key, newest first), then run `cita manage reindex`. It walks
+each column whose value is kept (sealed) in the same row, in batches in primary key order; each batch and
+its progress record commit together, so a stopped run starts again after the last finished batch.
+
+Hashes of values that are not kept cannot be re-computed: a one-time code's hash and the hashes of the
+browser session and address that asked for it (they matter for `signin.LIMIT_WINDOW`, 15 minutes), the
+sender of an inbound text message (its hourly limit), a conversation's phone, a delivery's recipient (the
+hourly sending limit) and a stopped number. Lookups find them under any key while it is in the ring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import models, transaction
+
+from cita.core import clock
+from cita.core.crypto import blind_index, key_ring
+from cita.registrations.models import Applicant, Member, OneTimeCode, ReindexProgress
+
+
+@dataclass(frozen=True)
+class Column:
+    """A keyed hash column and how to re-compute it from the row's sealed, already normalised value."""
+
+    model: type[models.Model]
+    index: str
+    source: str
+    purpose: Callable[[models.Model], str]
+
+    @property
+    def label(self) -> str:
+        return f"{self.model._meta.db_table}.{self.index}"
+
+
+COLUMNS = (
+    Column(Applicant, "phone_index", "phone", lambda row: "phone"),
+    Column(Applicant, "email_index", "email", lambda row: "email"),
+    Column(Member, "document_index", "document_number", lambda row: "document"),
+    Column(
+        OneTimeCode,
+        "contact_index",
+        "contact",
+        lambda row: "phone" if row.channel == "sms" else "email",  # type: ignore[attr-defined]
+    ),
+)
+
+
+@dataclass(frozen=True)
+class ColumnDone:
+    label: str
+    rows: int
+    changed: int
+
+
+def reindex_column(column: Column, *, batch_size: int) -> ColumnDone:
+    """Move one column to the current index key, batch by batch, from where an earlier run stopped."""
+    kid = key_ring("CITA_INDEX_KEY").current
+    rows = changed = 0
+    while True:
+        with transaction.atomic():
+            progress, _ = ReindexProgress.objects.select_for_update().get_or_create(
+                key_id=kid, column=column.label, defaults={"updated_at": clock.now()}
+            )
+            batch = list(
+                column.model._default_manager.select_for_update()
+                .filter(pk__gt=progress.last_id, **{f"{column.source}__isnull": False})
+                .order_by("pk")[:batch_size]
+            )
+            if not batch:
+                return ColumnDone(column.label, rows, changed)
+            moved = []
+            for row in batch:
+                value = getattr(row, column.source)
+                new = blind_index(value, purpose=column.purpose(row)) if value else None
+                if new is not None and getattr(row, column.index) != new:
+                    setattr(row, column.index, new)
+                    moved.append(row)
+            column.model._default_manager.bulk_update(moved, [column.index])
+            progress.last_id = batch[-1].pk
+            progress.updated_at = clock.now()
+            progress.save(update_fields=["last_id", "updated_at"])
+            rows += len(batch)
+            changed += len(moved)
+
+
+def reindex_all(*, batch_size: int) -> list[ColumnDone]:
+    """Move every re-computable keyed hash to the current key of `CITA_INDEX_KEY`."""
+    return [reindex_column(column, batch_size=batch_size) for column in COLUMNS]

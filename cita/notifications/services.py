@@ -19,7 +19,7 @@ from cita.core.errors import NotFound, PermissionDenied
 from cita.core.jobs import job_defer, on_commit_once
 from cita.core.languages import LANGUAGE_CODES
 from cita.notifications.contract import context_validate, context_validate_columns
-from cita.notifications.delivery import number_index
+from cita.notifications.delivery import number_index, number_indexes
 from cita.notifications.errors import DeliveryNotRetryable, InvalidPreference
 from cita.notifications.models import (
     CODE_SEAL,
@@ -357,9 +357,19 @@ def delivery_retry(*, actor: Actor, delivery_id: int) -> Delivery:
     return delivery
 
 
+def stopped_number_rekey(*, number: str) -> int:
+    """Move the STOP record of `number` to the current key of the index ring, if it is kept under an older
+    one (`cita manage reindex` calls it with every applicant's phone); how many rows moved."""
+    current, *older = number_indexes(number)
+    if not older or StoppedNumber.objects.filter(number_index=current).exists():
+        return 0
+    return StoppedNumber.objects.filter(number_index__in=older).update(number_index=current)
+
+
 def number_stop(*, number: str) -> StoppedNumber:
     """Record that `number` sent STOP: from now on only replies to its own messages go to it."""
     now = clock.now()
+    stopped_number_rekey(number=number)
     row, _ = StoppedNumber.objects.update_or_create(
         number_index=number_index(number), defaults={"stopped_at": now, "restarted_at": None}
     )
@@ -369,7 +379,7 @@ def number_stop(*, number: str) -> StoppedNumber:
 def number_start(*, number: str) -> bool:
     """Record that `number` sent START after a STOP; False when it had not stopped."""
     return bool(
-        StoppedNumber.objects.filter(number_index=number_index(number), restarted_at__isnull=True).update(
-            restarted_at=clock.now()
-        )
+        StoppedNumber.objects.filter(
+            number_index__in=number_indexes(number), restarted_at__isnull=True
+        ).update(restarted_at=clock.now())
     )

@@ -8,7 +8,8 @@ its progress record commit together, so a stopped run starts again after the las
 Hashes of values that are not kept cannot be re-computed: a one-time code's hash and the hashes of the
 browser session and address that asked for it (they matter for `signin.LIMIT_WINDOW`, 15 minutes), the
 sender of an inbound text message (its hourly limit), a conversation's phone, a delivery's recipient (the
-hourly sending limit) and a stopped number. Lookups find them under any key while it is in the ring.
+hourly sending limit). Lookups find them under any key while it is in the ring. A stopped number is
+moved with the phone of the applicant it belongs to; a conversation moves when its phone writes again.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django.db import models, transaction
 
 from cita.core import clock
 from cita.core.crypto import blind_index, key_ring
+from cita.notifications.services import stopped_number_rekey
 from cita.registrations.models import Applicant, Member, OneTimeCode, ReindexProgress
 
 
@@ -31,14 +33,20 @@ class Column:
     index: str
     source: str
     purpose: Callable[[models.Model], str]
+    follow: Callable[[str], object] | None = None  # called with each value: moves hashes kept elsewhere
 
     @property
     def label(self) -> str:
         return f"{self.model._meta.db_table}.{self.index}"
 
 
+def _stop_rekey(number: str) -> int:
+    return stopped_number_rekey(number=number)
+
+
 COLUMNS = (
-    Column(Applicant, "phone_index", "phone", lambda row: "phone"),
+    # An applicant's phone also moves its STOP record (the number itself is not kept there).
+    Column(Applicant, "phone_index", "phone", lambda row: "phone", _stop_rekey),
     Column(Applicant, "email_index", "email", lambda row: "email"),
     Column(Member, "document_index", "document_number", lambda row: "document"),
     Column(
@@ -76,6 +84,8 @@ def reindex_column(column: Column, *, batch_size: int) -> ColumnDone:
             moved = []
             for row in batch:
                 value = getattr(row, column.source)
+                if column.follow is not None and value:
+                    column.follow(value)
                 new = blind_index(value, purpose=column.purpose(row)) if value else None
                 if new is not None and getattr(row, column.index) != new:
                     setattr(row, column.index, new)

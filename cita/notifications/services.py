@@ -357,19 +357,27 @@ def delivery_retry(*, actor: Actor, delivery_id: int) -> Delivery:
     return delivery
 
 
-def stopped_number_rekey(*, number: str) -> int:
-    """Move the STOP record of `number` to the current key of the index ring, if it is kept under an older
-    one (`cita manage reindex` calls it with every applicant's phone); how many rows moved."""
-    current, *older = number_indexes(number)
-    if not older or StoppedNumber.objects.filter(number_index=current).exists():
+def stopped_numbers_rekey(*, numbers: list[str]) -> int:
+    """Move the STOP records of `numbers` kept under an older key of the index ring to the current key
+    (`cita manage reindex` calls it with every applicant's phone); how many rows moved."""
+    current_of: dict[str, str] = {}
+    for number in numbers:
+        current, *older = number_indexes(number)
+        current_of.update(dict.fromkeys(older, current))
+    if not current_of:
         return 0
-    return StoppedNumber.objects.filter(number_index__in=older).update(number_index=current)
+    found = StoppedNumber.objects.filter(number_index__in=list(current_of)).values_list("pk", "number_index")
+    moved = 0
+    for pk, index in found:
+        if not StoppedNumber.objects.filter(number_index=current_of[index]).exists():
+            moved += StoppedNumber.objects.filter(pk=pk).update(number_index=current_of[index])
+    return moved
 
 
 def number_stop(*, number: str) -> StoppedNumber:
     """Record that `number` sent STOP: from now on only replies to its own messages go to it."""
     now = clock.now()
-    stopped_number_rekey(number=number)
+    stopped_numbers_rekey(numbers=[number])
     row, _ = StoppedNumber.objects.update_or_create(
         number_index=number_index(number), defaults={"stopped_at": now, "restarted_at": None}
     )

@@ -17,11 +17,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
+from psycopg import sql
 
 from cita.core import clock
 from cita.core.crypto import blind_index, key_ring
-from cita.notifications.services import stopped_number_rekey
+from cita.notifications.services import stopped_numbers_rekey
 from cita.registrations.models import Applicant, Member, OneTimeCode, ReindexProgress
 
 
@@ -33,15 +34,17 @@ class Column:
     index: str
     source: str
     purpose: Callable[[models.Model], str]
-    follow: Callable[[str], object] | None = None  # called with each value: moves hashes kept elsewhere
+    follow: Callable[[list[str]], object] | None = (
+        None  # called with a batch's values: moves hashes kept elsewhere
+    )
 
     @property
     def label(self) -> str:
         return f"{self.model._meta.db_table}.{self.index}"
 
 
-def _stop_rekey(number: str) -> int:
-    return stopped_number_rekey(number=number)
+def _stop_rekey(numbers: list[str]) -> int:
+    return stopped_numbers_rekey(numbers=numbers)
 
 
 COLUMNS = (
@@ -84,18 +87,28 @@ def reindex_column(column: Column, *, batch_size: int) -> ColumnDone:
             moved = []
             for row in batch:
                 value = getattr(row, column.source)
-                if column.follow is not None and value:
-                    column.follow(value)
                 new = blind_index(value, purpose=column.purpose(row)) if value else None
                 if new is not None and getattr(row, column.index) != new:
                     setattr(row, column.index, new)
                     moved.append(row)
-            column.model._default_manager.bulk_update(moved, [column.index])
+            _update(column, moved)
+            if column.follow is not None:
+                column.follow([value for row in batch if (value := getattr(row, column.source))])
             progress.last_id = batch[-1].pk
             progress.updated_at = clock.now()
             progress.save(update_fields=["last_id", "updated_at"])
             rows += len(batch)
             changed += len(moved)
+
+
+def _update(column: Column, rows: list[models.Model]) -> None:
+    """Write the new hashes with one statement per row, sent together (faster than a CASE over the batch)."""
+    meta = column.model._meta
+    update = sql.SQL("UPDATE {table} SET {index} = %s WHERE id = %s").format(
+        table=sql.Identifier(meta.db_table), index=sql.Identifier(column.index)
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(update, [(getattr(row, column.index), row.pk) for row in rows])
 
 
 def reindex_all(*, batch_size: int) -> list[ColumnDone]:

@@ -9,18 +9,24 @@ Hashes of values that are not kept cannot be re-computed: a one-time code's hash
 browser session and address that asked for it (they matter for `signin.LIMIT_WINDOW`, 15 minutes), the
 sender of an inbound text message (its hourly limit), a conversation's phone, a delivery's recipient (the
 hourly sending limit). Lookups find them under any key while it is in the ring. A stopped number is
-moved with the phone of the applicant it belongs to; a conversation moves when its phone writes again.
+moved with the phone of the applicant it belongs to, the document hashes that requests and appointments
+copy with the member's document (`<app>/reindex.py`); a conversation moves when its phone writes again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Protocol, cast
 
+from django.apps import apps
 from django.db import connection, models, transaction
+from django.utils.module_loading import module_has_submodule
 from psycopg import sql
 
-from cita.core import clock
+from cita.core import clock, crypto
 from cita.core.crypto import blind_index, key_ring
 from cita.notifications.services import stopped_numbers_rekey
 from cita.registrations.models import Applicant, Member, OneTimeCode, ReindexProgress
@@ -47,11 +53,49 @@ def _stop_rekey(numbers: list[str]) -> int:
     return stopped_numbers_rekey(numbers=numbers)
 
 
+class ReindexPart(Protocol):
+    """The `reindex` module of an app above registrations that keeps copies of members' document hashes."""
+
+    def documents_rekey(self, *, moved: Mapping[str, str]) -> int: ...
+
+
+def _parts() -> tuple[ReindexPart, ...]:
+    """Every other cita app's `reindex` module, found through Django's app registry (as for retention)."""
+    return tuple(
+        cast(ReindexPart, importlib.import_module(f"{config.name}.reindex"))
+        for config in apps.get_app_configs()
+        if config.name.startswith("cita.")
+        and config.name != __package__
+        and module_has_submodule(config.module, "reindex")
+    )
+
+
+def _documents_rekey(numbers: list[str]) -> int:
+    """Move the copies of these document numbers' hashes (requests, appointments) to the current key."""
+    moved: dict[str, str] = {}
+    for number in numbers:
+        current, *older = crypto.blind_indexes(number, purpose="document")
+        moved.update(dict.fromkeys(older, current))
+    return sum(part.documents_rekey(moved=moved) for part in _parts()) if moved else 0
+
+
+def array_rekey(model: type[models.Model], column: str, moved: Mapping[str, str]) -> int:
+    """Replace, in an array column of keyed hashes, every hash in `moved` by its new value; rows changed."""
+    update = sql.SQL(
+        "UPDATE {table} SET {column} = ARRAY(SELECT coalesce(%s::jsonb ->> d, d) "
+        "FROM unnest({column}) WITH ORDINALITY AS u(d, i) ORDER BY i) WHERE {column} && %s::varchar[]"
+    ).format(table=sql.Identifier(model._meta.db_table), column=sql.Identifier(column))
+    with connection.cursor() as cursor:
+        cursor.execute(update, [json.dumps(dict(moved)), list(moved)])
+        return cursor.rowcount
+
+
 COLUMNS = (
     # An applicant's phone also moves its STOP record (the number itself is not kept there).
     Column(Applicant, "phone_index", "phone", lambda row: "phone", _stop_rekey),
     Column(Applicant, "email_index", "email", lambda row: "email"),
-    Column(Member, "document_index", "document_number", lambda row: "document"),
+    # A member's document also moves the copies that requests and appointments keep (one person, one booking).
+    Column(Member, "document_index", "document_number", lambda row: "document", _documents_rekey),
     Column(
         OneTimeCode,
         "contact_index",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Iterator
 
@@ -9,13 +10,24 @@ import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
+from cita.appointments.models import Appointment
 from cita.core import crypto
 from cita.core.crypto import blind_index, blind_indexes, new_key_ring_entry
+from cita.draws.errors import MemberBusy
+from cita.draws.models import RequestPeople
 from cita.registrations import reindex
 from cita.registrations.errors import DuplicatePerson, InvalidContact
 from cita.registrations.models import Applicant, Member, OneTimeCode, ReindexProgress
-from cita.registrations.services import applicant_contact_set, applicant_get_or_create, group_register
+from cita.registrations.services import (
+    applicant_contact_set,
+    applicant_get_or_create,
+    group_register,
+    member_add,
+    member_remove,
+)
 from cita.registrations.signin import contact_parse, signin_code_send, signin_code_verify
+from tests.draws.test_requests import ask
+from tests.factories.draws import open_draw, port_with_slots
 from tests.factories.registrations import actor_for, applicant, member_input, registered_group
 from tests.registrations.test_signin import code_of
 
@@ -159,3 +171,63 @@ def test_after_the_old_key_is_dropped_lookups_use_the_new_key_only(settings, old
         Applicant.objects.filter(pk=other.pk).update(
             phone_index=Applicant.objects.get(pk=known.pk).phone_index
         )
+
+
+def test_one_person_one_request_holds_through_the_rotation(settings, old_key, frozen_clock):
+    port_with_slots("SYS", slots=[("08:00", 10)])
+    open_draw(frozen_clock)
+    first, second, third = registered_group(), registered_group(), registered_group()
+    moved_early, moved_late = (
+        member_add(
+            actor=actor_for(first),
+            applicant=first,
+            member=member_input(relationship="child", document_number=number),
+        )
+        for number in ("P7777777", "P8888888")
+    )
+    ask(first)  # its request keeps the old key's hashes of both children
+    ring(settings, f"{NEW},{old_key}")
+    member_remove(actor=actor_for(first), member=moved_early)
+    member_add(
+        actor=actor_for(second),
+        applicant=second,
+        member=member_input(relationship="child", document_number="P7777777"),
+    )
+    with pytest.raises(MemberBusy):  # during the rotation: found under the old key
+        ask(second)
+
+    call_command("reindex", stdout=io.StringIO())
+    ring(settings, NEW)
+    people = RequestPeople.objects.get(request__applicant=first)
+    assert blind_index("P8888888", purpose="document") in people.document_indexes
+    member_remove(actor=actor_for(first), member=moved_late)
+    member_add(
+        actor=actor_for(third),
+        applicant=third,
+        member=member_input(relationship="child", document_number="P8888888"),
+    )
+    with pytest.raises(MemberBusy):  # after it: the request's copy moved to the new key with the member
+        ask(third)
+
+
+def test_reindex_moves_the_document_copies_an_appointment_keeps(settings, old_key, frozen_clock):
+    port = port_with_slots("SYS", slots=[("08:00", 10)])
+    group = registered_group(document_number="P5555555")
+    member = Member.objects.get(applicant=group)
+    appointment = Appointment.objects.create(
+        applicant=group,
+        port=port,
+        day=dt.date(2026, 12, 10),
+        slot=dt.time(8),
+        group_size=1,
+        members=[member.pk],
+        document_indexes=[member.document_index, "kept-as-it-is"],
+        created_at=frozen_clock.now(),
+        pass_payload="x",
+        pass_kid="t",
+        pass_issued_at=frozen_clock.now(),
+    )
+    ring(settings, f"{NEW},{old_key}")
+    call_command("reindex", stdout=io.StringIO())
+    appointment.refresh_from_db()
+    assert appointment.document_indexes == [blind_index("P5555555", purpose="document"), "kept-as-it-is"]

@@ -19,21 +19,28 @@ from cita.registrations.models import Applicant
 MENU_PORTS = 9
 
 
-def applicant_for_phone(*, phone_index: str) -> Applicant | None:
-    """The account whose proven phone this is (sign-in and contact changes prove a phone by a code)."""
-    return Applicant.objects.filter(phone_index=phone_index).first()
+def applicant_for_phone(*, phone_indexes: list[str]) -> Applicant | None:
+    """The account whose proven phone this is (sign-in and contact changes prove a phone by a code);
+    `phone_indexes` are the number's keyed hashes under every key of the index ring."""
+    return Applicant.objects.filter(phone_index__in=phone_indexes).first()
 
 
-def messages_since(*, phone_index: str, since: dt.datetime) -> int:
+def messages_since(*, phone_indexes: list[str], since: dt.datetime) -> int:
     """How many messages this phone sent since `since` (its own rate limit)."""
-    return InboundMessage.objects.filter(phone_index=phone_index, received_at__gte=since).count()
+    return InboundMessage.objects.filter(phone_index__in=phone_indexes, received_at__gte=since).count()
 
 
 def offer_code(*, offer_id: int) -> str:
     """The 4-digit code of an offer, which a reply must carry to answer it (`YES 4821`): keyed, so that it
     cannot be guessed from the offer's id, and stable, so that every message shows the same code."""
-    digest = crypto.blind_index(str(offer_id), purpose="offer-code")
-    return f"{int(digest[:12], 16) % 9000 + 1000}"
+    return offer_codes(offer_id=offer_id)[0]
+
+
+def offer_codes(*, offer_id: int) -> list[str]:
+    """The offer's code under every key of the index ring, newest first: a reply to a message sent before
+    a rotation of `CITA_INDEX_KEY` still carries the code made with the older key."""
+    digests = crypto.blind_indexes(str(offer_id), purpose="offer-code")
+    return [f"{int(digest[:12], 16) % 9000 + 1000}" for digest in digests]
 
 
 def offers_open(*, actor: Actor) -> list[Offer]:

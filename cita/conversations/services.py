@@ -31,6 +31,7 @@ from cita.conversations.selectors import (
     appointment_scheduled,
     messages_since,
     offer_code,
+    offer_codes,
     offers_open,
     ports_for_menu,
     request_latest,
@@ -75,7 +76,8 @@ def message_receive(*, provider: str, message_id: str, phone: str, text: str) ->
     except InvalidContact:
         log.warning("inbound message from an unreadable number", extra={"provider": provider})
         return None
-    phone_index = crypto.blind_index(number, purpose="phone")
+    phone_indexes = crypto.blind_indexes(number, purpose="phone")  # newest key first
+    phone_index = phone_indexes[0]
     now = clock.now()
     with transaction.atomic():
         try:
@@ -89,9 +91,9 @@ def message_receive(*, provider: str, message_id: str, phone: str, text: str) ->
                 )
         except IntegrityError:
             return None  # seen before: already answered
-        conversation = _conversation_locked(phone_index, now)
-        applicant = applicant_for_phone(phone_index=phone_index)
-        recent = messages_since(phone_index=phone_index, since=now - dt.timedelta(hours=1))
+        conversation = _conversation_locked(phone_indexes, now)
+        applicant = applicant_for_phone(phone_indexes=phone_indexes)
+        recent = messages_since(phone_indexes=phone_indexes, since=now - dt.timedelta(hours=1))
         if recent > settings.CITA_CONVERSATION_RATE_PER_HOUR:
             reply = Reply(Command.LIMITED, None)
             language = DEFAULT_LANGUAGE
@@ -100,7 +102,7 @@ def message_receive(*, provider: str, message_id: str, phone: str, text: str) ->
             reply = _stop_or_start(parsed.command, number, language)
         elif applicant is None:
             language = _guess_language(parsed, conversation)
-            reply = _unregistered(phone_index, now, language)
+            reply = _unregistered(phone_indexes, now, language)
         else:
             language = applicant.language
             with translation.override(language):
@@ -122,8 +124,14 @@ def message_receive(*, provider: str, message_id: str, phone: str, text: str) ->
         return row
 
 
-def _conversation_locked(phone_index: str, now: dt.datetime) -> Conversation:
-    """The phone's conversation, locked: one phone's messages are handled one after the other."""
+def _conversation_locked(phone_indexes: list[str], now: dt.datetime) -> Conversation:
+    """The phone's conversation, locked: one phone's messages are handled one after the other.
+
+    A conversation kept under an older key of the index ring moves to the current key (its number is
+    known only here, so `cita manage reindex` cannot move it)."""
+    phone_index, older = phone_indexes[0], phone_indexes[1:]
+    if older and not Conversation.objects.filter(phone_index=phone_index).exists():
+        Conversation.objects.filter(phone_index__in=older).update(phone_index=phone_index)
     Conversation.objects.bulk_create(
         [Conversation(phone_index=phone_index, updated_at=now)], ignore_conflicts=True
     )
@@ -157,10 +165,10 @@ def _stop_or_start(command: str, number: str, language: str) -> Reply:
     return Reply(command, text)
 
 
-def _unregistered(phone_index: str, now: dt.datetime, language: str) -> Reply:
+def _unregistered(phone_indexes: list[str], now: dt.datetime, language: str) -> Reply:
     """How to sign up, once a day at most: an unknown number cannot make cita send it messages at will."""
     before = InboundMessage.objects.filter(
-        phone_index=phone_index,
+        phone_index__in=phone_indexes,
         command=Command.UNREGISTERED,
         received_at__gte=now - UNREGISTERED_QUIET,
     ).exists()
@@ -325,7 +333,7 @@ class _Session:
         if not offers:
             return Reply(command, str(replies.NO_OFFER))
         codes = {arg for arg in parsed.args if arg.isdigit()}
-        offer = next((o for o in offers if offer_code(offer_id=o.pk) in codes), None)
+        offer = next((o for o in offers if codes.intersection(offer_codes(offer_id=o.pk))), None)
         if offer is None:
             # A bare "yes" (or a wrong code) confirms nothing: the person must name the place.
             return Reply(command, str(replies.CODE_NEEDED))

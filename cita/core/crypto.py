@@ -129,13 +129,21 @@ def key_id_of(token: str) -> str:
     return token.split("$", 2)[1]
 
 
-def blind_index(value: str, *, purpose: str) -> str:
+def blind_index(value: str, *, purpose: str, kid: str | None = None) -> str:
     """A keyed hash (HMAC-SHA256 with `CITA_INDEX_KEY`) of an already normalised value, as hex.
 
-    The index key is separate from the data keys so that rotating data keys keeps duplicates findable.
+    `kid` picks a key of the ring (default: the current one, which every write uses). The index key is
+    separate from the data keys so that rotating data keys keeps duplicates findable.
     """
     ring = _ring("CITA_INDEX_KEY")
-    return hmac.new(ring.keys[ring.current], f"{purpose}\x1f{value}".encode(), hashlib.sha256).hexdigest()
+    key = ring.keys[kid or ring.current]
+    return hmac.new(key, f"{purpose}\x1f{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def blind_indexes(value: str, *, purpose: str) -> list[str]:
+    """The keyed hash of `value` under every key of `CITA_INDEX_KEY`, newest first: what a lookup matches,
+    so that rows still indexed with an older key are found while `cita manage reindex` runs."""
+    return [blind_index(value, purpose=purpose, kid=kid) for kid in _ring("CITA_INDEX_KEY").keys]
 
 
 def _b64(raw: bytes) -> str:

@@ -280,17 +280,22 @@ def number_index(number: str) -> str:
     return crypto.blind_index(number, purpose="notify-stop")
 
 
+def number_indexes(number: str) -> list[str]:
+    """`number_index` under every key of the index ring, newest first (what lookups match)."""
+    return crypto.blind_indexes(number, purpose="notify-stop")
+
+
 def _stopped(numbers: dict[int, str]) -> set[int]:
     """The deliveries (of `numbers`: delivery id → phone number) whose number sent STOP and not START."""
     if not numbers:
         return set()
-    keys = {delivery_id: number_index(number) for delivery_id, number in numbers.items()}
+    keys = {delivery_id: set(number_indexes(number)) for delivery_id, number in numbers.items()}
     found = set(
         StoppedNumber.objects.filter(
-            number_index__in=set(keys.values()), restarted_at__isnull=True
+            number_index__in=set().union(*keys.values()), restarted_at__isnull=True
         ).values_list("number_index", flat=True)
     )
-    return {delivery_id for delivery_id, key in keys.items() if key in found}
+    return {delivery_id for delivery_id, key in keys.items() if key & found}
 
 
 def _recipient_index(channel: str, address: str) -> str:

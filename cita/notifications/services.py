@@ -19,7 +19,7 @@ from cita.core.errors import NotFound, PermissionDenied
 from cita.core.jobs import job_defer, on_commit_once
 from cita.core.languages import LANGUAGE_CODES
 from cita.notifications.contract import context_validate, context_validate_columns
-from cita.notifications.delivery import number_index
+from cita.notifications.delivery import number_index, number_indexes
 from cita.notifications.errors import DeliveryNotRetryable, InvalidPreference
 from cita.notifications.models import (
     CODE_SEAL,
@@ -392,9 +392,27 @@ def delivery_retry(*, actor: Actor, delivery_id: int) -> Delivery:
     return delivery
 
 
+def stopped_numbers_rekey(*, numbers: list[str]) -> int:
+    """Move the STOP records of `numbers` kept under an older key of the index ring to the current key
+    (`cita manage reindex` calls it with every applicant's phone); how many rows moved."""
+    current_of: dict[str, str] = {}
+    for number in numbers:
+        current, *older = number_indexes(number)
+        current_of.update(dict.fromkeys(older, current))
+    if not current_of:
+        return 0
+    found = StoppedNumber.objects.filter(number_index__in=list(current_of)).values_list("pk", "number_index")
+    moved = 0
+    for pk, index in found:
+        if not StoppedNumber.objects.filter(number_index=current_of[index]).exists():
+            moved += StoppedNumber.objects.filter(pk=pk).update(number_index=current_of[index])
+    return moved
+
+
 def number_stop(*, number: str) -> StoppedNumber:
     """Record that `number` sent STOP: from now on only replies to its own messages go to it."""
     now = clock.now()
+    stopped_numbers_rekey(numbers=[number])
     row, _ = StoppedNumber.objects.update_or_create(
         number_index=number_index(number), defaults={"stopped_at": now, "restarted_at": None}
     )
@@ -404,7 +422,7 @@ def number_stop(*, number: str) -> StoppedNumber:
 def number_start(*, number: str) -> bool:
     """Record that `number` sent START after a STOP; False when it had not stopped."""
     return bool(
-        StoppedNumber.objects.filter(number_index=number_index(number), restarted_at__isnull=True).update(
-            restarted_at=clock.now()
-        )
+        StoppedNumber.objects.filter(
+            number_index__in=number_indexes(number), restarted_at__isnull=True
+        ).update(restarted_at=clock.now())
     )

@@ -230,3 +230,19 @@ class ContactLock(models.Model):
 
     def __str__(self) -> str:
         return f"contact lock until {self.locked_until:%Y-%m-%d %H:%M}"
+
+
+class ReindexProgress(models.Model):
+    """How far `cita manage reindex` got in one column for one index key: rows up to `last_id` hold their
+    keyed hash under `key_id`, so a stopped run starts again after it."""
+
+    key_id = models.CharField(max_length=16)
+    column = models.CharField(max_length=80, help_text="table.column")
+    last_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key_id", "column"], name="reindex_progress_once")]
+
+    def __str__(self) -> str:
+        return f"reindex {self.column} under {self.key_id}: up to {self.last_id}"

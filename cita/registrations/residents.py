@@ -18,7 +18,13 @@ from cita.core.errors import PermissionDenied
 from cita.core.languages import Language
 from cita.registrations.errors import ContactInUse, InvalidOccupancy, ResidentExists
 from cita.registrations.models import Applicant, Shelter
-from cita.registrations.services import MemberInput, applicant_get_or_create, contact_indexes, group_register
+from cita.registrations.normalise import email_normalise, phone_normalise
+from cita.registrations.services import (
+    MemberInput,
+    applicant_get_or_create,
+    applicants_with_contact,
+    group_register,
+)
 
 # A shelter far beyond its capacity is real; a number this large is a typing mistake.
 OCCUPANCY_MAX_FACTOR = 10
@@ -59,11 +65,12 @@ def resident_register(
     shelters): the shelter's workers and the in-app messages reach them.
     """
     shelter_id = _require_ngo(actor)
-    phone_index, email_index = contact_indexes(phone=phone or None, email=email or None)
-    for field, index in (("phone", phone_index), ("email", email_index)):
-        if index is None:
+    phone_n = phone_normalise(phone) if phone else None
+    email_n = email_normalise(email) if email else None
+    for field, value in (("phone", phone_n), ("email", email_n)):
+        if value is None:
             continue
-        existing = Applicant.objects.filter(**{f"{field}_index": index}).first()
+        existing = applicants_with_contact(**{field: value}).first()
         if existing is not None and existing.shelter_id == shelter_id:
             raise ResidentExists(
                 "This person is already registered at your shelter.", field=field, applicant=existing

@@ -36,6 +36,7 @@ from django.utils.module_loading import module_has_submodule
 from cita.audit.services import audit_record
 from cita.core import clock
 from cita.core.actors import Actor, Role
+from cita.core.crypto import blind_indexes
 from cita.core.errors import Conflict, PermissionDenied
 from cita.notifications.models import Notice
 from cita.notifications.retention import ADDRESS_NOTICE_GRACE, notices_to_addresses_purge
@@ -163,6 +164,9 @@ def applicant_purge(*, applicant: Applicant, actor: Actor) -> dict[str, int]:
 def _registrations_purge(applicant: Applicant) -> dict[str, int]:
     """People, consents, codes, contacts: deleted; the account row stays as an empty tombstone."""
     indexes = [i for i in (applicant.phone_index, applicant.email_index) if i]
+    # Codes sent during a rotation of the index key may hold the contact's hash under another key.
+    for value, purpose in ((applicant.phone, "phone"), (applicant.email, "email")):
+        indexes += blind_indexes(value, purpose=purpose) if value else []
     codes, _ = OneTimeCode.objects.filter(Q(applicant=applicant) | Q(contact_index__in=indexes)).delete()
     consents, _ = Consent.objects.filter(applicant=applicant).delete()
     members, _ = Member.objects.filter(applicant=applicant).delete()

@@ -9,12 +9,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from cita.audit.services import audit_record
 from cita.core import clock
 from cita.core.actors import Actor, Role
-from cita.core.crypto import blind_index
+from cita.core.crypto import blind_index, blind_indexes
 from cita.core.days import reference_today
 from cita.core.languages import Language
 from cita.core.locks import advisory_lock
@@ -74,6 +75,17 @@ def contact_indexes(*, phone: str | None, email: str | None) -> tuple[str | None
     )
 
 
+def applicants_with_contact(*, phone: str | None = None, email: str | None = None) -> QuerySet[Applicant]:
+    """Accounts whose phone or email (already normalised) is this one, under any key of the index ring (so
+    that they are found while `cita manage reindex` moves rows to a new key)."""
+    query = Q(pk__in=[])
+    if phone:
+        query |= Q(phone_index__in=blind_indexes(phone, purpose="phone"))
+    if email:
+        query |= Q(email_index__in=blind_indexes(email, purpose="email"))
+    return Applicant.objects.filter(query)
+
+
 @transaction.atomic
 def applicant_get_or_create(
     *, phone: str | None = None, email: str | None = None, language: str
@@ -86,9 +98,7 @@ def applicant_get_or_create(
     phone_n = phone_normalise(phone) if phone else None
     email_n = email_normalise(email) if email else None
     phone_index, email_index = contact_indexes(phone=phone_n, email=email_n)
-    lookup = Applicant.objects.filter(phone_index=phone_index) if phone_index else None
-    if lookup is None:
-        lookup = Applicant.objects.filter(email_index=email_index)
+    lookup = applicants_with_contact(phone=phone_n) if phone_n else applicants_with_contact(email=email_n)
     existing = lookup.first()
     if existing is not None:
         return existing
@@ -126,13 +136,17 @@ def applicant_contact_set(
     email_n = email_normalise(email) if email else None
     applicant.phone, applicant.email = phone_n, email_n
     applicant.phone_index, applicant.email_index = contact_indexes(phone=phone_n, email=email_n)
+    # The unique indexes catch a clash under the current key; this finds one still under an older key.
+    in_use = InvalidContact(
+        _("This phone number or email is already used by another account."), field="phone"
+    )
+    if applicants_with_contact(phone=phone_n, email=email_n).exclude(pk=applicant.pk).exists():
+        raise in_use
     try:
         with transaction.atomic():
             applicant.save(update_fields=["phone", "email", "phone_index", "email_index"])
     except IntegrityError as exc:
-        raise InvalidContact(
-            _("This phone number or email is already used by another account."), field="phone"
-        ) from exc
+        raise in_use from exc
     audit_record(
         actor=actor, action="applicant.contact_changed", object_type="applicant", object_id=applicant.pk
     )
@@ -261,8 +275,10 @@ def member_remove(*, actor: Actor, member: Member) -> None:
 
 
 def _save_unique(member: Member) -> None:
-    duplicate = Member.objects.filter(document_index=member.document_index).exclude(pk=member.pk)
-    if member.document_index and duplicate.exists():
+    number = member.document_number if member.document_index else None
+    indexes = blind_indexes(number, purpose="document") if number else []
+    duplicate = Member.objects.filter(document_index__in=indexes).exclude(pk=member.pk)
+    if indexes and duplicate.exists():
         raise _duplicate()
     if member.person_index:
         # Two groups adding the same person at once queue here; the second finds the first.

@@ -27,7 +27,7 @@ from django.utils.translation import ngettext
 from cita.audit.services import audit_record
 from cita.core import clock
 from cita.core.actors import Actor, Role
-from cita.core.crypto import blind_index
+from cita.core.crypto import blind_index, blind_indexes
 from cita.core.languages import Language
 from cita.core.locks import advisory_lock
 from cita.notifications.models import NoticeKind
@@ -68,7 +68,16 @@ class Contact:
     @property
     def index(self) -> str:
         """The keyed hash that finds this contact (the same one an applicant's row holds)."""
-        return blind_index(self.value, purpose="phone" if self.channel == CodeChannel.SMS else "email")
+        return blind_index(self.value, purpose=self._purpose)
+
+    @property
+    def indexes(self) -> list[str]:
+        """Its keyed hash under every key of the index ring, newest first (what lookups match)."""
+        return blind_indexes(self.value, purpose=self._purpose)
+
+    @property
+    def _purpose(self) -> str:
+        return "phone" if self.channel == CodeChannel.SMS else "email"
 
     @property
     def masked(self) -> str:
@@ -105,6 +114,13 @@ def _hash(token: str, code: str) -> str:
     return blind_index(f"{token}:{code}", purpose="one_time_code")
 
 
+def _code_matches(code_hash: str, token: str, code: str) -> bool:
+    """Whether `code` is the one hashed in `code_hash`, under any key of the index ring."""
+    hashes = blind_indexes(f"{token}:{code}", purpose="one_time_code")
+    matches = [hmac.compare_digest(code_hash, h) for h in hashes]  # every key tried, matching or not
+    return any(matches)
+
+
 def _too_many(oldest: dt.datetime, window: dt.timedelta = LIMIT_WINDOW) -> TooManyCodes:
     seconds = (oldest + window - clock.now()).total_seconds()
     wait = max(1, math.ceil(seconds / 60))
@@ -119,17 +135,29 @@ def _too_many(oldest: dt.datetime, window: dt.timedelta = LIMIT_WINDOW) -> TooMa
     )
 
 
-def _check_limits(*, contact_index: str, client_index: str, ip_index: str) -> None:
+def _check_limits(*, contact: Contact, client: str, ip: str) -> None:
     now = clock.now()
     recent = OneTimeCode.objects.filter(created_at__gt=now - LIMIT_WINDOW)
     hour = OneTimeCode.objects.filter(created_at__gt=now - HOUR)
     for queryset, limit, window in (
-        (recent.filter(contact_index=contact_index), PER_CONTACT, LIMIT_WINDOW),
+        (recent.filter(contact_index__in=contact.indexes), PER_CONTACT, LIMIT_WINDOW),
         # The notifications worker sends at most this many codes an hour to one contact and skips the
         # rest; a code it would skip is refused here, so none is made that the person never gets.
-        (hour.filter(contact_index=contact_index), int(settings.CITA_NOTIFY_SIGNIN_RATE_PER_HOUR), HOUR),
-        (recent.filter(client_index=client_index), PER_CLIENT, LIMIT_WINDOW),
-        (recent.filter(ip_index=ip_index), int(settings.CITA_SIGNIN_IP_LIMIT), LIMIT_WINDOW),
+        (
+            hour.filter(contact_index__in=contact.indexes),
+            int(settings.CITA_NOTIFY_SIGNIN_RATE_PER_HOUR),
+            HOUR,
+        ),
+        (
+            recent.filter(client_index__in=blind_indexes(client, purpose="signin_client")),
+            PER_CLIENT,
+            LIMIT_WINDOW,
+        ),
+        (
+            recent.filter(ip_index__in=blind_indexes(ip, purpose="signin_ip")),
+            int(settings.CITA_SIGNIN_IP_LIMIT),
+            LIMIT_WINDOW,
+        ),
     ):
         times = list(queryset.order_by("-created_at").values_list("created_at", flat=True)[:limit])
         if len(times) >= limit:
@@ -185,12 +213,13 @@ def _locked(until: dt.datetime, *, field: str) -> ContactLocked:
     )
 
 
-def _lock_of(contact_index: str) -> ContactLock | None:
-    return ContactLock.objects.filter(contact_index=contact_index, locked_until__gt=clock.now()).first()
+def _lock_of(contact_indexes: list[str]) -> ContactLock | None:
+    """The lock on a contact, found by its keyed hash under any key of the index ring."""
+    return ContactLock.objects.filter(contact_index__in=contact_indexes, locked_until__gt=clock.now()).first()
 
 
-def _owner(channel: str, contact_index: str) -> Applicant | None:
-    lookup = {"phone_index" if channel == CodeChannel.SMS else "email_index": contact_index}
+def _owner(channel: str, contact_indexes: list[str]) -> Applicant | None:
+    lookup = {f"{'phone' if channel == CodeChannel.SMS else 'email'}_index__in": contact_indexes}
     return Applicant.objects.filter(**lookup).first()
 
 
@@ -202,7 +231,7 @@ def _lock_contact(row: OneTimeCode, now: dt.datetime) -> dt.datetime:
         contact_index=row.contact_index, defaults={"locked_at": now, "locked_until": until}
     )
     OneTimeCode.objects.filter(contact_index=row.contact_index, closed_at__isnull=True).update(closed_at=now)
-    owner = row.applicant or _owner(row.channel, row.contact_index)
+    owner = row.applicant or _owner(row.channel, [row.contact_index])
     if owner is not None:
         notice_enqueue(
             kind=NoticeKind.SIGNIN_LOCKED,
@@ -236,10 +265,10 @@ def _code_send(
     ip_index = blind_index(ip or "-", purpose="signin_ip")
     # One sender at a time per contact, so two quick requests cannot both slip under the limit.
     advisory_lock("one_time_code", contact_index)
-    lock = _lock_of(contact_index)
+    lock = _lock_of(contact.indexes)
     if lock is not None:
         raise _locked(lock.locked_until, field="contact")
-    _check_limits(contact_index=contact_index, client_index=client_index, ip_index=ip_index)
+    _check_limits(contact=contact, client=client, ip=ip or "-")
     prefix_index = ""
     if contact.channel == CodeChannel.SMS:
         # Every texter of one number range queues behind the others, so the range limit holds.
@@ -250,9 +279,9 @@ def _code_send(
         language = settings.LANGUAGE_CODE
     now = clock.now()
     # A new code replaces the older open ones for the same contact: only the newest works.
-    OneTimeCode.objects.filter(contact_index=contact_index, purpose=purpose, closed_at__isnull=True).update(
-        closed_at=now
-    )
+    OneTimeCode.objects.filter(
+        contact_index__in=contact.indexes, purpose=purpose, closed_at__isnull=True
+    ).update(closed_at=now)
     token = secrets.token_urlsafe(32)
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     row = OneTimeCode.objects.create(
@@ -270,7 +299,7 @@ def _code_send(
         created_at=now,
         expires_at=now + dt.timedelta(minutes=CODE_MINUTES),
     )
-    owner = applicant or _owner(contact.channel, contact_index)
+    owner = applicant or _owner(contact.channel, contact.indexes)
     context = {"code": code, "minutes": CODE_MINUTES}
     if owner is not None and purpose == CodePurpose.SIGNIN:
         # A known contact: the notice belongs to the applicant (it shows in their history and uses their
@@ -326,7 +355,7 @@ def _code_check(*, token: str, code: str, purpose: CodePurpose, field: str = "co
         now = clock.now()
         if row is None or row.closed_at is not None or row.expires_at <= now:
             raise CodeExpired(_("This code has expired. Ask for a new code."), field=field)
-        lock = _lock_of(row.contact_index)
+        lock = _lock_of([row.contact_index])
         if lock is not None:
             raise _locked(lock.locked_until, field=field)
         if notice_undelivered(dedup_key=f"code:{row.pk}"):
@@ -349,7 +378,7 @@ def _try(row: OneTimeCode, *, code: str, token: str, now: dt.datetime, field: st
     row.attempts = F("attempts") + 1
     row.save(update_fields=["attempts"])
     row.refresh_from_db(fields=["attempts"])
-    if hmac.compare_digest(row.code_hash, _hash(token, code.strip())):
+    if _code_matches(row.code_hash, token, code.strip()):
         row.closed_at = row.used_at = now
         row.save(update_fields=["closed_at", "used_at"])
         return None

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from cita.audit.services import audit_record
 from cita.core import clock
 from cita.core.actors import Actor, Role
+from cita.core.crypto import blind_indexes
 from cita.core.days import reference_today
 from cita.core.errors import PermissionDenied
 from cita.core.locks import advisory_lock
@@ -128,7 +129,10 @@ def request_submit(
         # One person can be in one group only, but a person moved between groups keeps their old group's
         # request; the lock makes two groups asking for the same person at once queue up.
         advisory_lock("draws.person", document)
-    if people_busy(applicant=applicant, documents=documents, draw=draw):
+    # Matched under every key of the index ring: requests made before a rotation keep the older key's hashes.
+    numbers = [m.document_number for m in applicant.members.only("document_number") if m.document_number]
+    lookups = sorted({h for number in numbers for h in blind_indexes(number, purpose="document")})
+    if people_busy(applicant=applicant, documents=lookups, draw=draw):
         raise MemberBusy(
             _(
                 "Someone in your group already has a request or an appointment. "

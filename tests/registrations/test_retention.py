@@ -365,6 +365,7 @@ RETENTION_OF = {
     "appointments.appointment": "kept (port, day, slot, group size, outcome); its people emptied",
     "notifications.notice": "deleted, with its deliveries",
     "notifications.preference": "deleted",
+    "conversations.inboundmessage": "deleted (no words kept: provider, message id, command, time)",
 }
 
 

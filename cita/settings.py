@@ -252,6 +252,8 @@ CITA_CONSENT_VERSION = "2026-11"
 CITA_RETENTION_DAYS = int(os.environ.get("CITA_RETENTION_DAYS", "365"))
 # How many minutes before their slot groups are asked to arrive (printed on the pass and the status page).
 CITA_PASS_ARRIVE_MINUTES = int(os.environ.get("CITA_PASS_ARRIVE_MINUTES", "30"))
+# A closure's rebooking sends a group to a port in another city only this many days ahead or more.
+CITA_REBOOK_NOTICE_DAYS = int(os.environ.get("CITA_REBOOK_NOTICE_DAYS", "3"))
 
 LOGGING: dict[str, Any] = {
     "version": 1,

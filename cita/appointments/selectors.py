@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Protocol
 
+from django.conf import settings
 from django.db.models import Count, Sum
 
 from cita.appointments.models import ACTIVE, Appointment, AppointmentState, MemberOutcome, Rebooking
@@ -219,9 +220,10 @@ def rebooking_input(*, closure: ClosureLike, now: dt.datetime, for_update: bool 
         for row in seats_q
         if not any(port_id == row.port_id and start <= row.day <= end for port_id, start, end in closed)
     ]
-    open_ports = tuple(
-        Port.objects.filter(active=True).order_by("position", "code").values_list("code", flat=True)
-    )
+    active = list(Port.objects.filter(active=True).order_by("position", "code").values_list("code", "city"))
+    open_ports = tuple(code for code, _ in active)
+    cities = dict(active)
+    cities[closure.port.code] = closure.port.city
     snapshot = Snapshot(
         closure=closure.pk or 0,
         port=closure.port.code,
@@ -233,8 +235,52 @@ def rebooking_input(*, closure: ClosureLike, now: dt.datetime, for_update: bool 
         open_ports=open_ports,
         groups=tuple(groups),
         seats=tuple(seats),
+        today=(first_day - dt.timedelta(days=1)).isoformat(),
+        notice_days=settings.CITA_REBOOK_NOTICE_DAYS,
+        cities=tuple(sorted(cities.items())),
     )
     return RebookingInput(snapshot=snapshot, appointments=appointments, offers=offers)
+
+
+@dataclass(frozen=True)
+class WaitChoice:
+    """A rebooked group may give up its new appointment and wait for its first port instead: tier 0 in
+    the draws for days from `from_day` (the day after the closure), keeping its place (waiting_since)."""
+
+    appointment: Appointment
+    closure: PortClosure
+    first_port: Port
+    from_day: dt.date
+
+
+def wait_choice_for(*, appointment: Appointment, now: dt.datetime | None = None) -> WaitChoice | None:
+    """The choice "I prefer to wait for my first port" of an appointment a closure moved away from the
+    group's first port, while it is still to come; None when there is no such choice."""
+    old = appointment.rebooked_from
+    if appointment.state != AppointmentState.SCHEDULED or old is None or old.ended_reason != "port_closed":
+        return None
+    port = appointment.port
+    starts = dt.datetime.combine(appointment.day, appointment.slot, tzinfo=port.tz)
+    if (now or clock.now()) >= starts:
+        return None
+    root = _root(appointment)
+    first = root.offer.request.ports[0] if root.offer is not None else root.port.code
+    if first == port.code:
+        return None
+    closure = (
+        PortClosure.objects.filter(port_id=old.port_id, start__lte=old.day, end__gte=old.day)
+        .order_by("-created_at")
+        .first()
+    )
+    first_port = Port.objects.filter(code=first).first()
+    if closure is None or first_port is None:
+        return None
+    return WaitChoice(
+        appointment=appointment,
+        closure=closure,
+        first_port=first_port,
+        from_day=closure.end + dt.timedelta(days=1),
+    )
 
 
 # -- the officer console: one port, its current day ---------------------------------------------------------

@@ -189,6 +189,7 @@ RULES: dict[str, Rule] = {
     "appointments:pass_offline": Rule(APPLICANT_PAGES, "/appointments/900001/pass.html"),
     "appointments:pass_png": Rule(APPLICANT_PAGES, "/appointments/900001/pass.png"),
     "appointments:cancel": Rule(APPLICANT_PAGES, "/appointments/900001/cancel", "post"),
+    "appointments:wait": Rule(APPLICANT_PAGES, "/appointments/900001/wait"),
     "appointments:pass_keys": Rule(EVERYONE, "/.well-known/cita-pass-keys.json"),
     "transparency:home": Rule(EVERYONE, "/transparency/"),
     "transparency:draws_json": Rule(EVERYONE, "/transparency/draws.json"),

@@ -21,14 +21,16 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cita.appointments.models import ACTIVE, Appointment, AppointmentState
-from cita.appointments.selectors import appointment_get_for_actor, appointment_member_list
+from cita.appointments.selectors import appointment_get_for_actor, appointment_member_list, wait_choice_for
 from cita.appointments.services import appointment_cancel, pass_url, public_keys_document
+from cita.appointments.services.rebooking import appointment_wait_for_first_port
 from cita.core import clock
 from cita.core.access import allow
 from cita.core.actors import Actor, Role
 from cita.core.errors import CitaError
 from cita.core.http import actor_of
 from cita.registrations.models import Applicant
+from cita.web.dates import date_words
 from cita.web.timezones import zone_of
 from cita.web.views.common import for_applicant
 
@@ -61,6 +63,7 @@ def _pass_context(appointment: Appointment) -> dict[str, object]:
         ).time(),
         "valid": appointment.state == AppointmentState.SCHEDULED,
         "usable": _usable(appointment),
+        "wait_choice": wait_choice_for(appointment=appointment),
     }
 
 
@@ -144,6 +147,43 @@ def cancel(request: HttpRequest, applicant: Applicant, appointment_id: int) -> H
         request,
         "appointments/cancel.html",
         {"appointment": appointment, "people": appointment_member_list(appointment=appointment)},
+    )
+
+
+@allow(Role.APPLICANT, Role.NGO)
+@require_http_methods(["GET", "POST"])
+@for_applicant
+def wait_for_first_port(request: HttpRequest, applicant: Applicant, appointment_id: int) -> HttpResponse:
+    """A group a closure moved away from its first port: keep the new appointment, or give it back and
+    wait for the first port (first in line in the draws after it reopens, keeping its place)."""
+    appointment = _own(request, appointment_id)
+    choice = wait_choice_for(appointment=appointment)
+    if choice is None:
+        return HttpResponseRedirect(reverse("appointments:pass", args=[appointment.pk]))
+    if request.method == "POST":
+        try:
+            appointment_wait_for_first_port(appointment=appointment, actor=actor_of(request))
+        except CitaError as exc:
+            messages.error(request, exc.message)
+            return HttpResponseRedirect(reverse("appointments:pass", args=[appointment.pk]))
+        messages.success(
+            request,
+            _(
+                "Done: you wait for %(port)s. Ask for an appointment in the request window as usual. In "
+                "the draws for days from %(day)s your group will be first in line."
+            )
+            % {"port": choice.first_port.name, "day": date_words(choice.from_day)},
+        )
+        return HttpResponseRedirect(reverse("draws:home"))
+    return render(
+        request,
+        "appointments/wait.html",
+        {
+            "appointment": appointment,
+            "choice": choice,
+            "people": appointment_member_list(appointment=appointment),
+            "notice_days": settings.CITA_REBOOK_NOTICE_DAYS,
+        },
     )
 
 

@@ -178,6 +178,7 @@ RULES: dict[str, Rule] = {
     # The Django admin: one rule for the whole namespace (cita.core.access.NAMESPACE_RULES).
     "admin:*": Rule(ADMIN, "/admin/"),
     # The daily cycle (the applicant's objects at fixed ids: tests/factories/appointments.access_objects).
+    "web:start": Rule(APPLICANT_PAGES, "/start"),
     "draws:home": Rule(APPLICANT_PAGES, "/draw/"),
     "draws:ask": Rule(APPLICANT_PAGES, "/draw/ask"),
     "draws:withdraw": Rule(APPLICANT_PAGES, "/draw/withdraw", "post"),

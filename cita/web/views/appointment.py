@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -67,6 +68,27 @@ def _pass_context(appointment: Appointment) -> dict[str, object]:
     }
 
 
+def _pass_bodies(appointment: Appointment, applicant: Applicant) -> dict[str, object]:
+    """The pass wholly in the group's own language (an NGO worker prints it for the resident, whatever the
+    worker reads), and the same facts in English beside it for the officer (none when that is English)."""
+    language = applicant.language
+    with translation.override(language):
+        context = _pass_context(appointment)
+        body = render_to_string("appointments/_pass_body.html", context)
+    officer = ""
+    if language != "en":
+        with translation.override("en"):
+            officer = render_to_string(
+                "appointments/_pass_body.html", {**_pass_context(appointment), "officer": True}
+            )
+    return {
+        **context,
+        "pass_language": language,
+        "pass_body": mark_safe(body),  # noqa: S308 - rendered from our own template
+        "officer_body": mark_safe(officer),  # noqa: S308 - rendered from our own template
+    }
+
+
 def _usable(appointment: Appointment) -> bool:
     """A cancelled, moved or missed appointment shows no code that could be mistaken for a pass."""
     return appointment.state in ACTIVE or appointment.state == AppointmentState.COMPLETED
@@ -80,7 +102,7 @@ def pass_page(request: HttpRequest, applicant: Applicant, appointment_id: int) -
     """The pass to show or print: QR code, the group's names, port and address, day and time, what to
     bring; and the ways to keep it (a file for offline, the picture of the code)."""
     appointment = _own(request, appointment_id)
-    return render(request, "appointments/pass.html", _pass_context(appointment))
+    return render(request, "appointments/pass.html", _pass_bodies(appointment, applicant))
 
 
 @allow(Role.APPLICANT, Role.NGO)
@@ -95,14 +117,15 @@ def pass_offline(request: HttpRequest, applicant: Applicant, appointment_id: int
     digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
     policy = f"default-src 'none'; style-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'"
     context = {
-        **_pass_context(appointment),
+        **_pass_bodies(appointment, applicant),
         "css": mark_safe(css),  # noqa: S308 - our own stylesheet
         "policy": policy,
         "saved_at": clock.now(),
         "zone": zone_of(request),
         "online_url": pass_url(appointment),
     }
-    response = render(request, "appointments/pass_offline.html", context)
+    with translation.override(applicant.language):  # the whole file in the group's language
+        response = render(request, "appointments/pass_offline.html", context)
     response["Content-Disposition"] = f'attachment; filename="cita-pass-{appointment.pk}.html"'
     response["Content-Security-Policy"] = policy + "; frame-ancestors 'none'"
     return response

@@ -67,7 +67,12 @@ def residents(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "staff/ngo/residents.html",
-        {"shelter": shelter_for_actor(actor=actor), "page": page, "query": query},
+        {
+            "shelter": shelter_for_actor(actor=actor),
+            "page": page,
+            "query": query,
+            "action_count": sum(1 for row in rows if row.action_today),
+        },
     )
 
 

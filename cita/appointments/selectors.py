@@ -462,6 +462,12 @@ def rebooking_rows(*, rebooking: Rebooking) -> list[PlanRow]:
     return plan_rows(snapshot, plan, new_appointments=new)
 
 
+def appointment_arrive_by(*, appointment: Appointment) -> dt.time:
+    """The time the group should be at the port: `CITA_PASS_ARRIVE_MINUTES` before its slot."""
+    start = dt.datetime.combine(appointment.day, appointment.slot)
+    return (start - dt.timedelta(minutes=settings.CITA_PASS_ARRIVE_MINUTES)).time()
+
+
 def appointment_member_list(*, appointment: Appointment) -> list[Member]:
     """The people an appointment was made for who are still in the group, principal first."""
     members = Member.objects.filter(applicant_id=appointment.applicant_id, pk__in=appointment.members)

@@ -8,10 +8,12 @@ through the scoped selectors, and a resident of another shelter is not found.
 from __future__ import annotations
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.safestring import mark_safe
@@ -19,6 +21,8 @@ from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cita.appointments.models import ACTIVE, AppointmentState
+from cita.appointments.selectors import appointment_arrive_by, appointment_member_list
 from cita.core.access import allow
 from cita.core.actors import Role
 from cita.core.errors import CitaError
@@ -167,18 +171,36 @@ def resident_pass(request: HttpRequest, applicant_id: int, appointment_id: int) 
         actor=actor, applicant_id=applicant_id, appointment_id=appointment_id
     )
     svg = segno.make(appointment.pass_payload, error="m", micro=False)
-    with translation.override(appointment.applicant.language):
-        return render(
-            request,
-            "staff/ngo/pass.html",
-            {
-                "appointment": appointment,
-                "qr_svg": mark_safe(  # noqa: S308 - segno's own SVG of our pass payload
-                    svg.svg_inline(border=4, omitsize=True, title=gettext("Appointment pass"))
-                ),
-                "language": appointment.applicant.language,
-            },
-        )
+    language = appointment.applicant.language
+    # The same pass body as the applicant's own pass page (appointments/_pass_body.html): wholly in the
+    # resident's language, then the same facts in English for the officer (issue 15, item 3).
+    facts = {
+        "appointment": appointment,
+        "people": appointment_member_list(appointment=appointment),
+        "arrive_at": appointment_arrive_by(appointment=appointment),
+        "arrive_minutes": settings.CITA_PASS_ARRIVE_MINUTES,
+        "valid": appointment.state == AppointmentState.SCHEDULED,
+        "usable": appointment.state in ACTIVE or appointment.state == AppointmentState.COMPLETED,
+    }
+    with translation.override(language):
+        title = gettext("Appointment pass")
+        qr = mark_safe(svg.svg_inline(border=4, omitsize=True, title=title))  # noqa: S308 - segno's own SVG
+        body = render_to_string("appointments/_pass_body.html", {**facts, "qr_svg": qr})
+    officer = ""
+    if language != "en":
+        with translation.override("en"):
+            officer = render_to_string("appointments/_pass_body.html", {**facts, "officer": True})
+    return render(
+        request,
+        "staff/ngo/pass.html",
+        {
+            "appointment": appointment,
+            "title": title,
+            "language": language,
+            "pass_body": mark_safe(body),  # noqa: S308 - rendered from our own template
+            "officer_body": mark_safe(officer),  # noqa: S308 - rendered from our own template
+        },
+    )
 
 
 @allow(Role.NGO)

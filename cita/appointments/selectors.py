@@ -462,6 +462,19 @@ def rebooking_rows(*, rebooking: Rebooking) -> list[PlanRow]:
     return plan_rows(snapshot, plan, new_appointments=new)
 
 
+def appointment_replacement(*, appointment: Appointment) -> Appointment | None:
+    """The appointment that replaced this one (a closure's rebooking), following the chain to the newest;
+    None when nothing replaced it."""
+    newest = None
+    current = appointment
+    for _ in range(100):
+        following = Appointment.objects.filter(rebooked_from=current).select_related("port").first()
+        if following is None:
+            break
+        newest = current = following
+    return newest
+
+
 def appointment_arrive_by(*, appointment: Appointment) -> dt.time:
     """The time the group should be at the port: `CITA_PASS_ARRIVE_MINUTES` before its slot."""
     start = dt.datetime.combine(appointment.day, appointment.slot)

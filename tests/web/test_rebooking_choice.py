@@ -70,3 +70,23 @@ def test_an_ordinary_appointment_has_no_choice(frozen_clock, client):
     assert client.post(f"/appointments/{appointment.pk}/wait").status_code == 302
     appointment.refresh_from_db()
     assert appointment.state == AppointmentState.SCHEDULED
+
+
+def test_the_replaced_pass_points_to_the_new_one_and_drops_the_old_details(frozen_clock, client):
+    # Issue 15, item 5: "/appointments/84/pass said 'no longer valid' but still showed San Ysidro, 3 Dec,
+    # arrive by 10:30".
+    planner = staff_actor(StaffFactory.create(role="planner"))
+    old, new, _ = moved_away_from_first_port(frozen_clock, planner=planner, language="es")
+    sign_in_applicant(client, new.applicant)
+    page = client.get(f"/appointments/{old.pk}/pass").content.decode()
+    assert "Esta cita ya no es válida." in page
+    assert "Un pase nuevo reemplaza a este" in page
+    assert f'href="/appointments/{new.pk}/pass"' in page
+    main = page.split('<article class="pass"', 1)[1].split("</article>", 1)[0]
+    for stale in ("San Ysidro", "martes, 15 de diciembre de 2026", "Llegue", old.pass_payload, "<svg"):
+        assert stale not in main, stale
+    assert "pass-officer" not in page
+    # The offline copy of a pass says to check it online before travelling.
+    offline = client.get(f"/appointments/{new.pk}/pass.html").content.decode()
+    online = f"http://testserver/appointments/{new.pk}/pass"
+    assert f"Revise el pase en internet antes de viajar: {online}" in offline

@@ -21,8 +21,12 @@ from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cita.appointments.models import ACTIVE, AppointmentState
-from cita.appointments.selectors import appointment_arrive_by, appointment_member_list
+from cita.appointments.models import ACTIVE, Appointment, AppointmentState
+from cita.appointments.selectors import (
+    appointment_arrive_by,
+    appointment_member_list,
+    appointment_replacement,
+)
 from cita.core.access import allow
 from cita.core.actors import Role
 from cita.core.errors import CitaError
@@ -181,13 +185,14 @@ def resident_pass(request: HttpRequest, applicant_id: int, appointment_id: int) 
         "arrive_minutes": settings.CITA_PASS_ARRIVE_MINUTES,
         "valid": appointment.state == AppointmentState.SCHEDULED,
         "usable": appointment.state in ACTIVE or appointment.state == AppointmentState.COMPLETED,
+        "replaced_url": _replaced_url(appointment),
     }
     with translation.override(language):
         title = gettext("Appointment pass")
         qr = mark_safe(svg.svg_inline(border=4, omitsize=True, title=title))  # noqa: S308 - segno's own SVG
         body = render_to_string("appointments/_pass_body.html", {**facts, "qr_svg": qr})
     officer = ""
-    if language != "en":
+    if language != "en" and facts["usable"]:
         with translation.override("en"):
             officer = render_to_string("appointments/_pass_body.html", {**facts, "officer": True})
     return render(
@@ -201,6 +206,15 @@ def resident_pass(request: HttpRequest, applicant_id: int, appointment_id: int) 
             "officer_body": mark_safe(officer),  # noqa: S308 - rendered from our own template
         },
     )
+
+
+def _replaced_url(appointment: Appointment) -> str:
+    if appointment.state != AppointmentState.REBOOKED:
+        return ""
+    newer = appointment_replacement(appointment=appointment)
+    if newer is None:
+        return ""
+    return reverse("staff:ngo_pass", args=[appointment.applicant_id, newer.pk])
 
 
 @allow(Role.NGO)

@@ -4,7 +4,6 @@ offline, the QR code as PNG; cancelling (asked once); and the public keys that v
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
 import io
 
@@ -22,7 +21,13 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cita.appointments.models import ACTIVE, Appointment, AppointmentState
-from cita.appointments.selectors import appointment_get_for_actor, appointment_member_list, wait_choice_for
+from cita.appointments.selectors import (
+    appointment_arrive_by,
+    appointment_get_for_actor,
+    appointment_member_list,
+    appointment_replacement,
+    wait_choice_for,
+)
 from cita.appointments.services import appointment_cancel, pass_url, public_keys_document
 from cita.appointments.services.rebooking import appointment_wait_for_first_port
 from cita.core import clock
@@ -59,13 +64,20 @@ def _pass_context(appointment: Appointment) -> dict[str, object]:
         "qr_svg": _qr_svg(appointment),
         "people": appointment_member_list(appointment=appointment),
         "arrive_minutes": minutes,
-        "arrive_at": (
-            dt.datetime.combine(appointment.day, appointment.slot) - dt.timedelta(minutes=minutes)
-        ).time(),
+        "arrive_at": appointment_arrive_by(appointment=appointment),
         "valid": appointment.state == AppointmentState.SCHEDULED,
+        "replaced_url": _replaced_url(appointment),
         "usable": _usable(appointment),
         "wait_choice": wait_choice_for(appointment=appointment),
     }
+
+
+def _replaced_url(appointment: Appointment) -> str:
+    """The new pass of an appointment a closure moved (issue 15, item 5); empty when not replaced."""
+    if appointment.state != AppointmentState.REBOOKED:
+        return ""
+    newer = appointment_replacement(appointment=appointment)
+    return reverse("appointments:pass", args=[newer.pk]) if newer is not None else ""
 
 
 def _pass_bodies(appointment: Appointment, applicant: Applicant) -> dict[str, object]:
@@ -76,7 +88,7 @@ def _pass_bodies(appointment: Appointment, applicant: Applicant) -> dict[str, ob
         context = _pass_context(appointment)
         body = render_to_string("appointments/_pass_body.html", context)
     officer = ""
-    if language != "en":
+    if language != "en" and context["usable"]:
         with translation.override("en"):
             officer = render_to_string(
                 "appointments/_pass_body.html", {**_pass_context(appointment), "officer": True}

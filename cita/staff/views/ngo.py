@@ -16,7 +16,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -84,6 +84,16 @@ def residents(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _consent_texts() -> list[tuple[str, str, SafeString]]:
+    """The consent text the applicant pages show (web/_consent_text.html), in every language, for the
+    worker to read to the resident in theirs."""
+    texts = []
+    for code, name in settings.LANGUAGES:
+        with translation.override(code):
+            texts.append((code, str(name), mark_safe(render_to_string("web/_consent_text.html"))))  # noqa: S308
+    return texts
+
+
 @allow(Role.NGO)
 @require_http_methods(["GET", "POST"])
 @never_cache
@@ -113,7 +123,7 @@ def register(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "staff/ngo/register.html",
-        {"form": form, "shelter": shelter_for_actor(actor=actor)},
+        {"form": form, "shelter": shelter_for_actor(actor=actor), "consent_texts": _consent_texts()},
     )
 
 

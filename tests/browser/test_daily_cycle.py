@@ -300,3 +300,25 @@ def test_the_transparency_page_is_small_and_accessible(phone, artifacts, frozen_
     checker = phone(language="es").new_page()
     checker.goto("/transparency/")
     assert_accessible(checker)
+
+
+@pytest.mark.parametrize("language", ["en", "es", "ht", "fr", "pt"])
+def test_a_long_port_name_in_the_zone_does_not_make_the_status_page_scroll_sideways(
+    phone, artifacts, frozen_clock, language
+):
+    # Issue 15, item 8: "(hora de Laredo Gateway to the Americas)" did not wrap: 406 px wide at 360 px.
+    from cita.ports.models import Port
+    from tests.factories.draws import appointment_made
+
+    appointment = appointment_made(frozen_clock)
+    Port.objects.filter(pk=appointment.port_id).update(name="Laredo Gateway to the Americas International")
+    group = appointment.applicant
+    group.language = language
+    group.save(update_fields=["language"])
+    page = phone(language=language, applicant=group, javascript=False).new_page()
+    for path in ("/draw/", f"/appointments/{appointment.pk}/pass", "/draw/history"):
+        page.goto(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, (path, width)
+    page.goto("/draw/")
+    page.screenshot(path=str(artifacts / f"long-zone-{language}.png"), full_page=True)

@@ -102,8 +102,9 @@ def mfa(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             left = recovery_codes_left(user=user)
             if left < LOW_RECOVERY_CODES:
+                codes = "recovery code" if left == 1 else "recovery codes"
                 messages.warning(
-                    request, f"You have {left} recovery codes left. Make new ones on the My account page."
+                    request, f"You have {left} {codes} left. Make new ones on the My account page."
                 )
             return HttpResponseRedirect(target)
     return render(request, "staff/mfa.html", {"form": form, "next": target})

@@ -102,3 +102,14 @@ def test_an_explicit_next_still_wins(ports, frozen_clock):
     code = signin_code_of(notice=Notice.objects.filter(kind=NoticeKind.SIGNIN_CODE).latest("id"))
     assert client.post("/signin/code", {"code": code})["Location"] == "/profile"
     assert group.pk
+
+
+def test_sign_out_is_reachable_from_every_applicant_page(ports, frozen_clock):
+    # Issue 15, item 10: a plain POST form in the footer of every page, no JavaScript needed.
+    group = registered_group(size=1)
+    client, _ = sign_in(group)
+    for path in ("/draw/", "/group", "/messages", "/profile", "/help", "/"):
+        html = client.get(path).content.decode()
+        assert '<form class="signout" method="post" action="/signout">' in html, path
+    assert client.post("/signout").status_code == 200
+    assert '<form class="signout"' not in client.get("/help").content.decode()

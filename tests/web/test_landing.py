@@ -113,3 +113,14 @@ def test_sign_out_is_reachable_from_every_applicant_page(ports, frozen_clock):
         assert '<form class="signout" method="post" action="/signout">' in html, path
     assert client.post("/signout").status_code == 200
     assert '<form class="signout"' not in client.get("/help").content.decode()
+
+
+def test_the_help_page_says_where_genuine_messages_come_from():
+    # Issue 15, "Add": the sender id, the web address, and that cita never asks for money.
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    html = client.get("/help").content.decode()
+    assert "De dónde vienen los mensajes verdaderos" in html
+    assert f"del remitente {settings.CITA_SMS_SENDER}." in html
+    assert f"Nuestra dirección web es {settings.CITA_BASE_URL}." in html
+    assert "cita nunca pide dinero." in html

@@ -47,7 +47,16 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def help_page(request: HttpRequest) -> HttpResponse:
     """How the draw works in simple words, and the shelters and NGOs that can help."""
-    return render(request, "web/help.html", {"shelters": shelter_list()})
+    return render(
+        request,
+        "web/help.html",
+        {
+            "shelters": shelter_list(),
+            "sms_sender": settings.CITA_SMS_SENDER,
+            "email_from": settings.DEFAULT_FROM_EMAIL,
+            "site": settings.CITA_BASE_URL,
+        },
+    )
 
 
 @allow(Role.PUBLIC)

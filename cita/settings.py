@@ -317,6 +317,8 @@ CITA_RETENTION_DAYS = int(os.environ.get("CITA_RETENTION_DAYS", "365"))
 # Checks of the public "Is this appointment real?" page per network address per 15 minutes.
 CITA_PASS_CHECK_LIMIT = int(os.environ.get("CITA_PASS_CHECK_LIMIT", "20"))
 CITA_PASS_ARRIVE_MINUTES = int(os.environ.get("CITA_PASS_ARRIVE_MINUTES", "30"))
+# A closure's rebooking sends a group to a port in another city only this many days ahead or more.
+CITA_REBOOK_NOTICE_DAYS = int(os.environ.get("CITA_REBOOK_NOTICE_DAYS", "3"))
 
 # /metrics (Prometheus text format) answers callers sending `Authorization: Bearer <CITA_METRICS_TOKEN>`
 # or coming from one of CITA_METRICS_NETWORKS (comma-separated, e.g. "10.0.0.0/8,127.0.0.1/32"); no one else.

@@ -1,10 +1,17 @@
 """The rebooking plan of a port closure, as a pure function of what it starts from (no Django).
 
-shared/DESIGN.md, "Closures and rebooking": groups are taken in their original allocation order
-(earliest first); each is placed on the earliest day of the horizon at one of the ports it ranked (in its
-order of preference, then the earliest slot with room), and only when none of them has room anywhere in
-the horizon, at any open port if the planner allows it; seats are only ever taken from the free pool, so
-nobody is displaced. A group with no place is escalated (top tier in the next draws).
+shared/DESIGN.md, "Closures and rebooking" (format cita-rebooking-v2): groups are taken in their original
+allocation order (earliest first); each is placed **port first**: the ports it ranked, in its order, and
+within a port the earliest day of the horizon and the earliest slot with room; only when none of them has
+room, at any other open port if the planner allows it (the group ranked none of those: the earliest day,
+then the ports' order). A port in another city than
+the closed port is used only on days at least `notice_days` after `today`, so that nobody is sent far away
+at short notice. Seats are only ever taken from the free pool, so nobody is displaced. A group with no
+place is escalated (top tier in the next draws).
+
+Rebookings stored in format cita-rebooking-v1 (before 2026-12-03) were placed day first (the earliest day
+at any ranked port) with no notice rule; `plan_compute` replays them with that rule, so that they still
+verify.
 
 The snapshot (the groups, in order, and the free seats) and the plan are stored with the rebooking and
 their SHA-256 written to the audit log; `plan_compute(snapshot)` gives the same plan again (a replay).
@@ -12,13 +19,16 @@ their SHA-256 written to the audit log; `plan_compute(snapshot)` gives the same 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-FORMAT = "cita-rebooking-v1"
+FORMAT = "cita-rebooking-v2"
+FORMAT_V1 = "cita-rebooking-v1"
+FORMATS = (FORMAT_V1, FORMAT)
 RANKED, ANY_PORT, NONE = "ranked", "any_port", "none"
 
 
@@ -65,6 +75,11 @@ class Snapshot:
     groups: tuple[Group, ...]
     seats: tuple[Seats, ...]
     format: str = FORMAT
+    # v2: the reference day the rebooking ran on, the notice a port in another city needs, and each
+    # port's city (the closed port's city is the groups' own).
+    today: str = ""
+    notice_days: int = 0
+    cities: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -99,7 +114,7 @@ class Plan:
 
 def plan_compute(snapshot: Snapshot) -> Plan:
     """Place every group of the snapshot, in order; the same snapshot always gives the same plan."""
-    if snapshot.format != FORMAT:
+    if snapshot.format not in FORMATS:
         raise ValueError(f"unknown snapshot format {snapshot.format!r}")
     orders = [g.order for g in snapshot.groups]
     if orders != sorted(orders):
@@ -117,29 +132,62 @@ def plan_compute(snapshot: Snapshot) -> Plan:
     for listed in slots.values():
         listed.sort()
     days = sorted({s.day for s in snapshot.seats})
+    allowed = _always if snapshot.format == FORMAT_V1 else _with_notice(snapshot)
 
-    def first_fit(group: Group, ports: Sequence[str]) -> tuple[str, str, str] | None:
+    def day_first(group: Group, ports: Sequence[str]) -> tuple[str, str, str] | None:
         for day in days:
             for port in ports:
-                for slot in slots.get((day, port), ()):
-                    if left[(day, port, slot)] >= group.size:
-                        return day, port, slot
+                if allowed(day, port):
+                    for slot in slots.get((day, port), ()):
+                        if left[(day, port, slot)] >= group.size:
+                            return day, port, slot
         return None
 
+    def port_first(group: Group, ports: Sequence[str]) -> tuple[str, str, str] | None:
+        for port in ports:
+            found = day_first(group, (port,))
+            if found is not None:
+                return found
+        return None
+
+    # v2: the group's own order of ports first; among the other ports (which it did not rank), the earliest
+    # day. v1 (replays only): the earliest day for both.
+    ranked_fit = day_first if snapshot.format == FORMAT_V1 else port_first
     placements = []
     for group in snapshot.groups:
         ranked = tuple(dict.fromkeys(group.ports))
-        found, via = first_fit(group, ranked), RANKED
+        found, via = ranked_fit(group, ranked), RANKED
         if found is None and snapshot.any_port:
             others = [p for p in snapshot.open_ports if p not in ranked]
-            found, via = first_fit(group, others), ANY_PORT
+            found, via = day_first(group, others), ANY_PORT
         if found is None:
             placements.append(Placement(ref=group.ref, via=NONE))
             continue
         day, port, slot = found
         left[(day, port, slot)] -= group.size
         placements.append(Placement(ref=group.ref, via=via, port=port, day=day, slot=slot))
-    return Plan(placements=tuple(placements))
+    return Plan(placements=tuple(placements), format=snapshot.format)
+
+
+def _always(day: str, port: str) -> bool:
+    return True
+
+
+def _with_notice(snapshot: Snapshot) -> Callable[[str, str], bool]:
+    """cita-rebooking-v2: a port in another city than the closed one only on days `notice_days` or more
+    after `today` (a port without a known city counts as another city)."""
+    cities = dict(snapshot.cities)
+    home = cities.get(snapshot.port)
+    earliest_far = (
+        (dt.date.fromisoformat(snapshot.today) + dt.timedelta(days=snapshot.notice_days)).isoformat()
+        if snapshot.today
+        else ""
+    )
+
+    def allowed(day: str, port: str) -> bool:
+        return (home is not None and cities.get(port) == home) or day >= earliest_far
+
+    return allowed
 
 
 # -- storage and hashing --------------------------------------------------------------------------------
@@ -156,8 +204,12 @@ def sha256_of(value: Mapping[str, Any]) -> str:
 
 
 def snapshot_to_json(snapshot: Snapshot) -> dict[str, Any]:
-    """The snapshot as a JSON document."""
-    return json.loads(json.dumps(asdict(snapshot)))  # tuples become lists, as they come back from storage
+    """The snapshot as a JSON document (a v1 snapshot without the fields v2 added, as it was stored)."""
+    doc = json.loads(json.dumps(asdict(snapshot)))  # tuples become lists, as they come back from storage
+    if snapshot.format == FORMAT_V1:
+        for key in ("today", "notice_days", "cities"):
+            del doc[key]
+    return doc
 
 
 def snapshot_from_json(doc: Mapping[str, Any]) -> Snapshot:
@@ -186,6 +238,9 @@ def snapshot_from_json(doc: Mapping[str, Any]) -> Snapshot:
         ),
         seats=tuple(Seats(**s) for s in doc["seats"]),
         format=str(doc["format"]),
+        today=str(doc.get("today", "")),
+        notice_days=int(doc.get("notice_days", 0)),
+        cities=tuple((str(code), str(city)) for code, city in doc.get("cities", ())),
     )
 
 

@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Count, Field, JSONField, Model, QuerySet, Sum
 from django.db.models.expressions import RawSQL
@@ -235,9 +236,10 @@ def rebooking_input(*, closure: ClosureLike, now: dt.datetime, for_update: bool 
         for row in seats_q
         if not any(port_id == row.port_id and start <= row.day <= end for port_id, start, end in closed)
     ]
-    open_ports = tuple(
-        Port.objects.filter(active=True).order_by("position", "code").values_list("code", flat=True)
-    )
+    active = list(Port.objects.filter(active=True).order_by("position", "code").values_list("code", "city"))
+    open_ports = tuple(code for code, _ in active)
+    cities = dict(active)
+    cities[closure.port.code] = closure.port.city
     snapshot = Snapshot(
         closure=closure.pk or 0,
         port=closure.port.code,
@@ -249,8 +251,52 @@ def rebooking_input(*, closure: ClosureLike, now: dt.datetime, for_update: bool 
         open_ports=open_ports,
         groups=tuple(groups),
         seats=tuple(seats),
+        today=(first_day - dt.timedelta(days=1)).isoformat(),
+        notice_days=settings.CITA_REBOOK_NOTICE_DAYS,
+        cities=tuple(sorted(cities.items())),
     )
     return RebookingInput(snapshot=snapshot, appointments=appointments, offers=offers)
+
+
+@dataclass(frozen=True)
+class WaitChoice:
+    """A rebooked group may give up its new appointment and wait for its first port instead: tier 0 in
+    the draws for days from `from_day` (the day after the closure), keeping its place (waiting_since)."""
+
+    appointment: Appointment
+    closure: PortClosure
+    first_port: Port
+    from_day: dt.date
+
+
+def wait_choice_for(*, appointment: Appointment, now: dt.datetime | None = None) -> WaitChoice | None:
+    """The choice "I prefer to wait for my first port" of an appointment a closure moved away from the
+    group's first port, while it is still to come; None when there is no such choice."""
+    old = appointment.rebooked_from
+    if appointment.state != AppointmentState.SCHEDULED or old is None or old.ended_reason != "port_closed":
+        return None
+    port = appointment.port
+    starts = dt.datetime.combine(appointment.day, appointment.slot, tzinfo=port.tz)
+    if (now or clock.now()) >= starts:
+        return None
+    root = _root(appointment)
+    first = root.offer.request.ports[0] if root.offer is not None else root.port.code
+    if first == port.code:
+        return None
+    closure = (
+        PortClosure.objects.filter(port_id=old.port_id, start__lte=old.day, end__gte=old.day)
+        .order_by("-created_at")
+        .first()
+    )
+    first_port = Port.objects.filter(code=first).first()
+    if closure is None or first_port is None:
+        return None
+    return WaitChoice(
+        appointment=appointment,
+        closure=closure,
+        first_port=first_port,
+        from_day=closure.end + dt.timedelta(days=1),
+    )
 
 
 # -- the officer console: one port, its current day ---------------------------------------------------------
@@ -483,6 +529,25 @@ def rebooking_rows(*, rebooking: Rebooking) -> list[PlanRow]:
     old_ids = [int(g.ref.partition(":")[2]) for g in snapshot.groups if g.ref.startswith("appointment:")]
     new = dict(Appointment.objects.filter(rebooked_from_id__in=old_ids).values_list("rebooked_from_id", "pk"))
     return plan_rows(snapshot, plan, new_appointments=new)
+
+
+def appointment_replacement(*, appointment: Appointment) -> Appointment | None:
+    """The appointment that replaced this one (a closure's rebooking), following the chain to the newest;
+    None when nothing replaced it."""
+    newest = None
+    current = appointment
+    for _ in range(100):
+        following = Appointment.objects.filter(rebooked_from=current).select_related("port").first()
+        if following is None:
+            break
+        newest = current = following
+    return newest
+
+
+def appointment_arrive_by(*, appointment: Appointment) -> dt.time:
+    """The time the group should be at the port: `CITA_PASS_ARRIVE_MINUTES` before its slot."""
+    start = dt.datetime.combine(appointment.day, appointment.slot)
+    return (start - dt.timedelta(minutes=settings.CITA_PASS_ARRIVE_MINUTES)).time()
 
 
 def group_bound_people(*, applicant_id: int) -> tuple[str, list[BoundPerson]] | None:

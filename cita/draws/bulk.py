@@ -23,11 +23,13 @@ from cita.lottery import Result
 # draw-v1 §Bundle layout: the header line of entries.csv.
 ENTRIES_HEADER = "ticket,group_size,tier,waiting_since,ports"
 
-# Tier 0 while the group has an active urgent or passed-over flag or a displaced flag with draws left;
-# tier 1 otherwise (the same rule as draws.selectors.ACTIVE_PRIORITY).
+# Tier 0 while the group has an active urgent or passed-over flag or a displaced flag with draws left
+# that counts in this draw (no `from_day`, or the draw is for that day or later); tier 1 otherwise (the
+# same rule as draws.selectors.ACTIVE_PRIORITY).
 _PRIORITY = """
     SELECT DISTINCT applicant_id FROM draws_priorityflag
-    WHERE ended_at IS NULL AND (kind IN ('urgent', 'passed_over') OR draws_remaining > 0)
+    WHERE ended_at IS NULL AND (kind IN ('urgent', 'passed_over') OR (draws_remaining > 0 AND (
+        from_day IS NULL OR from_day <= (SELECT appointment_date FROM draws_draw WHERE id = %(draw)s))))
 """
 
 # A group that holds people elsewhere: another live request, an open offer, or an appointment.

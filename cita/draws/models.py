@@ -193,8 +193,9 @@ class PriorityFlag(models.Model):
     """A reason to put a group in tier 0 (served first in the lottery phase).
 
     Urgent flags hold until revoked or until the group confirms an appointment; displaced flags hold for
-    `draws_remaining` more draws; a group a draw passed over for its size (`cita.lottery.passed_over`) holds
-    its flag until a draw selects it. The reason may describe a person's situation, so it is sealed.
+    `draws_remaining` more draws (those for days from `from_day` on, when set); a group a draw passed
+    over for its size (`cita.lottery.passed_over`) holds its flag until a draw selects it. The reason
+    may describe a person's situation, so it is sealed.
     """
 
     applicant = models.ForeignKey(
@@ -203,6 +204,9 @@ class PriorityFlag(models.Model):
     kind = models.CharField(max_length=16, choices=PriorityKind.choices)
     reason = EncryptedTextField()
     draws_remaining = models.PositiveSmallIntegerField(null=True, blank=True)
+    # A group that chose to wait for the first port of a closure: the flag counts only in the draws for
+    # appointment days from this day on (the day after the closure).
+    from_day = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField()
     created_by = models.CharField(max_length=80)
     ended_at = models.DateTimeField(null=True, blank=True)

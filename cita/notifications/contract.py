@@ -122,6 +122,13 @@ def time_zone(key: str, value: Any) -> str:
     return str(value)
 
 
+def days(key: str, value: Any) -> int:
+    """A number of days from 0 to 365."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 365:
+        raise _fail(key, f"must be whole days from 0 to 365, not {value!r}")
+    return value
+
+
 def flag(key: str, value: Any) -> bool:
     """True or False."""
     if not isinstance(value, bool):
@@ -218,6 +225,8 @@ CONTRACTS: dict[str, Contract] = {
     NoticeKind.CONFIRMED: Contract({"appointment_id": ident, **PLACE, "pass_url": url}),
     NoticeKind.REBOOKED: Contract(
         {"appointment_id": ident, "placed": flag, "old_port_name": PORT_NAME, "old_date": date},
+        # A group moved away from its first port may choose to wait for it (all four, or none).
+        optional={"first_port_name": PORT_NAME, "wait_from": date, "wait_url": url, "notice_days": days},
         when={"placed": {**PLACE, "pass_url": url}},
     ),
     NoticeKind.CANCELLED: Contract(

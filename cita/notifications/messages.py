@@ -183,6 +183,33 @@ REBOOKED = Template(
     ),
 )
 
+# The same move, for a group sent away from its first port: it may keep the new appointment or wait.
+REBOOKED_WITH_CHOICE = Template(
+    subject=_("Your appointment was moved: you can keep it or wait"),
+    paragraphs=(
+        _("The port %(old_port_name)s is closed on %(old_date)s, so we moved your appointment."),
+        (_("Your new appointment:"), *PLACE),
+        _("Your new pass: %(pass_url)s"),
+        _("Your old pass no longer works."),
+        _(
+            "We looked at your ports in your order, and at the first day with room at each one. We only "
+            "give a port in another city if the day is at least %(notice_days)s days away."
+        ),
+        _("You can choose. To keep the new appointment, do nothing."),
+        _(
+            "Or you can wait for your first port, %(first_port_name)s. Then your group will be first in "
+            "line in the draws for days from %(wait_from)s, when the port is open again. You keep your "
+            "place: the day you first asked does not change. Choose before your new appointment: "
+            "%(wait_url)s"
+        ),
+    ),
+    sms=_(
+        "cita: %(old_port_name)s is closed on %(old_date_short)s. New appointment: %(port_name)s, "
+        "%(date_short)s, %(slot)s. Pass: %(pass_url)s Or wait for %(first_port_name)s with priority: "
+        "%(wait_url)s"
+    ),
+)
+
 REBOOKED_NOT_PLACED = Template(
     subject=_("Your appointment was cancelled: the port is closed"),
     paragraphs=(
@@ -303,4 +330,6 @@ def template_for(kind: str, context: dict[str, object]) -> Template:
     """The template of a notice (a rebooking that found no new place has its own words)."""
     if kind == NoticeKind.REBOOKED and not context.get("placed"):
         return REBOOKED_NOT_PLACED
+    if kind == NoticeKind.REBOOKED and context.get("wait_url"):
+        return REBOOKED_WITH_CHOICE
     return TEMPLATES[kind]

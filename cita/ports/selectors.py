@@ -19,6 +19,14 @@ def port_list(*, active_only: bool = True) -> QuerySet[Port]:
     return ports.filter(active=True) if active_only else ports
 
 
+def port_seats_a_day() -> list[tuple[str, int]]:
+    """Each active port (in order) and its seats a day on average over its weekly template."""
+    totals: dict[int, int] = {}
+    for row in WeeklySlot.objects.filter(port__active=True).values("port_id").annotate(total=Sum("seats")):
+        totals[row["port_id"]] = row["total"]
+    return [(port.code, round(totals.get(port.pk, 0) / 7)) for port in port_list()]
+
+
 def capacity_for_day(*, day: dt.date) -> QuerySet[SlotCapacity]:
     """Every slot of every port on one day, in port then slot order."""
     return (

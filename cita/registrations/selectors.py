@@ -24,6 +24,17 @@ def applicant_for_session(*, applicant_id: int, epoch: int | None) -> Applicant 
     return row
 
 
+def resident_language(*, applicant_id: int, shelter_id: int | None) -> str | None:
+    """The language of a resident of this shelter (an NGO worker acting for them sees their pages in it)."""
+    if shelter_id is None:
+        return None
+    return (
+        Applicant.objects.filter(pk=applicant_id, shelter_id=shelter_id)
+        .values_list("language", flat=True)
+        .first()
+    )
+
+
 def applicant_get_for_actor(*, actor: Actor) -> Applicant:
     """The applicant the actor works on: themselves, or the resident an NGO worker is helping."""
     if actor.applicant_id is None:

@@ -6,9 +6,12 @@ One simulated day `t`, in the order the real cycle meets them:
    or expired): the group waits again and its seats go back to the slot and to its draw's next round.
 2. **Announcements.** An officer move adds its officers' seats at the port they go to; closures (and the
    port a move closes to traffic) take the port's seats away for the closed days. Appointments there are
-   rebooked in their original allocation order on the earliest day (from tomorrow to `rebook_days` after
-   the closure ends) with free seats at a port the group ranked, never displacing anyone; groups that
-   cannot be placed wait again with tier 0 for their next `displaced_draws` draws.
+   rebooked in their original allocation order, port first: the ports the group ranked, in its order,
+   and within a port the earliest day (from tomorrow to `rebook_days` after the closure ends) with free
+   seats, never displacing anyone; a port in another city only from `rebook_notice_days` ahead. Groups
+   that cannot be placed wait again with tier 0 for their next `displaced_draws` draws; a group rebooked
+   away from its first port chooses (probability `rebook_wait_rate`) to wait for it instead: it gives its
+   new seats back and gets tier 0 in the draws for days after the closure, keeping its place.
 3. **Beds**: stays that end today free their beds; today's removal flights take those awaiting removal.
 4. **Appointments of day t**: each booked group comes, or is a no-show (probability `no_show_rate`); the
    people seen are released, detained or to be removed, and those held take beds.
@@ -104,6 +107,7 @@ class Simulation:
         self.rng_draws = np.random.default_rng([seed, 8])
         self.rng_nationality = np.random.default_rng([seed, 9])
         self.rng_outcomes = np.random.default_rng([seed, 10])
+        self.rng_waits = np.random.default_rng([seed, 12])
         # Slots over all ports, in scenario order: a port's slots in their order (draw-v1 slot order).
         self.slot_port: list[str] = []
         self.slot_name: list[str] = []
@@ -116,6 +120,8 @@ class Simulation:
                 self.slot_name.append(slot.name)
                 self.slot_seats.append(slot.seats)
         self.port_codes = [port.code for port in scenario.ports]
+        # A port without a city is a city of its own (rebooking's notice rule).
+        self.port_city = {port.code: port.city or f"port {port.code}" for port in scenario.ports}
         self.calendar = Calendar(scenario, port_slots=self.port_slots, slot_seats=self.slot_seats)
         self.population = Population(scenario)
         self.rankings = self.population.rankings
@@ -169,6 +175,8 @@ class Simulation:
         self.left_seats: dict[int, list[int]] = {}  # appointment day → free seats per slot
         self.cut_seats: dict[int, list[int]] = {}  # appointment day → seats withheld by back-pressure
         self.closed: dict[int, set[str]] = {}  # day → ports announced closed that day
+        # Groups that chose to wait for their first port: tier 0 only in draws for days from this one.
+        self.wait_from: dict[int, int] = {}
         self.attended_total = 0
         self.no_show_total = 0
         self.left_total = 0
@@ -356,13 +364,22 @@ class Simulation:
         self.counts[state] += 1
         self.state[group] = state
 
-    def _tiers(self, groups: IntArray) -> IntArray:
-        """draw-v1 tiers of `groups`: 0 for urgent, displaced and (with size_priority) passed-over groups."""
-        first = self.urgent[groups] | (self.displaced[groups] > 0)
+    def _tiers(self, groups: IntArray, *, appointment_day: int | None = None) -> IntArray:
+        """draw-v1 tiers of `groups`: 0 for urgent, displaced and (with size_priority) passed-over groups;
+        a group waiting for its first port counts as displaced only in draws for days after its closure."""
+        displaced = self.displaced[groups] > 0
+        if appointment_day is not None and self.wait_from:
+            displaced &= ~np.isin(groups, self._not_yet(appointment_day))
+        first = self.urgent[groups] | displaced
         if self.scenario.size_priority:
             first |= self.passed[groups]
         tiers: IntArray = np.where(first, 0, 1).astype(np.int64)
         return tiers
+
+    def _not_yet(self, appointment_day: int) -> IntArray:
+        """Groups waiting for their first port whose priority does not apply to a draw for this day yet."""
+        later = sorted(group for group, first in self.wait_from.items() if first > appointment_day)
+        return np.array(later, dtype=np.int64)
 
     def _date(self, day: int) -> bytes:
         """YYYY-MM-DD of a simulation day (negative: before the start), as entries.csv writes it."""
@@ -375,10 +392,13 @@ class Simulation:
         """Write the group's entries.csv line for its current tier (draw-v1 §Bundle layout)."""
         if not self.exact:
             return
-        tier = int(self._tiers(np.array([group]))[0])
-        head = b"G%09d,%d,%d,%s," % (group, self.size[group], tier, self._date(int(self.arrival[group])))
+        head = self._head(group, int(self._tiers(np.array([group]))[0]))
         self.heads[group] = head
         self.lines[group] = head + self.ranking_text[self.ranking[group]]
+
+    def _head(self, group: int, tier: int) -> bytes:
+        """ "ticket,group_size,tier,waiting_since," of a group's entries.csv line."""
+        return b"G%09d,%d,%d,%s," % (group, self.size[group], tier, self._date(int(self.arrival[group])))
 
     # -- one day -----------------------------------------------------------------------------------------
 
@@ -400,6 +420,8 @@ class Simulation:
         served = booked[self.urgent[booked] | (self.displaced[booked] > 0)]
         self.urgent[served] = False
         self.displaced[served] = 0
+        for group in served.tolist():
+            self.wait_from.pop(group, None)
         for group in served.tolist():
             self._line_make(group)
         day.confirmed = len(booked)
@@ -461,37 +483,52 @@ class Simulation:
                 moved = [g for g in booked if self.slot_port[self.holding[g][1]] == port]
                 booked.difference_update(moved)
                 affected.extend(moved)
-        # DESIGN "Closures and rebooking": original allocation order, earliest first, never displacing.
-        for group in sorted(affected, key=self.sequence.__getitem__):
-            placed = self._rebook(group, last=last + self.scenario.rebook_days)
+        # DESIGN "Closures and rebooking": original allocation order, port first, never displacing.
+        ordered = sorted(affected, key=self.sequence.__getitem__)
+        chooses = self.rng_waits.random(len(ordered)) < self.scenario.rebook_wait_rate
+        for group, wants_to_wait in zip(ordered, chooses.tolist(), strict=True):
+            placed = self._rebook(group, home=port, last=last + self.scenario.rebook_days)
             if placed is None:
                 del self.holding[group]
                 self._wait_again(group)
                 self.displaced[group] = self.scenario.displaced_draws
                 self._line_make(group)
                 day.displaced += 1
+            elif wants_to_wait and self.slot_port[placed[1]] != self.rankings[self.ranking[group]][0]:
+                # "I prefer to wait for my first port": the new seats go back, tier 0 after the closure.
+                self._seats(placed[0])[placed[1]] += int(self.size[group])
+                del self.holding[group]
+                self._wait_again(group)
+                self.displaced[group] = max(1, self.scenario.displaced_draws)
+                self.wait_from[group] = last + 1
+                self._line_make(group)
+                day.rebook_waited += 1
             else:
                 self.holding[group] = placed
                 self.by_day.setdefault(placed[0], set()).add(group)
                 day.rebooked += 1
 
-    def _rebook(self, group: int, *, last: int) -> tuple[int, int] | None:
-        """Take seats for a displaced group on the earliest day from tomorrow to `last` (the closure's end
-        plus `rebook_days`), at a port it ranked, in its order, then any open port if the scenario allows
-        (as cita.appointments' rebooking plan does); None when there is no room."""
+    def _rebook(self, group: int, *, home: str, last: int) -> tuple[int, int] | None:
+        """Take seats for a group of the closed port `home`, port first (as cita.appointments' rebooking
+        plan does): the ports it ranked, in its order, and within a port the earliest day from tomorrow
+        to `last` (the closure's end plus `rebook_days`) with room; then any other open port if the
+        scenario allows. A port in another city than `home` only from `rebook_notice_days` ahead. None
+        when there is no room."""
         size = int(self.size[group])
         # Days before the first draw of the run (the warm-up) hold no simulated bookings: never used.
-        days = range(max(self.today + 1, self.horizon), last + 1)
-        choices = [self.rankings[self.ranking[group]]]
+        first = max(self.today + 1, self.horizon)
+        far_first = max(first, self.today + self.scenario.rebook_notice_days)
+        ranked = tuple(dict.fromkeys(self.rankings[self.ranking[group]]))
+        choices = [ranked]
         if self.scenario.rebook_any_port:
-            choices.append(tuple(self.port_codes))
+            choices.append(tuple(p for p in self.port_codes if p not in ranked))
         for ports in choices:
-            for candidate in days:
-                closed = self.closed.get(candidate, set())
-                seats = self._seats(candidate)
-                for port in ports:
-                    if port in closed:
+            for port in ports:
+                near = self.port_city[port] == self.port_city[home]
+                for candidate in range(first if near else far_first, last + 1):
+                    if port in self.closed.get(candidate, set()):
                         continue
+                    seats = self._seats(candidate)
                     for slot in self.port_slots[port]:
                         if seats[slot] >= size:
                             seats[slot] -= size
@@ -678,10 +715,14 @@ class Simulation:
             )
             if results:
                 self.chains.append(chain)
-        # A displaced group entered in this draw has one draw of priority less (cycle.py, freeze).
+        # A displaced group entered in this draw has one draw of priority less (cycle.py, freeze); one
+        # waiting for its first port only in draws for days after its closure.
         counting = groups[self.displaced[groups] > 0]
+        if self.wait_from:
+            counting = counting[~np.isin(counting, self._not_yet(appointment))]
         self.displaced[counting] -= 1
         for group in counting[self.displaced[counting] == 0].tolist():
+            self.wait_from.pop(group, None)
             self._line_make(group)
 
     def _back_pressure(self, appointment: int, slots: list[int]) -> None:
@@ -798,7 +839,7 @@ class Simulation:
                 appointment_date=self.scenario.date_of(appointment_day),
                 slots=slots,
                 seats=seats,
-                lines=self._entry_lines(groups.tolist(), closed),
+                lines=self._entry_lines(groups.tolist(), closed, appointment_day),
             )
         else:
             results, passed = self.rounds.fast(
@@ -808,7 +849,7 @@ class Simulation:
                 groups=groups,
                 sizes=self.size[groups].astype(np.int64),
                 rankings=self.ranking[groups].astype(np.int64),
-                tiers=self._tiers(groups),
+                tiers=self._tiers(groups, appointment_day=appointment_day),
                 first_requests=self.arrival[groups].astype(np.int64),
                 keys=self._keys(draw_id, groups),
             )
@@ -826,15 +867,22 @@ class Simulation:
         keys: IntArray = self.rng_draws.integers(0, 1 << KEY_BITS, size=len(groups), dtype=np.int64)
         return keys
 
-    def _entry_lines(self, groups: list[int], closed: set[str]) -> list[bytes]:
+    def _entry_lines(self, groups: list[int], closed: set[str], appointment_day: int) -> list[bytes]:
         """entries.csv lines of `groups` (ascending ids, so ascending tickets; each ranking an open port),
-        closed ports left out of each ranking (as `cita.draws.bulk.entries_export`)."""
-        if not closed:
+        closed ports left out of each ranking (as `cita.draws.bulk.entries_export`); a group waiting for
+        its first port in tier 1 before the draws for days after its closure."""
+        later = set(self._not_yet(appointment_day).tolist()) if self.wait_from else set()
+        if not closed and not later:
             return list(map(self.lines.__getitem__, groups))
         result = []
         for group in groups:
+            if group in later:
+                tier = 0 if self.urgent[group] or (self.scenario.size_priority and self.passed[group]) else 1
+                head = self._head(group, tier)
+            else:
+                head = self.heads[group]
             kept = [port for port in self.rankings[self.ranking[group]] if port not in closed]
-            result.append(self.heads[group] + "|".join(kept).encode("ascii") + b"\n")
+            result.append(head + "|".join(kept).encode("ascii") + b"\n")
         return result
 
     def _offers_make(self, chain: _Chain, results: list[tuple[int, int, str]]) -> list[int]:

@@ -51,6 +51,7 @@ class DayMetrics:
     lapsed_persons: int = 0
     rebooked: int = 0
     displaced: int = 0
+    rebook_waited: int = 0
     appointments_drawn: int = 0
     appointment_seats: int = 0
     appointment_closed: int = 0

@@ -172,6 +172,8 @@ class Scenario:
     removals: Removals | None = None
     caravans: tuple[Caravan, ...] = ()
     shelters: tuple[Shelter, ...] = ()
+    rebook_notice_days: int = 3
+    rebook_wait_rate: float = 0.0
 
     @property
     def seats_per_day(self) -> int:
@@ -209,6 +211,8 @@ class Scenario:
             "displaced_draws": self.displaced_draws,
             "rebook_days": self.rebook_days,
             "rebook_any_port": self.rebook_any_port,
+            "rebook_notice_days": self.rebook_notice_days,
+            "rebook_wait_rate": self.rebook_wait_rate,
             "draws": self.draws,
             "size_priority": self.size_priority,
             "seats_total": None,
@@ -386,6 +390,8 @@ def scenario_from_mapping(value: Mapping[str, Any], *, name: str = "scenario") -
         displaced_draws=top.integer("displaced_draws", 3, low=0, high=30),
         rebook_days=top.integer("rebook_days", 14, low=0, high=MAX_HORIZON * 3),
         rebook_any_port=top.boolean("rebook_any_port", False),
+        rebook_notice_days=top.integer("rebook_notice_days", 3, low=0, high=MAX_HORIZON * 3),
+        rebook_wait_rate=top.probability("rebook_wait_rate", 0.0),
         ports=ports,
         arrivals=arrivals,
         backlog=backlog,

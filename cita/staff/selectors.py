@@ -12,12 +12,13 @@ from django.db.models import Count, Exists, OuterRef, QuerySet
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cita.appointments.models import Appointment
-from cita.appointments.selectors import appointment_get_for_actor, appointment_list_for_actor
+from cita.appointments.models import Appointment, AppointmentState
+from cita.appointments.selectors import appointment_get_for_actor, appointment_list_for_actor, wait_choice_for
 from cita.core import clock
 from cita.core.actors import Actor, Role
+from cita.core.days import today_in
 from cita.core.errors import NotFound
-from cita.draws.models import Offer, PriorityFlag, Request
+from cita.draws.models import Offer, OfferState, PriorityFlag, Request, RequestState
 from cita.draws.selectors import offer_list_for_actor, priority_tier, request_list_for_actor
 from cita.registrations.models import Applicant, Consent, Member, Relationship, Shelter
 from cita.registrations.selectors import applicant_get_for_actor, member_list_for_actor
@@ -82,6 +83,10 @@ class ResidentRow:
     group_size: int
     language: str
     registered_at: dt.datetime
+    step: str = "No request"
+    deadline: dt.datetime | None = None
+    time_zone: str = ""
+    action_today: bool = False
 
 
 @dataclass(frozen=True)
@@ -124,8 +129,71 @@ def shelter_for_actor(*, actor: Actor) -> Shelter:
     return shelter
 
 
+@dataclass(frozen=True)
+class _Step:
+    text: str
+    deadline: dt.datetime | None = None
+    time_zone: str = ""
+    action_today: bool = False
+
+
+def _resident_steps(shelter_id: int, now: dt.datetime) -> dict[int, _Step]:
+    """Each resident's current step with its deadline (issue 15, item 4), in a few queries: an offer to
+    confirm, a closure choice, an appointment (today or tomorrow needs the worker), a request in a draw.
+    For residents without a phone the worker is their only channel, so what cannot wait is marked."""
+    steps: dict[int, _Step] = {}
+    requests = (
+        Request.objects.filter(applicant__shelter_id=shelter_id, withdrawn_at__isnull=True)
+        .select_related("draw", "status")
+        .order_by("applicant_id", "-created_at")
+    )
+    words: dict[str, str] = {
+        RequestState.SUBMITTED: "Asked: in the draw for {day}",
+        RequestState.ENTERED: "Asked: in the draw for {day}",
+        RequestState.NOT_SELECTED: "Not selected for {day}: ask again",
+    }
+    seen: set[int] = set()
+    for request in requests:
+        if request.applicant_id in seen:
+            continue  # only the newest request says where the group is
+        seen.add(request.applicant_id)
+        text = words.get(request.state)
+        if text:
+            steps[request.applicant_id] = _Step(text.format(day=f"{request.draw.appointment_date:%a %d %b}"))
+    for offer in Offer.objects.filter(
+        applicant__shelter_id=shelter_id, state=OfferState.OPEN, deadline__gt=now
+    ).select_related("port"):
+        steps[offer.applicant_id] = _Step(
+            f"Offer to confirm: {offer.port.name}, {offer.day:%a %d %b} {offer.slot:%H:%M}",
+            offer.deadline,
+            offer.port.time_zone,
+            action_today=True,
+        )
+    appointments = Appointment.objects.filter(
+        applicant__shelter_id=shelter_id, state__in=(AppointmentState.SCHEDULED, AppointmentState.CHECKED_IN)
+    ).select_related("port", "rebooked_from")
+    for appointment in appointments:
+        port = appointment.port
+        starts = dt.datetime.combine(appointment.day, appointment.slot, tzinfo=port.tz)
+        if appointment.state == AppointmentState.CHECKED_IN:
+            steps[appointment.applicant_id] = _Step(f"Checked in at {port.name}")
+            continue
+        place = f"{port.name}, {appointment.day:%a %d %b} {appointment.slot:%H:%M}"
+        if appointment.rebooked_from_id is not None and wait_choice_for(appointment=appointment, now=now):
+            steps[appointment.applicant_id] = _Step(
+                f"Closure choice: keep {place} or wait for the first port", starts, port.time_zone, True
+            )
+            continue
+        days_left = (appointment.day - today_in(port.tz, now=now)).days
+        steps[appointment.applicant_id] = _Step(
+            f"Appointment: {place}", starts, port.time_zone, action_today=days_left <= 1
+        )
+    return steps
+
+
 def resident_list_for_actor(*, actor: Actor, query: str = "") -> list[ResidentRow]:
-    """The residents of the worker's shelter, newest first; `query` matches the principal's names.
+    """The residents of the worker's shelter, those who need action today first (by deadline), then the
+    others newest first; each with its current step and deadline; `query` matches the principal's names.
 
     Names are sealed at rest, so the match runs here over the shelter's residents (hundreds, not millions).
     """
@@ -140,11 +208,14 @@ def resident_list_for_actor(*, actor: Actor, query: str = "") -> list[ResidentRo
         for m in Member.objects.filter(applicant__shelter_id=shelter_id, relationship=Relationship.SELF)
     }
     needle = " ".join(query.split()).casefold()
+    now = clock.now()
+    steps = _resident_steps(shelter_id, now)
     rows = []
     for applicant in applicants:
         name = principals.get(applicant.pk, "")
         if len(needle) >= RESIDENT_SEARCH_MIN and needle not in name.casefold():
             continue
+        step = steps.get(applicant.pk) or _Step("No request" if applicant.size else "Group not registered")
         rows.append(
             ResidentRow(
                 applicant_id=applicant.pk,
@@ -152,9 +223,19 @@ def resident_list_for_actor(*, actor: Actor, query: str = "") -> list[ResidentRo
                 group_size=applicant.size,
                 language=applicant.get_language_display(),
                 registered_at=applicant.created_at,
+                step=step.text,
+                deadline=step.deadline,
+                time_zone=step.time_zone,
+                action_today=step.action_today,
             )
         )
-    return rows
+    urgent = sorted((r for r in rows if r.action_today), key=lambda r: (r.deadline or now, r.applicant_id))
+    return urgent + [r for r in rows if not r.action_today]
+
+
+def residents_needing_action(*, actor: Actor) -> int:
+    """How many of the shelter's residents need the worker today (the NGO home page's count)."""
+    return sum(1 for row in resident_list_for_actor(actor=actor) if row.action_today)
 
 
 def resident_get_for_actor(*, actor: Actor, applicant_id: int) -> Applicant:

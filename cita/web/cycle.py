@@ -21,6 +21,7 @@ from cita.appointments.models import Appointment, AppointmentState
 from cita.appointments.selectors import cycle_rows_for_actor
 from cita.core import clock
 from cita.core.actors import Actor
+from cita.core.days import today_in
 from cita.draws.models import Draw, Offer, OfferState, Request, RequestState
 from cita.draws.selectors import window_next
 from cita.policy.selectors import policy_values_of
@@ -28,6 +29,9 @@ from cita.registrations.models import Applicant
 from cita.web.components import NextStep, StepState, TimelineStep
 from cita.web.dates import date_words
 from cita.web.timezones import Zone, zone_of
+
+# A request still in its draw: asked, or entered and waiting for the result.
+PENDING = (RequestState.SUBMITTED, RequestState.ENTERED)
 
 
 def offer_of(request: Request | None) -> Offer | None:
@@ -333,6 +337,30 @@ def _day_step(appointment: Appointment | None) -> TimelineStep:
     else:
         detail = _("Nobody came to the appointment.")
     return TimelineStep(label, StepState.FAILED, at=at, tz=tz, zone=port.name, detail=detail)
+
+
+def landing(c: Cycle) -> str:
+    """The page for the group's real current step, where signing in lands (issue 15, item 2): the pass on
+    the appointment day, the offer waiting for an answer, the request in the draw, or asking."""
+    if not c.registered:
+        return reverse("web:group")
+    appointment = c.appointment
+    if appointment is not None:
+        if (
+            appointment.state == AppointmentState.SCHEDULED
+            and today_in(appointment.port.tz, now=c.now) == appointment.day
+        ):
+            return reverse("appointments:pass", args=[appointment.pk])
+        return reverse("draws:home")
+    offer = c.open_offer
+    if offer is not None:
+        return reverse("draws:offer", args=[offer.pk])
+    latest = c.latest
+    if latest is not None and not latest.withdrawn_at and latest.state in PENDING:
+        return reverse("draws:request", args=[latest.pk])
+    if c.draw is not None:
+        return reverse("draws:ask")
+    return reverse("draws:home")
 
 
 def timeline(c: Cycle) -> list[TimelineStep]:

@@ -14,7 +14,7 @@ from cita.core.actors import PUBLIC, Actor, Role
 from cita.core.http import CitaRequest
 from cita.core.middleware import SESSION_ACTING_FOR, SESSION_APPLICANT, SESSION_EPOCH
 from cita.registrations.models import Applicant
-from cita.registrations.selectors import applicant_for_session
+from cita.registrations.selectors import applicant_for_session, resident_language
 
 # When the applicant's session was last used (POSIX seconds): it ends after CITA_APPLICANT_IDLE_HOURS.
 SESSION_SEEN = "cita.applicant.seen"
@@ -31,6 +31,9 @@ class ActorMiddleware:
         return self.get_response(request)
 
 
+STAFF_PATHS = ("/staff/", "/admin/")
+
+
 def actor_for_request(request: HttpRequest) -> Actor:
     """Work out who is asking, from the staff login or the applicant session."""
     user = getattr(request, "user", None)
@@ -38,6 +41,11 @@ def actor_for_request(request: HttpRequest) -> Actor:
         role = Role(user.role)
         verified = bool(getattr(user, "is_verified", lambda: False)())
         acting_for = request.session.get(SESSION_ACTING_FOR) if role is Role.NGO and verified else None
+        resident = ""
+        if acting_for is not None and not request.path.startswith(STAFF_PATHS):
+            # The resident's pages in the resident's language (and that language shown as theirs), not
+            # the worker's; the staff consoles stay as they are.
+            resident = resident_language(applicant_id=acting_for, shelter_id=user.shelter_id) or ""
         return Actor(
             role=role,
             user_id=user.pk,
@@ -46,6 +54,7 @@ def actor_for_request(request: HttpRequest) -> Actor:
             applicant_id=acting_for,
             mfa_pending=not verified,
             name=user.get_username(),
+            language=resident,
         )
     applicant_id = request.session.get(SESSION_APPLICANT)
     if applicant_id is not None:

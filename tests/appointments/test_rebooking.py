@@ -53,26 +53,38 @@ def ports():
 
 def naive_plan(snapshot: Snapshot) -> dict[str, tuple[str, str, str] | None]:
     """The rule of shared/DESIGN.md written as plainly as possible, to check the real plan against: each
-    group in order takes the smallest (day, rank of the port, slot) with room among its ranked ports; if
-    none and the planner allows it, the smallest (day, position of the port, slot) at any other open port."""
+    group in order takes the smallest (rank of the port, day, slot) with room among its ranked ports; if
+    none and the planner allows it, the smallest (day, position of the port, slot) at any other open port.
+    A port in another city than the closed one counts only on days `notice_days` or more after `today`."""
     free = {(s.day, s.port, s.slot): s.left for s in snapshot.seats}
+    cities = dict(snapshot.cities)
+    far_from = (
+        (dt.date.fromisoformat(snapshot.today) + dt.timedelta(days=snapshot.notice_days)).isoformat()
+        if snapshot.today
+        else ""
+    )
+
+    def allowed(day: str, port: str) -> bool:
+        return cities.get(port) == cities.get(snapshot.port, "?") or day >= far_from
+
     result: dict[str, tuple[str, str, str] | None] = {}
     for group in sorted(snapshot.groups, key=lambda g: g.order):
+        # (sort key, (port, day, slot)) of every slot the group fits in.
         fits = [
-            (day, group.ports.index(port), slot, port)
+            ((f"{group.ports.index(port):03d}", day, slot), (port, day, slot))
             for (day, port, slot), left in free.items()
-            if port in group.ports and left >= group.size
+            if port in group.ports and left >= group.size and allowed(day, port)
         ]
         if not fits and snapshot.any_port:
             fits = [
-                (day, snapshot.open_ports.index(port), slot, port)
+                ((day, f"{snapshot.open_ports.index(port):03d}", slot), (port, day, slot))
                 for (day, port, slot), left in free.items()
-                if port not in group.ports and left >= group.size
+                if port not in group.ports and left >= group.size and allowed(day, port)
             ]
         if not fits:
             result[group.ref] = None
             continue
-        day, _, slot, port = min(fits)
+        port, day, slot = min(fits)[1]
         free[(day, port, slot)] -= group.size
         result[group.ref] = (port, day, slot)
     return result

@@ -164,11 +164,12 @@ def test_closing_a_port_with_300_groups_rebooks_or_escalates_every_one_in_order(
         assert message["Content-Language"] == notice.language
         if notice.kind == NoticeKind.REBOOKED:
             with translation.override(notice.language):
-                expected = (
-                    translation.gettext("Your appointment was moved")
-                    if notice.context["placed"]
-                    else translation.gettext("Your appointment was cancelled: the port is closed")
-                )
+                if not notice.context["placed"]:
+                    expected = translation.gettext("Your appointment was cancelled: the port is closed")
+                elif "wait_url" in notice.context:  # moved away from its first port: it may wait for it
+                    expected = translation.gettext("Your appointment was moved: you can keep it or wait")
+                else:
+                    expected = translation.gettext("Your appointment was moved")
             assert message["Subject"] == expected
     assert len(sms.messages) == sum(1 for a in asks if not a.email)
     print(

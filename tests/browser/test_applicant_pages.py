@@ -45,6 +45,8 @@ def test_the_page_is_small_self_contained_and_accessible(phone, visit, language,
     document = transfer.resources[-1] if transfer.resources else None
     assert document is not None
     assert page.locator("html").get_attribute("lang") == language
+    # At 360 px nothing scrolls sideways (issue 15, item 8).
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360, visit.name
     assert transfer.total <= PAGE_BUDGET, transfer.report()
     assert not transfer.third_party, transfer.report()
     assert not transfer.oversized_images(), transfer.report()

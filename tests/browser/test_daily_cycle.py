@@ -238,6 +238,48 @@ def test_an_ngo_worker_prints_a_residents_pass(phone, artifacts, frozen_clock):
     assert pdf.startswith(b"%PDF")
 
 
+def test_an_ngo_worker_prints_a_french_residents_pass_in_french_with_english_beside(
+    phone, artifacts, frozen_clock
+):
+    # Issue 15, item 3: the worker reads Spanish; the pass is the resident's, in French only, and the same
+    # facts in English for the officer; at 360 px nothing scrolls sideways, on paper they sit side by side.
+    from tests.factories.draws import appointment_made
+    from tests.factories.registrations import ShelterFactory
+    from tests.factories.staff import StaffFactory
+
+    folder = artifacts / "daily-cycle"
+    folder.mkdir(exist_ok=True)
+    appointment = appointment_made(frozen_clock)
+    shelter = ShelterFactory.create(name="Casa del Migrante")
+    resident = appointment.applicant
+    resident.shelter, resident.language = shelter, "fr"
+    resident.save(update_fields=["shelter", "language"])
+    worker = StaffFactory.create(role="ngo", shelter=shelter)
+    page = phone(
+        language="es", ngo=worker, acting_for=resident, javascript=False, enforce_csp=True
+    ).new_page()
+    page.goto(f"/appointments/{appointment.pk}/pass")
+    own = page.locator("article.pass[lang=fr]")
+    officer = page.locator("article.pass-officer[lang=en]")
+    own_text, officer_text = own.inner_text(), officer.inner_text()
+    assert "Laissez-passer du rendez-vous" in own_text
+    assert "mardi 15 décembre 2026" in own_text
+    for word in ("Address", "Bring", "Arrive by", "Pase de cita", "Llegue"):
+        assert word not in own_text, word
+    assert "Tuesday, Dec. 15, 2026" in officer_text
+    assert "The appointment is free." in officer_text
+    for member in resident.members.all():
+        assert member.full_name in own_text
+        assert member.full_name in officer_text
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.emulate_media(media="print")
+    own_box, officer_box = own.bounding_box(), officer.bounding_box()
+    assert own_box is not None
+    assert officer_box is not None
+    assert officer_box["x"] > own_box["x"]  # beside it on paper
+    page.screenshot(path=str(folder / "ngo-pass-print-fr.png"), full_page=True)
+
+
 def test_the_transparency_page_is_small_and_accessible(phone, artifacts, frozen_clock):
     folder = artifacts / "daily-cycle"
     folder.mkdir(exist_ok=True)
@@ -258,3 +300,25 @@ def test_the_transparency_page_is_small_and_accessible(phone, artifacts, frozen_
     checker = phone(language="es").new_page()
     checker.goto("/transparency/")
     assert_accessible(checker)
+
+
+@pytest.mark.parametrize("language", ["en", "es", "ht", "fr", "pt"])
+def test_a_long_port_name_in_the_zone_does_not_make_the_status_page_scroll_sideways(
+    phone, artifacts, frozen_clock, language
+):
+    # Issue 15, item 8: "(hora de Laredo Gateway to the Americas)" did not wrap: 406 px wide at 360 px.
+    from cita.ports.models import Port
+    from tests.factories.draws import appointment_made
+
+    appointment = appointment_made(frozen_clock)
+    Port.objects.filter(pk=appointment.port_id).update(name="Laredo Gateway to the Americas International")
+    group = appointment.applicant
+    group.language = language
+    group.save(update_fields=["language"])
+    page = phone(language=language, applicant=group, javascript=False).new_page()
+    for path in ("/draw/", f"/appointments/{appointment.pk}/pass", "/draw/history"):
+        page.goto(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, (path, width)
+    page.goto("/draw/")
+    page.screenshot(path=str(artifacts / f"long-zone-{language}.png"), full_page=True)

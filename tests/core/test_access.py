@@ -185,6 +185,7 @@ RULES: dict[str, Rule] = {
     # The Django admin: one rule for the whole namespace (cita.core.access.NAMESPACE_RULES).
     "admin:*": Rule(ADMIN, "/admin/"),
     # The daily cycle (the applicant's objects at fixed ids: tests/factories/appointments.access_objects).
+    "web:start": Rule(APPLICANT_PAGES, "/start"),
     "draws:home": Rule(APPLICANT_PAGES, "/draw/"),
     "draws:ask": Rule(APPLICANT_PAGES, "/draw/ask"),
     "draws:withdraw": Rule(APPLICANT_PAGES, "/draw/withdraw", "post"),
@@ -196,6 +197,7 @@ RULES: dict[str, Rule] = {
     "appointments:pass_offline": Rule(APPLICANT_PAGES, "/appointments/900001/pass.html"),
     "appointments:pass_png": Rule(APPLICANT_PAGES, "/appointments/900001/pass.png"),
     "appointments:cancel": Rule(APPLICANT_PAGES, "/appointments/900001/cancel", "post"),
+    "appointments:wait": Rule(APPLICANT_PAGES, "/appointments/900001/wait"),
     "appointments:pass_keys": Rule(EVERYONE, "/.well-known/cita-pass-keys.json"),
     "transparency:home": Rule(EVERYONE, "/transparency/"),
     "transparency:audit": Rule(EVERYONE, "/transparency/audit/"),

@@ -141,3 +141,27 @@ def confirm_all_but(offers: Sequence[Offer], *, keep_open: int) -> list[Appointm
         for offer in offers
         if offer.pk not in waiting
     ]
+
+
+def moved_away_from_first_port(
+    frozen_clock: clock.FrozenClock, *, planner: Actor, language: str = "es"
+) -> tuple[Appointment, Appointment, PortClosure]:
+    """A group of 2 that ranked SYS then OTM (both in San Diego), moved to OTM on 16 December by the
+    closure of SYS on 15 and 16 December: (its old appointment, its new one, the closure)."""
+    from cita.appointments.services.rebooking import closure_rebook
+    from tests.factories.draws import port_with_slots
+
+    sys_ = Port.objects.filter(code="SYS").first() or port_with_slots(
+        "SYS", slots=[("08:00", 40)], position=1, name="San Ysidro", city="San Diego, CA"
+    )
+    otm = Port.objects.filter(code="OTM").first() or port_with_slots(
+        "OTM", slots=[], position=2, name="Otay Mesa", city="San Diego, CA"
+    )
+    day = dt.date(2026, 12, 15)
+    slots(otm, day=day + dt.timedelta(days=1), seats=[("08:00", 4)])
+    offers = booked(frozen_clock, [Ask(size=2, ports=["SYS", "OTM"], language=language)])
+    old = Appointment.objects.get(offer=offers[0])
+    closure = closed(sys_, start=day, end=day + dt.timedelta(days=1), actor=planner)
+    closure_rebook(closure_id=closure.pk, actor=JOB)
+    new = Appointment.objects.select_related("port").get(rebooked_from=old)
+    return old, new, closure

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter, defaultdict
 
+import numpy as np
 import pytest
 
 from cita.lottery import draw_compute, entries_from_bytes, entries_to_bytes
@@ -339,6 +340,7 @@ def test_rebooking_may_use_any_open_port_only_when_the_scenario_allows_it():
                     "ports.1.seats": 100,
                     "arrivals.ports_ranked": {"1": 1},
                     "rebook_days": 0,
+                    "rebook_notice_days": 0,  # BBB is another city: no notice needed here
                     "rebook_any_port": any_port,
                     "closures": [{"port": "AAA", "from": 12, "days": 2}],
                 }
@@ -366,3 +368,112 @@ def test_overlapping_closures_of_one_port_remove_its_seats_once():
         check=True,
     )
     assert [d.appointment_closed for d in outcome.days[9:16]] == [0, 20, 20, 20, 20, 20, 0]
+
+
+def _stepped_to(day: int, changes: dict) -> Simulation:
+    simulation = Simulation(scenario_make({"arrivals.urgent_share": 0, **changes}), check=True)
+    for _ in range(day):
+        simulation.step()
+    return simulation
+
+
+def _group_ranking(simulation: Simulation, ports: tuple[str, ...]) -> int:
+    """A waiting group, made to rank exactly `ports`."""
+    group = int(next(g for g in range(simulation.count) if simulation.state[g] == WAITING))
+    if ports not in simulation.rankings:
+        simulation.rankings.append(ports)
+    simulation.ranking[group] = simulation.rankings.index(ports)
+    return group
+
+
+def _port_day(simulation: Simulation, placed: tuple[int, int] | None) -> tuple[str, int] | None:
+    return None if placed is None else (simulation.slot_port[placed[1]], placed[0])
+
+
+def _only_seats(simulation: Simulation, free: dict[tuple[int, str], int], days: range) -> None:
+    """Every slot of every day in `days` full, but the first slot of (day, port) in `free`."""
+    for day in days:
+        seats = simulation._seats(day)
+        seats[:] = [0] * len(seats)
+    for (day, port), n in free.items():
+        simulation._seats(day)[simulation.port_slots[port][0]] = n
+
+
+def test_rebooking_searches_port_by_port_and_day_by_day_only_within_a_port():
+    # DESIGN "Closures and rebooking": a group that ranked AAA first goes to AAA a day later rather than
+    # to its second port earlier (issue 15, item 1).
+    simulation = _stepped_to(10, {"ports.0.city": "Tijuana", "ports.1.city": "Tijuana"})
+    group = _group_ranking(simulation, ("AAA", "BBB"))
+    simulation.closed.setdefault(11, set()).add("AAA")
+    _only_seats(simulation, {(12, "BBB"): 10, (14, "AAA"): 10}, range(11, 16))
+    assert _port_day(simulation, simulation._rebook(group, home="AAA", last=15)) == ("AAA", 14)
+
+
+def test_rebooking_uses_a_port_in_another_city_only_with_the_minimum_notice():
+    simulation = _stepped_to(10, {"ports.0.city": "Tijuana", "ports.1.city": "Laredo"})
+    group = _group_ranking(simulation, ("BBB",))
+    # Tomorrow and the day after at Laredo are too soon (notice 3 days): the first day is day 13.
+    _only_seats(simulation, {(11, "BBB"): 10, (12, "BBB"): 10, (13, "BBB"): 10}, range(11, 16))
+    assert _port_day(simulation, simulation._rebook(group, home="AAA", last=15)) == ("BBB", 13)
+    _only_seats(simulation, {(11, "BBB"): 10, (12, "BBB"): 10}, range(11, 16))
+    assert simulation._rebook(group, home="AAA", last=15) is None
+    # The same city needs no notice.
+    same = _stepped_to(10, {"ports.0.city": "Tijuana", "ports.1.city": "Tijuana"})
+    group = _group_ranking(same, ("BBB",))
+    _only_seats(same, {(11, "BBB"): 10, (13, "BBB"): 10}, range(11, 16))
+    assert _port_day(same, same._rebook(group, home="AAA", last=15)) == ("BBB", 11)
+
+
+def test_a_group_that_waits_for_its_first_port_is_in_tier_0_only_in_draws_for_days_after_the_closure():
+    scenario = scenario_make(
+        {
+            "days": 30,
+            "draws": "lottery",
+            "arrivals.urgent_share": 0,
+            "confirm_rate": 1.0,
+            "displaced_draws": 2,
+            "rebook_days": 0,  # AAA has no day left to give: groups go to BBB, their second port
+            "rebook_notice_days": 0,
+            "rebook_wait_rate": 1.0,  # every group sent away from its first port prefers to wait
+            "arrivals.ports_ranked": {"2": 1},
+            "ports.1.seats": 200,  # BBB has room for everyone
+            # Announced on day 8, from day 9: that day's draw (for day 12) is still for a closed day.
+            "closures": [{"port": "AAA", "from": 9, "days": 4, "announced": 8}],
+        }
+    )
+    records: list[DrawRecord] = []
+    simulation = Simulation(scenario, observer=records.append, check=True)
+    for _ in range(8):
+        simulation.step()
+    held = dict(simulation.holding)
+    records.clear()
+    day = simulation.step()  # day 8: the closure is announced
+    assert day.rebook_waited > 0
+    waiting = set(simulation.wait_from)
+    assert len(waiting) == day.rebook_waited
+    for group in waiting:
+        assert simulation.rankings[simulation.ranking[group]][0] == "AAA"
+        assert held[group][0] in (9, 10, 11, 12)
+        assert simulation.slot_port[held[group][1]] == "AAA"
+        assert simulation.wait_from[group] == 13
+    ids = np.array(sorted(waiting), dtype=np.int64)
+    # Tier 1 in draws for the closed days, tier 0 in those for the days after (entries.csv lines too).
+    assert simulation._tiers(ids, appointment_day=12).tolist() == [1] * len(ids)
+    assert simulation._tiers(ids, appointment_day=13).tolist() == [0] * len(ids)
+    assert {line.split(b",")[2] for line in simulation._entry_lines(ids.tolist(), set(), 12)} == {b"1"}
+    assert {line.split(b",")[2] for line in simulation._entry_lines(ids.tolist(), set(), 13)} == {b"0"}
+    tiers: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for step in range(10):
+        if step:
+            records.clear()
+            simulation.step()
+        for record in records:
+            appointment = (record.manifest.appointment_date - scenario.start).days
+            for entry in entries_of(record):
+                group = int(entry.ticket[1:])
+                if group in waiting:
+                    tiers[group].append((appointment, entry.tier))
+    # The day's own draw (for day 12, closed at AAA) entered them in tier 1.
+    assert any(appointment <= 12 for pairs in tiers.values() for appointment, _ in pairs)
+    for group, pairs in tiers.items():
+        assert all(tier == (0 if appointment > 12 else 1) for appointment, tier in pairs[:3]), (group, pairs)

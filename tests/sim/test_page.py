@@ -3,6 +3,7 @@ field errors for bad input, and a clear refusal of runs too large for a request.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from typing import Any
@@ -257,3 +258,22 @@ def test_bad_input_about_the_chain_is_refused_on_its_field(planner, changes, fie
     error = re.search(rf'<span class="field-error" id="id_{field}_error">(.*?)</span>', html, re.S)
     assert error is not None, html[:3000]
     assert message in error.group(1)
+
+
+@pytest.mark.django_db
+def test_the_form_starts_from_the_ports_configured_here_not_a_fixed_example(planner):
+    # Issue 15, item 10: the page offered OTM and DCL, which this system may not have.
+    from cita.ports.services import capacity_template_set
+    from tests.factories.draws import port_with_slots, staff_actor
+
+    admin = staff_actor(StaffFactory.create(role="admin"))
+    sys_ = port_with_slots("SYS", slots=[], position=1)
+    elp = port_with_slots("ELP", slots=[], position=2)
+    for weekday in range(7):
+        capacity_template_set(port=sys_, weekday=weekday, slots={dt.time(8): 40, dt.time(9): 30}, actor=admin)
+        capacity_template_set(port=elp, weekday=weekday, slots={dt.time(8): 25}, actor=admin)
+    html = planner.get(URL).content.decode()
+    ports = html.split('name="ports"', 1)[1].split("</textarea>", 1)[0].split(">", 1)[1]
+    assert ports.split() == ["SYS", "70", "ELP", "25"]
+    assert "OTM" not in ports
+    assert "DCL" not in ports

@@ -128,3 +128,38 @@ def test_a_worker_flags_a_resident_as_urgent_and_the_page_says_so(worker, frozen
     assert (
         client_for(other).post(f"/staff/ngo/residents/{resident.pk}/flag", {"reason": "x"}).status_code == 404
     )
+
+
+def test_the_printed_pass_of_a_french_resident_is_wholly_in_french_with_english_beside(worker, frozen_clock):
+    # Issue 15, item 3: "Laissez-passer du rendez-vous" said "Address" and "Bring this pass…" in English,
+    # and "03/12/2026" reads as 12 March to a US officer.
+    client = client_for(worker)
+    client.post("/staff/ngo/register", {**REGISTER, "language": "fr", "phone": "+526641112299"})
+    resident = Applicant.objects.get()
+    port_with_slots("SYS", slots=[("08:00", 10)], name="San Ysidro")
+    draw = open_draw(frozen_clock)
+    acting = dataclasses.replace(actor_of(worker), applicant_id=resident.pk)
+    request = request_submit(applicant=resident, ports=["SYS"], actor=acting, draw=draw)
+    frozen_clock.set(WINDOW_CLOSES)
+    draw_close(draw=draw, actor=JOB)
+    appointment = offer_confirm(offer=request.offer, actor=acting)
+    html = (
+        client_for(worker)
+        .get(f"/staff/ngo/residents/{resident.pk}/appointments/{appointment.pk}/pass")
+        .content.decode()
+    )
+    assert '<html lang="fr">' in html
+    own = html.split('<article class="pass">', 1)[1].split("</article>", 1)[0]
+    officer = html.split('<article class="pass pass-officer" lang="en">', 1)[1].split("</article>", 1)[0]
+    assert "Laissez-passer du rendez-vous" in own
+    assert "mardi 15 décembre 2026" in own
+    assert "15/12/2026" not in html
+    for english in ("Address", "Bring", "Arrive by", "free", "Appointment pass"):
+        assert english not in own, english
+    assert "Jean Baptiste" in own
+    assert "Jean Baptiste" in officer
+    assert "Arrive by 7:30 a.m." in officer
+    assert "The appointment is free." in officer
+    assert "Tuesday, Dec. 15, 2026" in officer
+    assert html.count("<svg") == 1
+    assert appointment.pass_payload in own

@@ -138,6 +138,11 @@ def test_signing_in_with_a_recovery_code_uses_it_up_and_warns_when_few_are_left(
         assert response.status_code == 302, code
     page = fresh.get("/staff/")
     assert b"You have 2 recovery codes left" in page.content
+    # One more: the singular (issue 15, item 10).
+    last = Client()
+    last.post("/staff/signin", {"username": user.username, "password": PASSWORD})
+    assert last.post("/staff/mfa", {"code": codes[8], "next": "/staff/"}).status_code == 302
+    assert b"You have 1 recovery code left." in last.get("/staff/").content
     again = Client()
     again.post("/staff/signin", {"username": user.username, "password": PASSWORD})
     assert again.post("/staff/mfa", {"code": codes[0]}).status_code == 200  # used up

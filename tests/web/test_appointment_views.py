@@ -158,3 +158,68 @@ def test_the_public_keys_verify_the_passes_issued(signed_in, client, settings):
     keys = keys_from_document(response.content)
     assert pass_check(signed_in.pass_payload, keys=keys, port="SYS").appointment_id == signed_in.pk
     assert "ts1" in keys  # the test ring's key id
+
+
+def _main_pass(html: str) -> tuple[str, str]:
+    """The text of the pass in the group's language, and of the English copy for the officer."""
+    own = re.search(r'<article class="pass" lang="(\w+)">(.*?)</article>', html, re.S)
+    officer = re.search(r'<article class="pass pass-officer" lang="en">(.*?)</article>', html, re.S)
+    assert own is not None
+    return own.group(1) + "|" + re.sub(r"<[^>]+>", " ", own.group(2)), (
+        re.sub(r"<[^>]+>", " ", officer.group(1)) if officer else ""
+    )
+
+
+def test_an_ngo_worker_prints_a_residents_pass_wholly_in_the_residents_language_with_english_beside(
+    signed_in, client
+):
+    # Issue 15, item 3: a French-speaking resident, a worker reading Spanish.
+    from cita.core.middleware import SESSION_ACTING_FOR
+    from tests.conftest import sign_in_staff
+    from tests.factories.registrations import ShelterFactory
+    from tests.factories.staff import StaffFactory
+
+    shelter = ShelterFactory.create()
+    group = signed_in.applicant
+    group.shelter, group.language = shelter, "fr"
+    group.save(update_fields=["shelter", "language"])
+    client.logout()
+    sign_in_staff(client, StaffFactory.create(role="ngo", shelter=shelter))
+    session = client.session
+    session[SESSION_ACTING_FOR] = group.pk
+    session.save()
+    client.cookies["django_language"] = "es"
+    html = client.get(f"/appointments/{signed_in.pk}/pass").content.decode()
+    own, officer = _main_pass(html)
+    assert own.startswith("fr|")
+    assert "Laissez-passer du rendez-vous" in own
+    assert "mardi 15 décembre 2026" in own  # the weekday and the month in words
+    for english in ("Appointment pass", "What to bring", "Bring", "Arrive by", "free", "Time", "Day"):
+        assert english not in own.split("|", 1)[1].replace(signed_in.port.name, ""), english
+    for spanish in ("Pase de cita", "Llegue", "gratis"):
+        assert spanish not in own
+    names = [m.full_name for m in group.members.all()]
+    for name in names:
+        assert name in own
+        assert name in officer
+    # The officer's copy: the same facts in English, no second QR code.
+    assert "Appointment pass" in officer
+    assert "Tuesday, Dec. 15, 2026" in officer  # never 12/15 or 15/12
+    assert "Arrive by 7:30 a.m." in officer
+    assert "The appointment is free." in officer
+    assert html.count("<svg") == 1
+    # The offline file too: the group's language, English beside it.
+    offline = client.get(f"/appointments/{signed_in.pk}/pass.html").content.decode()
+    assert '<html lang="fr">' in offline
+    assert "Laissez-passer du rendez-vous" in offline
+    assert '<article class="officer" lang="en">' in offline
+    assert "Pase de cita" not in offline
+
+
+def test_a_pass_in_english_has_no_second_copy(signed_in, client):
+    group = signed_in.applicant
+    group.language = "en"
+    group.save(update_fields=["language"])
+    html = client.get(f"/appointments/{signed_in.pk}/pass").content.decode()
+    assert "pass-officer" not in html
+    assert "Tuesday, Dec. 15, 2026" in html

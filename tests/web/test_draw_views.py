@@ -387,7 +387,10 @@ def test_the_offer_page_shows_place_time_people_and_one_obvious_confirm_button(d
     assert "8 a.m. (San Ysidro time)" in text
     assert "Ana María Pérez López" in text
     assert "Child 0 Pérez López" in text
-    assert html.count("<form") == 2  # the language switch, and the confirm button
+    # In the page's main part, one form: the confirm button (the header has the language switch, the
+    # footer the sign-out form).
+    assert html.split("<main", 1)[1].split("</main>", 1)[0].count("<form") == 1
+    assert html.count("<form") == 3
     assert 'class="btn big ok"' in html
     assert f'href="/draw/offers/{offer.pk}/decline"' in html
 

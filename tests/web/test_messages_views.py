@@ -73,7 +73,8 @@ def test_an_ngo_worker_reads_a_residents_messages_without_marking_them_read():
     session[SESSION_ACTING_FOR] = resident.pk
     session.save()
     page = client.get("/messages").content.decode()
-    assert "Your appointment is confirmed" in page  # the page's language: the worker can switch it
+    # The resident's pages in the resident's language (issue 15, item 6), as the resident reads them.
+    assert "Randevou ou konfime" in page
     assert Notice.objects.get().read_at is None
 
 
@@ -118,5 +119,5 @@ def test_the_inbox_dates_a_message_by_the_readers_clock_not_by_the_utc_day(froze
     person = applicant(language="en")
     enqueue(NoticeKind.REQUEST_RECEIVED, applicant=person)
     page = signed_in(person).get("/messages").content.decode()
-    assert "Sent on Wednesday, December 2, 2026" in page
+    assert "Sent on Wednesday, Dec. 2, 2026, 11:51 p.m. (Tijuana time)" in page  # as the history writes it
     assert "Thursday" not in page

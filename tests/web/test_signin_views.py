@@ -97,7 +97,9 @@ def test_the_code_page_without_a_code_asked_for_points_back_to_the_first_step():
 def test_signing_in_goes_back_to_the_page_asked_for_but_never_to_another_site():
     client = Client()
     client.post("/signin", {"contact": "+52 664 333 0005", "next": "https://evil.example/"})
-    assert client.post("/signin/code", {"code": last_code()})["Location"] == "/group"
+    assert (
+        client.post("/signin/code", {"code": last_code()})["Location"] == "/start"
+    )  # the landing, never another site
     other = Client()
     other.post("/signin", {"contact": "+52 664 333 0006", "next": "/profile"})
     assert other.post("/signin/code", {"code": last_code()})["Location"] == "/profile"

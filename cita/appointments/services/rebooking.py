@@ -20,9 +20,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from cita.appointments.errors import RebookingError, RebookingNotReady
+from cita.appointments.errors import AppointmentStateError, RebookingError, RebookingNotReady
 from cita.appointments.models import Appointment, AppointmentState, Rebooking
 from cita.appointments.rebook_plan import (
     Group,
@@ -35,10 +37,10 @@ from cita.appointments.rebook_plan import (
     snapshot_from_json,
     snapshot_to_json,
 )
-from cita.appointments.selectors import rebooking_input
+from cita.appointments.selectors import WaitChoice, rebooking_input, wait_choice_for
 from cita.appointments.services import _place, _sign, pass_url
 from cita.audit.models import AuditEvent
-from cita.audit.services import Event, audit_record_many
+from cita.audit.services import Event, audit_record, audit_record_many
 from cita.core import clock
 from cita.core.actors import Actor, Role
 from cita.core.errors import PermissionDenied
@@ -158,6 +160,20 @@ def closure_rebook(*, closure_id: int, actor: Actor) -> Rebooking | None:
     return rebooking
 
 
+def wait_url(appointment: Appointment) -> str:
+    """The page where a rebooked group may choose to wait for its first port."""
+    return f"{settings.CITA_BASE_URL}/appointments/{appointment.pk}/wait"
+
+
+def _choice_context(choice: WaitChoice) -> dict[str, object]:
+    return {
+        "first_port_name": choice.first_port.name,
+        "wait_from": choice.from_day,
+        "wait_url": wait_url(choice.appointment),
+        "notice_days": settings.CITA_REBOOK_NOTICE_DAYS,
+    }
+
+
 def _old_place(closure: PortClosure, group: Group) -> dict[str, str]:
     return {"old_port_name": closure.port.name, "old_date": group.old_day}
 
@@ -177,6 +193,7 @@ def _rebook_appointment(
     )
     if moved != 1:
         raise RebookingError(f"appointment {old.pk} changed state under the rebooking's lock")
+    old.state, old.ended_at, old.ended_reason = AppointmentState.REBOOKED, now, "port_closed"
     # The closure's days have no seats to give: these vanish (cita.ports.services.capacity_release).
     capacity_release(port_id=old.port_id, day=old.day, slot=old.slot, seats=old.group_size)
     if not placement.placed:
@@ -221,6 +238,7 @@ def _rebook_appointment(
     )
     new.pass_payload, new.pass_kid = _sign(new, issued_at=now)
     new.save(update_fields=["pass_payload", "pass_kid"])
+    choice = wait_choice_for(appointment=new, now=now)
     notice_enqueue(
         kind=NoticeKind.REBOOKED,
         dedup_key=f"closure:{closure.pk}:appointment:{old.pk}:rebooked",
@@ -231,6 +249,7 @@ def _rebook_appointment(
             **_old_place(closure, group),
             **_place(new),
             "pass_url": pass_url(new),
+            **(_choice_context(choice) if choice is not None else {}),
         },
     )
     return [
@@ -336,6 +355,58 @@ def _move_offer(
             },
         )
     ]
+
+
+WAIT_REASON = "waits_for_first_port"
+
+
+@transaction.atomic
+def appointment_wait_for_first_port(*, appointment: Appointment, actor: Actor) -> Appointment:
+    """ "I prefer to wait for my first port": a group a closure moved elsewhere gives its new appointment
+    back (the seats go back to the slot) and gets tier 0 in its next draws for days after the closure,
+    as a displaced group does; it keeps its place in the queue (its waiting_since does not change)."""
+    own = actor.role in (Role.APPLICANT, Role.NGO) and actor.applicant_id == appointment.applicant_id
+    if not own or actor.mfa_pending:
+        raise PermissionDenied(_("You cannot change this appointment."))
+    appointment = (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("port", "rebooked_from", "applicant")
+        .get(pk=appointment.pk)
+    )
+    now = clock.now()
+    choice = wait_choice_for(appointment=appointment, now=now)
+    if choice is None:
+        raise AppointmentStateError(_("This appointment can no longer be changed."))
+    moved = Appointment.objects.filter(pk=appointment.pk, state=AppointmentState.SCHEDULED).update(
+        state=AppointmentState.CANCELLED, ended_at=now, ended_reason=WAIT_REASON
+    )
+    if moved != 1:
+        raise AppointmentStateError(_("This appointment can no longer be changed."))
+    capacity_release(
+        port_id=appointment.port_id, day=appointment.day, slot=appointment.slot, seats=appointment.group_size
+    )
+    flag = priority_grant_displaced(
+        applicant=appointment.applicant,
+        actor=actor,
+        draws=DISPLACED_DRAWS,
+        reason=f"Waits for {choice.first_port.code} after the closure {choice.closure.pk}",
+        from_day=choice.from_day,
+    )
+    audit_record(
+        actor=actor,
+        action="appointment.waits_for_first_port",
+        object_type="appointment",
+        object_id=appointment.pk,
+        data={
+            "closure": choice.closure.pk,
+            "first_port": choice.first_port.code,
+            "from_day": choice.from_day,
+            "flag": flag.pk,
+            "priority_draws": DISPLACED_DRAWS,
+        },
+    )
+    appointment.refresh_from_db()
+    return appointment
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from time import perf_counter
 
 import psycopg
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 
 from cita.audit.services import Event, audit_record, audit_record_many
 from cita.core import clock
@@ -444,10 +444,15 @@ def _freeze(*, draw: Draw, now: dt.datetime, actor: Actor) -> bool:
 
 
 def _displaced_count_down(*, draw: Draw, now: dt.datetime) -> None:
-    """A displaced group entered in this draw has one draw of priority less."""
+    """A displaced group entered in this draw has one draw of priority less (a group waiting for its
+    first port only in draws for days from its `from_day`)."""
     entered = Request.objects.filter(draw=draw, withdrawn_at__isnull=True).values("applicant_id")
     flags = PriorityFlag.objects.filter(
-        kind=PriorityKind.DISPLACED, ended_at__isnull=True, draws_remaining__gt=0, applicant_id__in=entered
+        Q(from_day__isnull=True) | Q(from_day__lte=draw.appointment_date),
+        kind=PriorityKind.DISPLACED,
+        ended_at__isnull=True,
+        draws_remaining__gt=0,
+        applicant_id__in=entered,
     )
     flags.update(draws_remaining=F("draws_remaining") - 1)
     PriorityFlag.objects.filter(kind=PriorityKind.DISPLACED, ended_at__isnull=True, draws_remaining=0).update(

@@ -282,10 +282,18 @@ def priority_flag(
 
 @transaction.atomic
 def priority_grant_displaced(
-    *, applicant: Applicant, actor: Actor, draws: int = 3, reason: str = "Displaced by a port closure"
+    *,
+    applicant: Applicant,
+    actor: Actor,
+    draws: int = 3,
+    reason: str = "Displaced by a port closure",
+    from_day: dt.date | None = None,
 ) -> PriorityFlag:
-    """Serve a group displaced by a port closure first in its next `draws` draws (rebooking calls this)."""
-    if actor.role not in (Role.SYSTEM, Role.PLANNER, Role.ADMIN):
+    """Serve a group displaced by a port closure first in its next `draws` draws (rebooking calls this);
+    with `from_day`, in its next draws for appointment days from that day on (it waits for the port)."""
+    own = actor.role in (Role.APPLICANT, Role.NGO) and actor.applicant_id == applicant.pk
+    if actor.role not in (Role.SYSTEM, Role.PLANNER, Role.ADMIN) and not (from_day is not None and own):
+        # A group (or its NGO worker) may only choose to wait for its first port (appointments' services).
         raise PermissionDenied("Only the rebooking job, planners and admins grant displaced priority.")
     if not 1 <= draws <= 30:
         raise InvalidPriority("A displaced group gets priority for 1 to 30 draws.", field="draws")
@@ -294,6 +302,7 @@ def priority_grant_displaced(
         kind=PriorityKind.DISPLACED,
         reason=reason.strip() or "Displaced by a port closure",
         draws_remaining=draws,
+        from_day=from_day,
         created_at=clock.now(),
         created_by=actor.label,
     )
@@ -302,7 +311,7 @@ def priority_grant_displaced(
         action="priority.displaced_granted",
         object_type="applicant",
         object_id=applicant.pk,
-        data={"flag": flag.pk, "draws": draws},
+        data={"flag": flag.pk, "draws": draws, **({"from_day": from_day} if from_day else {})},
     )
     return flag
 

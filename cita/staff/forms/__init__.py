@@ -103,9 +103,15 @@ class MemberForm(forms.Form):
     )
     given_names = forms.CharField(max_length=100)
     family_names = forms.CharField(max_length=100)
+    # A plain text field: a date picker shows the browser's own order (mm/dd/yyyy in a US browser), which
+    # contradicted the hint; year-month-day reads the same everywhere.
     date_of_birth = forms.DateField(
-        help_text="Pick the date, or type it as year-month-day: 1990-05-17.",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Type it as year-month-day: 1990-05-17.",
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(
+            attrs={"placeholder": "YYYY-MM-DD", "inputmode": "numeric", "autocomplete": "off"},
+            format="%Y-%m-%d",
+        ),
     )
     nationality = forms.ChoiceField(choices=[("", "(choose)"), *country_choices("en")])
     document_type = forms.ChoiceField(choices=[("", "(no document)"), *DocumentType.choices], required=False)
@@ -141,8 +147,11 @@ class ResidentRegisterForm(MemberForm):
         help_text="A phone number, an email, both, or neither: a resident with neither hears from cita "
         "through you and the messages page.",
     )
+    # No default: a worker who skips it must not send a Kreyòl speaker's messages in English.
     language = forms.ChoiceField(
-        label="The resident's language", choices=Language.choices, help_text="Pages and messages use it."
+        label="The resident's language",
+        choices=[("", "(choose the resident's language)"), *Language.choices],
+        help_text="Pages, messages and the printed pass use it.",
     )
     consent = forms.BooleanField(
         required=False,

@@ -8,17 +8,25 @@ through the scoped selectors, and a resident of another shelter is not found.
 from __future__ import annotations
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cita.appointments.models import ACTIVE, Appointment, AppointmentState
+from cita.appointments.selectors import (
+    appointment_arrive_by,
+    appointment_member_list,
+    appointment_replacement,
+)
 from cita.appointments.services.identity import member_join
 from cita.core.access import allow
 from cita.core.actors import Role
@@ -67,8 +75,23 @@ def residents(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "staff/ngo/residents.html",
-        {"shelter": shelter_for_actor(actor=actor), "page": page, "query": query},
+        {
+            "shelter": shelter_for_actor(actor=actor),
+            "page": page,
+            "query": query,
+            "action_count": sum(1 for row in rows if row.action_today),
+        },
     )
+
+
+def _consent_texts() -> list[tuple[str, str, SafeString]]:
+    """The consent text the applicant pages show (web/_consent_text.html), in every language, for the
+    worker to read to the resident in theirs."""
+    texts = []
+    for code, name in settings.LANGUAGES:
+        with translation.override(code):
+            texts.append((code, str(name), mark_safe(render_to_string("web/_consent_text.html"))))  # noqa: S308
+    return texts
 
 
 @allow(Role.NGO)
@@ -100,7 +123,7 @@ def register(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "staff/ngo/register.html",
-        {"form": form, "shelter": shelter_for_actor(actor=actor)},
+        {"form": form, "shelter": shelter_for_actor(actor=actor), "consent_texts": _consent_texts()},
     )
 
 
@@ -162,18 +185,46 @@ def resident_pass(request: HttpRequest, applicant_id: int, appointment_id: int) 
         actor=actor, applicant_id=applicant_id, appointment_id=appointment_id
     )
     svg = segno.make(appointment.pass_payload, error="m", micro=False)
-    with translation.override(appointment.applicant.language):
-        return render(
-            request,
-            "staff/ngo/pass.html",
-            {
-                "appointment": appointment,
-                "qr_svg": mark_safe(  # noqa: S308 - segno's own SVG of our pass payload
-                    svg.svg_inline(border=4, omitsize=True, title=gettext("Appointment pass"))
-                ),
-                "language": appointment.applicant.language,
-            },
-        )
+    language = appointment.applicant.language
+    # The same pass body as the applicant's own pass page (appointments/_pass_body.html): wholly in the
+    # resident's language, then the same facts in English for the officer (issue 15, item 3).
+    facts = {
+        "appointment": appointment,
+        "people": appointment_member_list(appointment=appointment),
+        "arrive_at": appointment_arrive_by(appointment=appointment),
+        "arrive_minutes": settings.CITA_PASS_ARRIVE_MINUTES,
+        "valid": appointment.state == AppointmentState.SCHEDULED,
+        "usable": appointment.state in ACTIVE or appointment.state == AppointmentState.COMPLETED,
+        "replaced_url": _replaced_url(appointment),
+    }
+    with translation.override(language):
+        title = gettext("Appointment pass")
+        qr = mark_safe(svg.svg_inline(border=4, omitsize=True, title=title))  # noqa: S308 - segno's own SVG
+        body = render_to_string("appointments/_pass_body.html", {**facts, "qr_svg": qr})
+    officer = ""
+    if language != "en" and facts["usable"]:
+        with translation.override("en"):
+            officer = render_to_string("appointments/_pass_body.html", {**facts, "officer": True})
+    return render(
+        request,
+        "staff/ngo/pass.html",
+        {
+            "appointment": appointment,
+            "title": title,
+            "language": language,
+            "pass_body": mark_safe(body),  # noqa: S308 - rendered from our own template
+            "officer_body": mark_safe(officer),  # noqa: S308 - rendered from our own template
+        },
+    )
+
+
+def _replaced_url(appointment: Appointment) -> str:
+    if appointment.state != AppointmentState.REBOOKED:
+        return ""
+    newer = appointment_replacement(appointment=appointment)
+    if newer is None:
+        return ""
+    return reverse("staff:ngo_pass", args=[appointment.applicant_id, newer.pk])
 
 
 @allow(Role.NGO)

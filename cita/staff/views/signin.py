@@ -26,7 +26,7 @@ from cita.staff.errors import AlreadyEnrolled
 from cita.staff.forms import AppCodeForm, CodeForm, PasswordChangeForm, PasswordForm
 from cita.staff.middleware import SESSION_IDLE_ENDED
 from cita.staff.models import User
-from cita.staff.selectors import recovery_codes_left, staff_has_mfa
+from cita.staff.selectors import recovery_codes_left, residents_needing_action, staff_has_mfa
 from cita.staff.services import (
     recovery_code_display,
     recovery_codes_regenerate,
@@ -103,8 +103,9 @@ def mfa(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             left = recovery_codes_left(user=user)
             if left < LOW_RECOVERY_CODES:
+                codes = "recovery code" if left == 1 else "recovery codes"
                 messages.warning(
-                    request, f"You have {left} recovery codes left. Make new ones on the My account page."
+                    request, f"You have {left} {codes} left. Make new ones on the My account page."
                 )
             return HttpResponseRedirect(target)
     return render(request, "staff/mfa.html", {"form": form, "next": target})
@@ -170,8 +171,12 @@ def signout(request: HttpRequest) -> HttpResponse:
 @allow(*STAFF_ROLES)
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """The staff start page: the consoles this role may open."""
-    return render(request, "staff/home.html")
+    """The staff start page: the consoles this role may open (an NGO worker: how many residents need
+    action today)."""
+    actor = actor_of(request)
+    ngo = actor.role is Role.NGO and actor.shelter_id is not None and not actor.mfa_pending
+    count = residents_needing_action(actor=actor) if ngo else 0
+    return render(request, "staff/home.html", {"action_count": count})
 
 
 def _profile(

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET
 
 from cita.core.access import allow
 from cita.core.actors import Role
+from cita.ports.selectors import port_seats_a_day
 from cita.sim import (
     Outcome,
     Scenario,
@@ -544,7 +545,10 @@ class RunView:
 def simulator(request: HttpRequest) -> HttpResponse:
     """The form; with `run` in the query, the run's summary, charts and tables (or what to change)."""
     if "run" not in request.GET:
-        return _render(request, SimulatorForm())
+        # The ports configured here (their seats a day over the weekly template), not a fixed example.
+        configured = [(code, seats) for code, seats in port_seats_a_day() if seats > 0]
+        initial = {"ports": "\n".join(f"{code} {seats}" for code, seats in configured)} if configured else {}
+        return _render(request, SimulatorForm(initial=initial))
     form = SimulatorForm(request.GET)
     if not form.is_valid():
         return _render(request, form, status=400, scenario=form.cleaned_data.get("scenario"))

@@ -12,6 +12,7 @@ urlpatterns = [
     path("signin", signin.signin, name="signin"),
     path("signin/code", signin.signin_code, name="signin_code"),
     path("signin/resend", signin.signin_resend, name="signin_resend"),
+    path("start", signin.start, name="start"),
     path("signout", signin.signout, name="signout"),
     path("signout/everywhere", signin.signout_everywhere, name="signout_everywhere"),
     path("group", group.group, name="group"),

@@ -4,7 +4,6 @@ offline, the QR code as PNG; cancelling (asked once); and the public keys that v
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
 import io
 
@@ -15,14 +14,22 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cita.appointments.models import ACTIVE, Appointment, AppointmentState
-from cita.appointments.selectors import appointment_get_for_actor, appointment_member_list
+from cita.appointments.selectors import (
+    appointment_arrive_by,
+    appointment_get_for_actor,
+    appointment_member_list,
+    appointment_replacement,
+    wait_choice_for,
+)
 from cita.appointments.services import appointment_cancel, pass_url, public_keys_document
+from cita.appointments.services.rebooking import appointment_wait_for_first_port
 from cita.core import clock
 from cita.core.access import allow
 from cita.core.actors import Actor, Role
@@ -30,6 +37,7 @@ from cita.core.errors import CitaError
 from cita.core.http import actor_of
 from cita.core.replica import replica_reads
 from cita.registrations.models import Applicant
+from cita.web.dates import date_words
 from cita.web.timezones import zone_of
 from cita.web.views.common import for_applicant
 
@@ -57,11 +65,40 @@ def _pass_context(appointment: Appointment) -> dict[str, object]:
         "qr_svg": _qr_svg(appointment),
         "people": appointment_member_list(appointment=appointment),
         "arrive_minutes": minutes,
-        "arrive_at": (
-            dt.datetime.combine(appointment.day, appointment.slot) - dt.timedelta(minutes=minutes)
-        ).time(),
+        "arrive_at": appointment_arrive_by(appointment=appointment),
         "valid": appointment.state == AppointmentState.SCHEDULED,
+        "replaced_url": _replaced_url(appointment),
         "usable": _usable(appointment),
+        "wait_choice": wait_choice_for(appointment=appointment),
+    }
+
+
+def _replaced_url(appointment: Appointment) -> str:
+    """The new pass of an appointment a closure moved (issue 15, item 5); empty when not replaced."""
+    if appointment.state != AppointmentState.REBOOKED:
+        return ""
+    newer = appointment_replacement(appointment=appointment)
+    return reverse("appointments:pass", args=[newer.pk]) if newer is not None else ""
+
+
+def _pass_bodies(appointment: Appointment, applicant: Applicant) -> dict[str, object]:
+    """The pass wholly in the group's own language (an NGO worker prints it for the resident, whatever the
+    worker reads), and the same facts in English beside it for the officer (none when that is English)."""
+    language = applicant.language
+    with translation.override(language):
+        context = _pass_context(appointment)
+        body = render_to_string("appointments/_pass_body.html", context)
+    officer = ""
+    if language != "en" and context["usable"]:
+        with translation.override("en"):
+            officer = render_to_string(
+                "appointments/_pass_body.html", {**_pass_context(appointment), "officer": True}
+            )
+    return {
+        **context,
+        "pass_language": language,
+        "pass_body": mark_safe(body),  # noqa: S308 - rendered from our own template
+        "officer_body": mark_safe(officer),  # noqa: S308 - rendered from our own template
     }
 
 
@@ -78,7 +115,7 @@ def pass_page(request: HttpRequest, applicant: Applicant, appointment_id: int) -
     """The pass to show or print: QR code, the group's names, port and address, day and time, what to
     bring; and the ways to keep it (a file for offline, the picture of the code)."""
     appointment = _own(request, appointment_id)
-    return render(request, "appointments/pass.html", _pass_context(appointment))
+    return render(request, "appointments/pass.html", _pass_bodies(appointment, applicant))
 
 
 @allow(Role.APPLICANT, Role.NGO)
@@ -93,14 +130,15 @@ def pass_offline(request: HttpRequest, applicant: Applicant, appointment_id: int
     digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
     policy = f"default-src 'none'; style-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'"
     context = {
-        **_pass_context(appointment),
+        **_pass_bodies(appointment, applicant),
         "css": mark_safe(css),  # noqa: S308 - our own stylesheet
         "policy": policy,
         "saved_at": clock.now(),
         "zone": zone_of(request),
         "online_url": pass_url(appointment),
     }
-    response = render(request, "appointments/pass_offline.html", context)
+    with translation.override(applicant.language):  # the whole file in the group's language
+        response = render(request, "appointments/pass_offline.html", context)
     response["Content-Disposition"] = f'attachment; filename="cita-pass-{appointment.pk}.html"'
     response["Content-Security-Policy"] = policy + "; frame-ancestors 'none'"
     return response
@@ -145,6 +183,43 @@ def cancel(request: HttpRequest, applicant: Applicant, appointment_id: int) -> H
         request,
         "appointments/cancel.html",
         {"appointment": appointment, "people": appointment_member_list(appointment=appointment)},
+    )
+
+
+@allow(Role.APPLICANT, Role.NGO)
+@require_http_methods(["GET", "POST"])
+@for_applicant
+def wait_for_first_port(request: HttpRequest, applicant: Applicant, appointment_id: int) -> HttpResponse:
+    """A group a closure moved away from its first port: keep the new appointment, or give it back and
+    wait for the first port (first in line in the draws after it reopens, keeping its place)."""
+    appointment = _own(request, appointment_id)
+    choice = wait_choice_for(appointment=appointment)
+    if choice is None:
+        return HttpResponseRedirect(reverse("appointments:pass", args=[appointment.pk]))
+    if request.method == "POST":
+        try:
+            appointment_wait_for_first_port(appointment=appointment, actor=actor_of(request))
+        except CitaError as exc:
+            messages.error(request, exc.message)
+            return HttpResponseRedirect(reverse("appointments:pass", args=[appointment.pk]))
+        messages.success(
+            request,
+            _(
+                "Done: you wait for %(port)s. Ask for an appointment in the request window as usual. In "
+                "the draws for days from %(day)s your group will be first in line."
+            )
+            % {"port": choice.first_port.name, "day": date_words(choice.from_day)},
+        )
+        return HttpResponseRedirect(reverse("draws:home"))
+    return render(
+        request,
+        "appointments/wait.html",
+        {
+            "appointment": appointment,
+            "choice": choice,
+            "people": appointment_member_list(appointment=appointment),
+            "notice_days": settings.CITA_REBOOK_NOTICE_DAYS,
+        },
     )
 
 

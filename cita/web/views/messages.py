@@ -9,14 +9,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cita.core.access import allow
 from cita.core.actors import Actor, Role
-from cita.core.days import today_in
 from cita.core.http import actor_of
 from cita.notifications.models import Notice
-from cita.notifications.rendering import Rendered, date_format
+from cita.notifications.rendering import Rendered
 from cita.notifications.rendering import render as render_notice
 from cita.notifications.selectors import (
     inbox_page,
@@ -25,6 +25,7 @@ from cita.notifications.selectors import (
 )
 from cita.notifications.services import notices_mark_read, preference_set
 from cita.registrations.selectors import applicant_get_for_actor
+from cita.web.dates import moment_words
 from cita.web.forms.messages import PreferenceForm
 from cita.web.timezones import zone_of
 
@@ -53,13 +54,15 @@ def inbox(request: HttpRequest) -> HttpResponse:
     page = inbox_page(applicant_id=applicant.pk, page=request.GET.get("page"))
     preference = preference_get(applicant_id=applicant.pk)
     language = translation.get_language() or "en"
-    # The day the message came on the reader's clock (the zone of their pages), never the UTC day.
+    # The moment the message came on the reader's clock (the zone of their pages), never the UTC day, and
+    # written as the request history writes it (day, time and zone), so that the two pages agree.
     zone = zone_of(request)
+    place = _("%(place)s time") % {"place": zone.place}
     items = [
         InboxItem(
             notice=notice,
             text=render_notice(kind=notice.kind, context=notice.context, language=language),
-            received=date_format(today_in(zone.tz, now=notice.created_at), language),
+            received=f"{moment_words(notice.created_at, zone.key)} ({place})",
             unread=notice.read_at is None,
         )
         for notice in page

@@ -25,7 +25,8 @@ from cita.web.components import NextStep
 def home(request: HttpRequest) -> HttpResponse:
     """What cita is and is not, with the language choice first and the next step."""
     actor = actor_of(request)
-    if actor.role is Role.APPLICANT:
+    if actor.role is Role.APPLICANT or (actor.role is Role.NGO and actor.applicant_id is not None):
+        # Signed in, or an NGO worker acting for a resident: never the "we send you a code" box.
         step = NextStep(
             title=_("Your appointment"),
             text=_("See where you are: your request, the result of the draw, your pass."),
@@ -46,7 +47,16 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def help_page(request: HttpRequest) -> HttpResponse:
     """How the draw works in simple words, and the shelters and NGOs that can help."""
-    return render(request, "web/help.html", {"shelters": shelter_list()})
+    return render(
+        request,
+        "web/help.html",
+        {
+            "shelters": shelter_list(),
+            "sms_sender": settings.CITA_SMS_SENDER,
+            "email_from": settings.DEFAULT_FROM_EMAIL,
+            "site": settings.CITA_BASE_URL,
+        },
+    )
 
 
 @allow(Role.PUBLIC)

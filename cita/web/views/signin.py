@@ -7,13 +7,15 @@ from typing import cast
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cita.core.access import allow
 from cita.core.actors import PUBLIC, Role
 from cita.core.errors import CitaError
 from cita.core.http import CitaRequest, actor_of, caller_ip
 from cita.core.middleware import SESSION_APPLICANT, SESSION_EPOCH
+from cita.registrations.models import Applicant
 from cita.registrations.selectors import applicant_get_for_actor
 from cita.registrations.services import applicant_sign_out_everywhere
 from cita.registrations.signin import (
@@ -23,8 +25,9 @@ from cita.registrations.signin import (
     signin_code_send,
     signin_code_verify,
 )
+from cita.web.cycle import cycle_read, landing
 from cita.web.forms import CodeForm, ContactForm
-from cita.web.views.common import client_id, safe_next
+from cita.web.views.common import client_id, for_applicant, safe_next
 
 PENDING = "cita.signin"
 
@@ -33,7 +36,7 @@ PENDING = "cita.signin"
 @require_http_methods(["GET", "POST"])
 def signin(request: HttpRequest) -> HttpResponse:
     """Step 1: the phone number or email address that gets the code."""
-    next_url = safe_next(request, request.POST.get("next") or request.GET.get("next"), reverse("web:group"))
+    next_url = safe_next(request, request.POST.get("next") or request.GET.get("next"), reverse("web:start"))
     if actor_of(request).role is Role.APPLICANT:
         return HttpResponseRedirect(next_url)
     form = ContactForm(request.POST or None)
@@ -51,6 +54,18 @@ def signin(request: HttpRequest) -> HttpResponse:
             request.session[PENDING] = {"token": sent.token, "to": sent.masked, "next": next_url}
             return HttpResponseRedirect(reverse("web:signin_code"))
     return render(request, "web/signin.html", {"form": form, "next": next_url})
+
+
+@allow(Role.APPLICANT, Role.NGO)
+@require_GET
+@never_cache
+@for_applicant
+def start(request: HttpRequest, applicant: Applicant) -> HttpResponse:
+    """Where signing in lands: the page of the group's real current step (the pass on the appointment
+    day, an offer waiting, a request in the draw, or asking), not always the group page."""
+    return HttpResponseRedirect(
+        landing(cycle_read(actor=actor_of(request), applicant=applicant, request=request))
+    )
 
 
 @allow(Role.PUBLIC)
@@ -71,7 +86,7 @@ def signin_code(request: HttpRequest) -> HttpResponse:
             request.session.pop(PENDING, None)
             request.session[SESSION_APPLICANT] = applicant.pk
             request.session[SESSION_EPOCH] = applicant.session_epoch
-            return HttpResponseRedirect(safe_next(request, pending.get("next"), reverse("web:group")))
+            return HttpResponseRedirect(safe_next(request, pending.get("next"), reverse("web:start")))
     return render(
         request, "web/signin_code.html", {"form": form, "to": pending["to"], "minutes": CODE_MINUTES}
     )

@@ -124,3 +124,27 @@ def test_without_any_known_chain_facts_the_window_does_not_open_and_says_why(fro
         assert cycle_run_due(actor=JOB) == []
     assert not Draw.objects.exists()
     assert any("beacon unreachable" in record.message for record in caplog.records)
+
+
+def test_the_demo_beacon_stand_in_speaks_the_drand_protocol_and_hides_future_rounds(tmp_path):
+    import threading
+
+    from cita.demo import beacon as standin
+
+    key = standin.key_load(tmp_path / "beacon.key")
+    assert standin.key_load(tmp_path / "beacon.key") == key  # made once, then kept
+    httpd = standin.server("127.0.0.1", 0, key)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        client = DrandBeacon(f"http://127.0.0.1:{httpd.server_address[1]}", attempts=1)
+        info = client.info()
+        assert (info.genesis_time, info.period) == (standin.GENESIS, standin.PERIOD)
+        past = info.round_at(dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+        assert client.value(past) == standin.randomness(key, past)
+        future = info.round_at(dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))
+        with pytest.raises(BeaconUnavailable):
+            client.value(future)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

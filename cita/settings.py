@@ -275,6 +275,8 @@ if not CITA_BEACON_URL and not DEBUG:
         "cita: CITA_BEACON_URL is unset; a draw needs a public randomness beacon (e.g. https://api.drand.sh, "
         "README, 'Configuration'); only CITA_DEBUG=1 runs without one"
     )
+# NGO console: phones or emails a worker may find to belong to other accounts in 24 hours (issue 14, item 5).
+CITA_NGO_CONTACT_CHECKS_PER_DAY = int(os.environ.get("CITA_NGO_CONTACT_CHECKS_PER_DAY", "10"))
 CITA_BEACON_CLASS = os.environ.get("CITA_BEACON_CLASS", "cita.draws.beacon.DrandBeacon")
 CITA_BEACON_TIMEOUT = float(os.environ.get("CITA_BEACON_TIMEOUT", "5"))
 CITA_BEACON_ATTEMPTS = int(os.environ.get("CITA_BEACON_ATTEMPTS", "3"))

@@ -278,6 +278,9 @@ if not CITA_BEACON_URL and not DEBUG:
 # NGO console: phones or emails a worker may find to belong to other accounts in 24 hours (issue 14, item 5).
 CITA_NGO_CONTACT_CHECKS_PER_DAY = int(os.environ.get("CITA_NGO_CONTACT_CHECKS_PER_DAY", "10"))
 CITA_BEACON_CLASS = os.environ.get("CITA_BEACON_CLASS", "cita.draws.beacon.DrandBeacon")
+# The chain's published BLS public key (hex) and scheme: with it, every round's signature is verified.
+CITA_BEACON_PUBLIC_KEY = os.environ.get("CITA_BEACON_PUBLIC_KEY", "")
+CITA_BEACON_SCHEME = os.environ.get("CITA_BEACON_SCHEME", "pedersen-bls-chained")
 CITA_BEACON_TIMEOUT = float(os.environ.get("CITA_BEACON_TIMEOUT", "5"))
 CITA_BEACON_ATTEMPTS = int(os.environ.get("CITA_BEACON_ATTEMPTS", "3"))
 

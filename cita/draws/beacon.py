@@ -9,6 +9,7 @@ time and period, so nobody (the operator included) can know its value while entr
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import math
@@ -59,13 +60,52 @@ class Beacon(Protocol):
         ...
 
 
+# drand's G2-signature schemes (public key on G1, 48 bytes; signature on G2, 96 bytes), the ones py_ecc's
+# `G2Basic` (domain BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_NUL_) verifies. quicknet (G1 signatures) is not.
+CHAINED = "pedersen-bls-chained"
+UNCHAINED = "pedersen-bls-unchained"
+SCHEMES = (CHAINED, UNCHAINED)
+
+
+def round_signature_valid(
+    *, public_key: str, scheme: str, round_number: int, signature: str, previous_signature: str = ""
+) -> bool:
+    """Whether `signature` is the chain's BLS signature of `round_number` (drand: the message is
+    SHA-256(previous signature ‖ round as 8 big-endian bytes) for chained, SHA-256(round) for unchained)."""
+    from eth_typing import BLSPubkey, BLSSignature
+    from py_ecc.bls import G2Basic  # pure Python; about 0.6 s a verification
+
+    if scheme not in SCHEMES:
+        raise ValueError(f"unknown beacon scheme {scheme!r}; cita verifies {', '.join(SCHEMES)}")
+    try:
+        previous = bytes.fromhex(previous_signature) if scheme == CHAINED else b""
+        message = hashlib.sha256(previous + round_number.to_bytes(8, "big")).digest()
+        key, signed = BLSPubkey(bytes.fromhex(public_key)), BLSSignature(bytes.fromhex(signature))
+        return bool(G2Basic.Verify(key, message, signed))
+    except (ValueError, TypeError):
+        return False
+
+
 class DrandBeacon:
     """A drand-style HTTP endpoint: `GET {url}/info` gives `genesis_time` and `period` (seconds);
     `GET {url}/public/{round}` gives `{"round": …, "randomness": "<hex>"}`. Round 1 is published at
     `genesis_time`, round r at `genesis_time + (r - 1) × period`."""
 
-    def __init__(self, url: str, *, timeout: float = 5.0, attempts: int = 3, backoff: float = 0.5) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float = 5.0,
+        attempts: int = 3,
+        backoff: float = 0.5,
+        public_key: str = "",
+        scheme: str = CHAINED,
+    ) -> None:
         self.source = url.rstrip("/")
+        # With the chain's published public key, every round's BLS signature is checked, and its randomness
+        # must be SHA-256 of the signature (drand's rule): a forged answer is refused, not drawn with.
+        self.public_key = public_key.strip().lower()
+        self.scheme = scheme
         self.timeout = timeout
         self.attempts = max(1, attempts)
         self.backoff = backoff
@@ -92,6 +132,21 @@ class DrandBeacon:
         randomness = randomness.lower()
         if not _HEX.match(randomness):
             raise BeaconUnavailable(f"{self.source} round {round_number}: randomness is not hex")
+        if self.public_key:
+            signature = str(data.get("signature") or "")
+            signed = round_signature_valid(
+                public_key=self.public_key,
+                scheme=self.scheme,
+                round_number=round_number,
+                signature=signature,
+                previous_signature=str(data.get("previous_signature") or ""),
+            )
+            if not signed or hashlib.sha256(bytes.fromhex(signature)).hexdigest() != randomness:
+                log.error("beacon round fails its signature check", extra={"round": round_number})
+                raise BeaconUnavailable(
+                    f"{self.source} round {round_number}: the signature does not verify against the chain's "
+                    "public key, or the randomness is not its hash"
+                )
         return randomness
 
     def _get(self, path: str) -> dict[str, Any]:
@@ -128,5 +183,13 @@ def beacon_from_settings() -> Beacon | None:
         url,
         timeout=float(getattr(settings, "CITA_BEACON_TIMEOUT", 5)),
         attempts=int(getattr(settings, "CITA_BEACON_ATTEMPTS", 3)),
+        **(
+            {
+                "public_key": settings.CITA_BEACON_PUBLIC_KEY,
+                "scheme": getattr(settings, "CITA_BEACON_SCHEME", CHAINED),
+            }
+            if getattr(settings, "CITA_BEACON_PUBLIC_KEY", "")
+            else {}
+        ),
     )
     return beacon

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from cita.draws.errors import BeaconUnavailable
+from cita.lottery.signature import CHAINED, round_signature_valid
 
 log = logging.getLogger(__name__)
 _HEX = re.compile(r"^(?:[0-9a-f]{2})+$")
@@ -58,32 +59,6 @@ class Beacon(Protocol):
     def value(self, round_number: int) -> str:
         """The randomness of a round, lowercase hex; raises `BeaconUnavailable` when it cannot be had."""
         ...
-
-
-# drand's G2-signature schemes (public key on G1, 48 bytes; signature on G2, 96 bytes), the ones py_ecc's
-# `G2Basic` (domain BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_NUL_) verifies. quicknet (G1 signatures) is not.
-CHAINED = "pedersen-bls-chained"
-UNCHAINED = "pedersen-bls-unchained"
-SCHEMES = (CHAINED, UNCHAINED)
-
-
-def round_signature_valid(
-    *, public_key: str, scheme: str, round_number: int, signature: str, previous_signature: str = ""
-) -> bool:
-    """Whether `signature` is the chain's BLS signature of `round_number` (drand: the message is
-    SHA-256(previous signature ‖ round as 8 big-endian bytes) for chained, SHA-256(round) for unchained)."""
-    from eth_typing import BLSPubkey, BLSSignature
-    from py_ecc.bls import G2Basic  # pure Python; about 0.6 s a verification
-
-    if scheme not in SCHEMES:
-        raise ValueError(f"unknown beacon scheme {scheme!r}; cita verifies {', '.join(SCHEMES)}")
-    try:
-        previous = bytes.fromhex(previous_signature) if scheme == CHAINED else b""
-        message = hashlib.sha256(previous + round_number.to_bytes(8, "big")).digest()
-        key, signed = BLSPubkey(bytes.fromhex(public_key)), BLSSignature(bytes.fromhex(signature))
-        return bool(G2Basic.Verify(key, message, signed))
-    except (ValueError, TypeError):
-        return False
 
 
 class DrandBeacon:

@@ -265,10 +265,22 @@ CITA_NOTIFY_LEASE_SECONDS = float(os.environ.get("CITA_NOTIFY_LEASE_SECONDS", "1
 CITA_NOTIFY_RATE_PER_HOUR = int(os.environ.get("CITA_NOTIFY_RATE_PER_HOUR", "10"))
 CITA_NOTIFY_SIGNIN_RATE_PER_HOUR = int(os.environ.get("CITA_NOTIFY_SIGNIN_RATE_PER_HOUR", "5"))
 
-# Randomness beacon (drand-style HTTP endpoint); none by default. The class (a cita.draws.beacon.Beacon)
-# talks to it; timeout and attempts bound each fetch (a draw waits, alerting, until it gets the value).
+# Randomness beacon (drand-style HTTP endpoint). The class (a cita.draws.beacon.Beacon) talks to it; timeout
+# and attempts bound each fetch (a draw waits, alerting, until it gets the value). Without a beacon whoever
+# holds a draw's seed knows every draw key while its window is open (docs/draw.md, "What an insider can
+# do"), so only development (CITA_DEBUG) may run without one; `cita demo` runs a local stand-in.
 CITA_BEACON_URL = os.environ.get("CITA_BEACON_URL", "")
+if not CITA_BEACON_URL and not DEBUG:
+    raise SystemExit(
+        "cita: CITA_BEACON_URL is unset; a draw needs a public randomness beacon (e.g. https://api.drand.sh, "
+        "README, 'Configuration'); only CITA_DEBUG=1 runs without one"
+    )
+# NGO console: phones or emails a worker may find to belong to other accounts in 24 hours (issue 14, item 5).
+CITA_NGO_CONTACT_CHECKS_PER_DAY = int(os.environ.get("CITA_NGO_CONTACT_CHECKS_PER_DAY", "10"))
 CITA_BEACON_CLASS = os.environ.get("CITA_BEACON_CLASS", "cita.draws.beacon.DrandBeacon")
+# The chain's published BLS public key (hex) and scheme: with it, every round's signature is verified.
+CITA_BEACON_PUBLIC_KEY = os.environ.get("CITA_BEACON_PUBLIC_KEY", "")
+CITA_BEACON_SCHEME = os.environ.get("CITA_BEACON_SCHEME", "pedersen-bls-chained")
 CITA_BEACON_TIMEOUT = float(os.environ.get("CITA_BEACON_TIMEOUT", "5"))
 CITA_BEACON_ATTEMPTS = int(os.environ.get("CITA_BEACON_ATTEMPTS", "3"))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -77,6 +78,8 @@ def _later_secrets() -> dict[str, str]:
         "CITA_METRICS_TOKEN": pysecrets.token_urlsafe(24),
         "CITA_AUDIT_HEAD_KEY": new_key_ring_entry("a1"),
         **{name: pysecrets.token_urlsafe(24) for name in WEBHOOK_SECRETS},
+        # The demo's beacon: a local stand-in `cita demo` starts (cita.demo.beacon); start-up needs one.
+        "CITA_BEACON_URL": f"http://127.0.0.1:{os.environ.get('CITA_DEMO_BEACON_PORT', '8027')}",
     }
 
 
@@ -97,7 +100,7 @@ def secrets_complete(path: Path) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     """Prepare and run the demo."""
     from cita.cli import django_setup
-    from cita.db import cita_home, database_url
+    from cita.db import cita_home
 
     home = cita_home()
     base_url = f"http://{args.host}:{args.port}"
@@ -106,6 +109,38 @@ def run(args: argparse.Namespace) -> int:
     elif added := secrets_complete(home / django_setup.SECRETS_FILE):
         print(f"cita: added {', '.join(added)} to {home / django_setup.SECRETS_FILE}")
     django_setup.load_dev_env()
+    beacon = _beacon_start(home)
+    try:
+        return _prepare_and_serve(args, base_url)
+    finally:
+        if beacon is not None:
+            _stop_all([beacon], grace=5)
+
+
+def _beacon_start(home: Path) -> subprocess.Popen[bytes] | None:
+    """Start the local beacon stand-in when CITA_BEACON_URL points at this machine (the demo's default),
+    and wait until it answers; None when the beacon is elsewhere."""
+    url = os.environ.get("CITA_BEACON_URL", "")
+    match = re.fullmatch(r"http://127\.0\.0\.1:(\d+)/?", url)
+    if match is None:
+        return None
+    command = [sys.executable, "-m", "cita.demo.beacon", "--port", match.group(1)]
+    child = subprocess.Popen([*command, "--key-file", str(home / "beacon.key")], start_new_session=True)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and child.poll() is None:
+        try:
+            with urllib.request.urlopen(f"{url.rstrip('/')}/info", timeout=2):  # noqa: S310 - local
+                return child
+        except OSError:
+            time.sleep(0.2)
+    _stop_all([child], grace=2)
+    raise CommandError(f"the demo beacon did not start on {url}; is the port taken? (CITA_DEMO_BEACON_PORT)")
+
+
+def _prepare_and_serve(args: argparse.Namespace, base_url: str) -> int:
+    from cita.cli import django_setup
+    from cita.db import database_url
+
     # Resolve the database once here; children get its URL, so this process alone holds the embedded server.
     os.environ["DATABASE_URL"] = database_url()
     django_setup.setup()
@@ -238,6 +273,9 @@ def _print_sinks(args: argparse.Namespace) -> None:
     print("Messages cita sends stay on this machine:")
     print(f"  email  {home / 'mail'}/*.eml   (SMTP sink on 127.0.0.1:{args.mail_port})")
     print(f"  SMS    {home / 'sms.log'}        (SMS provider stand-in on 127.0.0.1:{args.sms_port})")
+    print(
+        f"  beacon {os.environ.get('CITA_BEACON_URL', '')}  (a local stand-in of a public randomness beacon)"
+    )
     print("  admins see failed and dead-lettered messages at /staff/notifications/")
     print('  text cita as a phone would: cita demo-sms +52... "ESTADO" (the reply lands in the SMS log)')
     print(flush=True)

@@ -60,6 +60,15 @@ def _verify_register(commands: Subparsers) -> None:
         "results_sha256. Prints `verified` or names the first line that differs.",
     )
     parser.add_argument("directory", metavar="DIR", help="the bundle directory")
+    parser.add_argument(
+        "--chain-info",
+        metavar="FILE",
+        help="the beacon chain's info JSON (drand: GET {chain}/info); with --round, the beacon round's BLS "
+        "signature is checked against its public_key",
+    )
+    parser.add_argument(
+        "--round", metavar="FILE", help="the beacon round's JSON (drand: GET {chain}/public/{round})"
+    )
     parser.set_defaults(func=_verify)
 
 
@@ -104,8 +113,37 @@ def _verify(args: argparse.Namespace) -> int:
         raise CommandError(f"NOT verified: {exc}", status=STATUS_MISMATCH) from None
     except LotteryError as exc:
         raise CommandError(str(exc), status=STATUS_REFUSED) from None
-    print(f"verified {report.draw_id}: {_summary(report)}")
+    signed = ""
+    if args.chain_info or args.round:
+        signed = _beacon_check(args)
+    print(f"verified {report.draw_id}: {_summary(report)}{signed}")
     return 0
+
+
+def _beacon_check(args: argparse.Namespace) -> str:
+    """Check the manifest's beacon against the chain's signed round; the text to add to `verified`."""
+    import json
+    from pathlib import Path
+
+    from cita.lottery import manifest_from_bytes
+    from cita.lottery.signature import round_check
+
+    if not (args.chain_info and args.round):
+        raise CommandError("give both --chain-info and --round to check the beacon", status=STATUS_REFUSED)
+    manifest = manifest_from_bytes((Path(args.directory) / "manifest.json").read_bytes())
+    if manifest.beacon is None:
+        raise CommandError("NOT verified: the manifest has no beacon to check", status=STATUS_MISMATCH)
+    try:
+        chain_info = json.loads(Path(args.chain_info).read_text())
+        answer = json.loads(Path(args.round).read_text())
+    except (OSError, ValueError) as exc:
+        raise CommandError(f"cannot read the beacon files: {exc}", status=STATUS_REFUSED) from None
+    problem = round_check(
+        chain_info=chain_info, answer=answer, round_number=manifest.beacon.round, value=manifest.beacon.value
+    )
+    if problem:
+        raise CommandError(f"NOT verified: {problem}", status=STATUS_MISMATCH)
+    return f"; beacon round {manifest.beacon.round} signed by the chain"
 
 
 def _new_seed(args: argparse.Namespace) -> int:

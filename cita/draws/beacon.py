@@ -9,6 +9,7 @@ time and period, so nobody (the operator included) can know its value while entr
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import math
@@ -23,6 +24,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from cita.draws.errors import BeaconUnavailable
+from cita.lottery.signature import CHAINED, round_signature_valid
 
 log = logging.getLogger(__name__)
 _HEX = re.compile(r"^(?:[0-9a-f]{2})+$")
@@ -64,8 +66,21 @@ class DrandBeacon:
     `GET {url}/public/{round}` gives `{"round": …, "randomness": "<hex>"}`. Round 1 is published at
     `genesis_time`, round r at `genesis_time + (r - 1) × period`."""
 
-    def __init__(self, url: str, *, timeout: float = 5.0, attempts: int = 3, backoff: float = 0.5) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float = 5.0,
+        attempts: int = 3,
+        backoff: float = 0.5,
+        public_key: str = "",
+        scheme: str = CHAINED,
+    ) -> None:
         self.source = url.rstrip("/")
+        # With the chain's published public key, every round's BLS signature is checked, and its randomness
+        # must be SHA-256 of the signature (drand's rule): a forged answer is refused, not drawn with.
+        self.public_key = public_key.strip().lower()
+        self.scheme = scheme
         self.timeout = timeout
         self.attempts = max(1, attempts)
         self.backoff = backoff
@@ -92,6 +107,21 @@ class DrandBeacon:
         randomness = randomness.lower()
         if not _HEX.match(randomness):
             raise BeaconUnavailable(f"{self.source} round {round_number}: randomness is not hex")
+        if self.public_key:
+            signature = str(data.get("signature") or "")
+            signed = round_signature_valid(
+                public_key=self.public_key,
+                scheme=self.scheme,
+                round_number=round_number,
+                signature=signature,
+                previous_signature=str(data.get("previous_signature") or ""),
+            )
+            if not signed or hashlib.sha256(bytes.fromhex(signature)).hexdigest() != randomness:
+                log.error("beacon round fails its signature check", extra={"round": round_number})
+                raise BeaconUnavailable(
+                    f"{self.source} round {round_number}: the signature does not verify against the chain's "
+                    "public key, or the randomness is not its hash"
+                )
         return randomness
 
     def _get(self, path: str) -> dict[str, Any]:
@@ -128,5 +158,13 @@ def beacon_from_settings() -> Beacon | None:
         url,
         timeout=float(getattr(settings, "CITA_BEACON_TIMEOUT", 5)),
         attempts=int(getattr(settings, "CITA_BEACON_ATTEMPTS", 3)),
+        **(
+            {
+                "public_key": settings.CITA_BEACON_PUBLIC_KEY,
+                "scheme": getattr(settings, "CITA_BEACON_SCHEME", CHAINED),
+            }
+            if getattr(settings, "CITA_BEACON_PUBLIC_KEY", "")
+            else {}
+        ),
     )
     return beacon

@@ -254,7 +254,9 @@ class Request(models.Model):
     applicant = models.ForeignKey(
         "registrations.Applicant", on_delete=models.PROTECT, related_name="requests"
     )
-    ticket = models.CharField(max_length=10, unique=True)
+    # A group's requests in one draw (a withdrawn one and the one it asked again) share the ticket it was
+    # first issued there; among live requests a ticket is unique.
+    ticket = models.CharField(max_length=10)
     ports = ArrayField(models.CharField(max_length=3), help_text="Port codes, most preferred first.")
     group_size = models.PositiveSmallIntegerField()
     waiting_since = models.DateField()
@@ -273,12 +275,16 @@ class Request(models.Model):
                 condition=Q(withdrawn_at__isnull=True),
                 name="request_one_per_draw",
             ),
+            models.UniqueConstraint(
+                fields=["ticket"], condition=Q(withdrawn_at__isnull=True), name="request_ticket_live_unique"
+            ),
             models.CheckConstraint(condition=Q(ticket__regex=TICKET), name="request_ticket_form"),
             models.CheckConstraint(condition=Q(group_size__gte=1), name="request_group_size_positive"),
             models.CheckConstraint(condition=Q(ports__len__gte=1), name="request_has_ports"),
         ]
         indexes = [
             models.Index(fields=["applicant", "-created_at"], name="request_applicant"),
+            models.Index(fields=["ticket"], name="request_ticket"),
         ]
 
     def __str__(self) -> str:

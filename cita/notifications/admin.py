@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from cita.core.admin import admin_site
+from cita.core.admin import ReadOnlyAdmin, admin_site
 from cita.notifications.models import Delivery, Notice
 
 
@@ -24,7 +24,10 @@ class DeliveryInline(admin.TabularInline):
 
 
 @admin.register(Notice, site=admin_site)
-class NoticeAdmin(admin.ModelAdmin):
+class NoticeAdmin(ReadOnlyAdmin):
+    """Read-only (issue 14, item 9): notices are the applicant's record of what cita told them; retrying a
+    delivery is `/staff/notifications/` (audited)."""
+
     list_display = ("id", "kind", "applicant", "language", "created_at", "read_at")
     list_filter = ("kind", "language")
     exclude = ("context", "address")

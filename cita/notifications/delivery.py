@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
+import re
 import threading
 import time
 import uuid
@@ -465,6 +466,7 @@ class _Sender:
             stats.lost_claims += 1
 
     def _finish(self, delivery: Delivery, claim: _Claim, stats: RunStats, status: str, error: str) -> None:
+        error = redact(error)
         if self._update(delivery, claim, status=status, last_error=error[:300], updated_at=clock.now()):
             if status == DeliveryStatus.FAILED:
                 stats.failed += 1
@@ -475,6 +477,7 @@ class _Sender:
     def _retry(
         self, delivery: Delivery, claim: _Claim, stats: RunStats, error: str, retry_after: float | None
     ) -> dt.datetime:
+        error = redact(error)
         now = clock.now()
         if delivery.attempts >= int(settings.CITA_NOTIFY_MAX_ATTEMPTS):
             if self._update(
@@ -509,6 +512,17 @@ class _Sender:
             updated_at=clock.now(),
         ):
             stats.postponed += 1
+
+
+_EMAIL = re.compile(r"[^\s@<>()\[\]'\",;:]+@[^\s@<>()\[\]'\",;:]+")
+_NUMBER = re.compile(r"\+?\d[\d\s().-]{5,}\d")
+
+
+def redact(text: str) -> str:
+    """A provider's error without personal data (issue 14, item 10): email addresses become `<email>`,
+    runs of 7 or more digits (phone numbers) `<number>`; reply codes such as `550 5.1.1` stay."""
+    text = _EMAIL.sub("<email>", text)
+    return _NUMBER.sub(lambda m: "<number>" if sum(c.isdigit() for c in m.group()) >= 7 else m.group(), text)
 
 
 def _renew(claim: _Claim) -> None:

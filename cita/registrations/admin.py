@@ -2,7 +2,8 @@
 
 from django.contrib import admin
 
-from cita.core.admin import admin_site
+from cita.audit.admin import AuditedAdmin
+from cita.core.admin import ReadOnlyAdmin, admin_site
 from cita.registrations.models import Applicant, Consent, Member, Shelter
 
 
@@ -30,18 +31,20 @@ class ConsentInline(admin.TabularInline):
 
 
 @admin.register(Applicant, site=admin_site)
-class ApplicantAdmin(admin.ModelAdmin):
+class ApplicantAdmin(ReadOnlyAdmin):
+    """Read-only (issue 14, item 9): a shelter, language or contact changes through the services, audited
+    (a shelter changed here would silently give another shelter's workers access)."""
+
     list_display = ("id", "language", "shelter", "created_at")
     list_filter = ("language", "shelter")
     fields = ("language", "phone", "email", "shelter", "created_at")
     readonly_fields = ("phone", "email", "created_at")
     inlines = [MemberInline, ConsentInline]
 
-    def has_add_permission(self, request: object) -> bool:
-        return False
-
 
 @admin.register(Shelter, site=admin_site)
-class ShelterAdmin(admin.ModelAdmin):
+class ShelterAdmin(AuditedAdmin):
+    """Shelters are reference data kept here; every write is audited (occupancy has its own service)."""
+
     list_display = ("name", "city", "capacity", "occupancy", "occupancy_updated_at")
     list_filter = ("city",)

@@ -58,6 +58,14 @@ class ContactInUse(Conflict):
     code = "contact_in_use"
 
 
+class ContactChecksSpent(CitaError):
+    """An NGO worker checked too many phones or emails that belong to other accounts in a day: until the
+    day has passed, every registration of theirs naming a phone or email is refused (issue 14, item 5)."""
+
+    code = "contact_checks_spent"
+    status = 429
+
+
 class ResidentExists(Conflict):
     """The phone or email belongs to a resident of this shelter already (`applicant` in objects)."""
 

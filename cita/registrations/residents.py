@@ -7,16 +7,18 @@ An NGO worker only ever touches residents of their own shelter: every lookup goe
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
 
+from cita.audit.models import AuditEvent
 from cita.audit.services import audit_record
 from cita.core import clock
 from cita.core.actors import Actor, Role
 from cita.core.errors import PermissionDenied
 from cita.core.languages import Language
-from cita.registrations.errors import ContactInUse, InvalidOccupancy, ResidentExists
+from cita.registrations.errors import ContactChecksSpent, ContactInUse, InvalidOccupancy, ResidentExists
 from cita.registrations.models import Applicant, Shelter
 from cita.registrations.normalise import email_normalise, phone_normalise
 from cita.registrations.services import (
@@ -25,6 +27,9 @@ from cita.registrations.services import (
     applicants_with_contact,
     group_register,
 )
+
+# The window of the per-worker limit on phones and emails found to belong to other accounts.
+CONTACT_CHECK_WINDOW = dt.timedelta(hours=24)
 
 # A shelter far beyond its capacity is real; a number this large is a typing mistake.
 OCCUPANCY_MAX_FACTOR = 10
@@ -47,7 +52,6 @@ def acting_actor(*, actor: Actor, applicant: Applicant) -> Actor:
     return dataclasses.replace(actor, applicant_id=applicant.pk)
 
 
-@transaction.atomic
 def resident_register(
     *,
     actor: Actor,
@@ -61,27 +65,91 @@ def resident_register(
     resident's consent recorded as given to this worker.
 
     A phone or email that already belongs to an account is refused: the worker cannot take over someone
-    else's registration by typing their number. A resident may have neither (no phone is common in
-    shelters): the shelter's workers and the in-app messages reach them.
+    else's registration by typing their number. That refusal tells the worker the contact is registered, so
+    each is audited (`resident.contact_in_use`, without the contact), and after
+    `CITA_NGO_CONTACT_CHECKS_PER_DAY` of them in 24 hours every registration of this worker naming a phone
+    or email is refused alike, taken or free (`resident.contact_limit`; issue 14, item 5). The audit
+    events are committed before the refusal is raised (call this outside a transaction). A resident may
+    have neither (no phone is common in shelters): the shelter's workers and the in-app messages reach them.
     """
     shelter_id = _require_ngo(actor)
     phone_n = phone_normalise(phone) if phone else None
     email_n = email_normalise(email) if email else None
-    for field, value in (("phone", phone_n), ("email", email_n)):
+    if phone_n is not None or email_n is not None:
+        problem = _contact_check(
+            actor=actor, shelter_id=shelter_id, contacts={"phone": phone_n, "email": email_n}
+        )
+        if problem is not None:
+            raise problem
+    return _resident_create(
+        actor=actor,
+        shelter_id=shelter_id,
+        phone=phone,
+        email=email,
+        language=language,
+        principal=principal,
+        consent_given=consent_given,
+    )
+
+
+@transaction.atomic
+def _contact_check(
+    *, actor: Actor, shelter_id: int, contacts: dict[str, str | None]
+) -> ContactChecksSpent | ContactInUse | ResidentExists | None:
+    """The refusal for these contacts (audited, in its own transaction), or None when they are free."""
+    since = clock.now() - CONTACT_CHECK_WINDOW
+    spent = AuditEvent.objects.filter(actor=actor.label, action="resident.contact_in_use", at__gt=since)
+    if spent.count() >= int(settings.CITA_NGO_CONTACT_CHECKS_PER_DAY):
+        audit_record(
+            actor=actor, action="resident.contact_limit", object_type="shelter", object_id=shelter_id
+        )
+        return ContactChecksSpent(
+            "Too many phone numbers or emails were checked from your account today. Register the person "
+            "without a phone or email now; they can add it when they sign in.",
+            field="phone",
+        )
+    for field, value in contacts.items():
         if value is None:
             continue
         existing = applicants_with_contact(**{field: value}).first()
         if existing is not None and existing.shelter_id == shelter_id:
-            raise ResidentExists(
+            return ResidentExists(
                 "This person is already registered at your shelter.", field=field, applicant=existing
             )
         if existing is not None:
-            raise ContactInUse(
+            audit_record(
+                actor=actor,
+                action="resident.contact_in_use",
+                object_type="shelter",
+                object_id=shelter_id,
+                data={"shelter": shelter_id, "field": field},
+            )
+            return ContactInUse(
                 "This phone number or email already belongs to an account. The person can sign in with it "
                 "and ask for help from there.",
                 field=field,
             )
+    return None
+
+
+@transaction.atomic
+def _resident_create(
+    *,
+    actor: Actor,
+    shelter_id: int,
+    phone: str | None,
+    email: str | None,
+    language: str,
+    principal: MemberInput,
+    consent_given: bool,
+) -> Applicant:
+    """The registration itself, once `_contact_check` found the contacts free."""
     if phone or email:
+        taken = applicants_with_contact(
+            phone=phone_normalise(phone) if phone else None, email=email_normalise(email) if email else None
+        )
+        if taken.exists():  # registered between the check and now: never take an account over
+            raise ContactInUse("This phone number or email already belongs to an account.", field="phone")
         applicant = applicant_get_or_create(phone=phone or None, email=email or None, language=language)
         Applicant.objects.filter(pk=applicant.pk).update(shelter_id=shelter_id)
         applicant.shelter_id = shelter_id

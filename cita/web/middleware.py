@@ -103,13 +103,22 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+# Staff pages: the same, but the simulator's matplotlib charts colour their lines with style attributes
+# (never a <style> element or a script), so those are allowed there.
+STAFF_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY + "; style-src-attr 'unsafe-inline'"
+
+# The API answers JSON only: nothing in it may load, run or be framed.
+API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+
 # The URL namespaces of the pages applicants (and NGO workers helping them, and the public) see: the web
 # app, the daily cycle (draw, offers, passes), the transparency pages and the inbox.
 APPLICANT_NAMESPACES = frozenset({"web", "draws", "appointments", "transparency", "notifications"})
 
 
 class ApplicantHeadersMiddleware:
-    """Adds the Content-Security-Policy to every applicant page (APPLICANT_NAMESPACES) and to error pages.
+    """Adds a Content-Security-Policy to every response: `CONTENT_SECURITY_POLICY` to applicant pages
+    (APPLICANT_NAMESPACES) and error pages, `STAFF_CONTENT_SECURITY_POLICY` to staff, audit and admin pages,
+    `API_CONTENT_SECURITY_POLICY` to every other answer that is not HTML (the API, health, metrics).
 
     A view may set a stricter policy of its own (the offline pass does); it is kept. A page rendered for
     anyone signed in (an applicant, an NGO worker acting for one, any staff member) holds personal data
@@ -125,6 +134,11 @@ class ApplicantHeadersMiddleware:
         match = request.resolver_match
         if match is None or APPLICANT_NAMESPACES.intersection(match.namespaces):
             response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        elif not response.get("Content-Type", "").startswith("text/html"):  # the API, /healthz, /metrics
+            response.headers.setdefault("Content-Security-Policy", API_CONTENT_SECURITY_POLICY)
+        else:
+            # Staff, audit and admin pages (issue 14, item 10: they had none).
+            response.headers.setdefault("Content-Security-Policy", STAFF_CONTENT_SECURITY_POLICY)
         actor = getattr(request, "actor", PUBLIC)
         if actor.role is not Role.PUBLIC and "no-store" not in response.get("Cache-Control", ""):
             response["Cache-Control"] = "private, no-store"

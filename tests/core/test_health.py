@@ -20,3 +20,19 @@ def test_every_response_carries_a_request_id(client):
     response = client.get("/healthz", HTTP_X_REQUEST_ID="abcdef0123456789")
     assert response["X-Request-ID"] == "abcdef0123456789"
     assert len(client.get("/healthz", HTTP_X_REQUEST_ID="bad id!")["X-Request-ID"]) == 16
+
+
+@pytest.mark.django_db
+def test_readyz_asks_the_database_once_and_names_an_unapplied_migration(client, django_assert_num_queries):
+    """Issue 14, item 10: /readyz built a migration executor (the whole graph from disk, a table check and
+    the applied list) on every call; the migrations in the code are read once per process."""
+    from django.db import connection
+
+    client.get("/readyz")  # the first call of the process may read the migrations from disk
+    with django_assert_num_queries(1):
+        assert client.get("/readyz").status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM django_migrations WHERE app = 'draws' AND name = '0006_passed_over'")
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "ok", "unapplied_migrations": 1}

@@ -40,6 +40,7 @@ def production_env(home: str) -> dict[str, str]:
         CITA_INDEX_KEY=new_key_ring_entry("pi1"),
         CITA_SIGNING_KEY=new_key_ring_entry("ps1"),
         CITA_BASE_URL="https://cita.example.org",
+        CITA_BEACON_URL="https://api.drand.sh",
         # An empty home: no development secrets file to fall back on.
         CITA_HOME=home,
     )
@@ -56,6 +57,21 @@ def test_a_missing_secret_stops_start_up_with_one_clear_line(tmp_path):
     assert len(lines) == 1, result.stderr
     assert "CITA_DATA_KEY" in lines[0]
     assert "CITA_SIGNING_KEY" in lines[0]
+
+
+def test_without_a_beacon_start_up_stops_unless_debug_is_on(tmp_path):
+    """Issue 14, item 7: without a beacon whoever holds the seed knows every draw key while the window is
+    open; only development (CITA_DEBUG) may run without one."""
+    env = production_env(str(tmp_path))
+    del env["CITA_BEACON_URL"]
+    result = run_cita("manage", "check", env=env)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "CITA_BEACON_URL" in lines[0]
+    env["CITA_DEBUG"] = "1"
+    result = run_cita("manage", "check", env=env)
+    assert result.returncode == 0, result.stderr
 
 
 @pytest.mark.django_db

@@ -20,6 +20,7 @@ class Chain:
 
     def __init__(self) -> None:
         self.published: dict[int, str] = {}
+        self.answers: dict[int, dict[str, object]] = {}  # whole answers (real signed rounds), served as set
         self.info_up = True
         self.requests: list[str] = []
 
@@ -41,7 +42,9 @@ def chain(settings) -> Iterator[Chain]:
                 self._json({"genesis_time": GENESIS, "period": PERIOD, "hash": "test"})
             elif self.path.startswith("/chain/public/"):
                 number = int(self.path.rsplit("/", 1)[1])
-                if number in state.published:
+                if number in state.answers:
+                    self._json(state.answers[number])
+                elif number in state.published:
                     self._json({"round": number, "randomness": state.published[number], "signature": "00"})
                 else:
                     self.send_error(404)

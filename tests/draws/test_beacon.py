@@ -124,3 +124,67 @@ def test_without_any_known_chain_facts_the_window_does_not_open_and_says_why(fro
         assert cycle_run_due(actor=JOB) == []
     assert not Draw.objects.exists()
     assert any("beacon unreachable" in record.message for record in caplog.records)
+
+
+def test_the_demo_beacon_stand_in_speaks_the_drand_protocol_and_hides_future_rounds(tmp_path):
+    import threading
+
+    from cita.demo import beacon as standin
+
+    key = standin.key_load(tmp_path / "beacon.key")
+    assert standin.key_load(tmp_path / "beacon.key") == key  # made once, then kept
+    httpd = standin.server("127.0.0.1", 0, key)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        client = DrandBeacon(f"http://127.0.0.1:{httpd.server_address[1]}", attempts=1)
+        info = client.info()
+        assert (info.genesis_time, info.period) == (standin.GENESIS, standin.PERIOD)
+        past = info.round_at(dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+        assert client.value(past) == standin.randomness(key, past)
+        future = info.round_at(dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))
+        with pytest.raises(BeaconUnavailable):
+            client.value(future)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+# A real round of drand's League of Entropy mainnet (pedersen-bls-chained), as published.
+MAINNET_KEY = (
+    "868f005eb8e6e4ca0a47c8a77ceaa5309a47978a7c71bc5cce96366b5d7a569937c529eeda66c7293784a9402801af31"
+)
+ROUND_72785 = {
+    "round": 72785,
+    "signature": (
+        "82f5d3d2de4db19d40a6980e8aa37842a0e55d1df06bd68bddc8d60002e8e959eb9cfa368b3c1b77d18f02a54fe047b8"
+        "0f0989315f83b12a74fd8679c4f12aae86eaf6ab5690b34f1fddd50ee3cc6f6cdf59e95526d5a5d82aaa84fa6f181e42"
+    ),
+    "previous_signature": (
+        "a609e19a03c2fcc559e8dae14900aaefe517cb55c840f6e69bc8e4f66c8d18e8a609685d9917efbfb0c37f058c2de88f"
+        "13d297c7e19e0ab24813079efe57a182554ff054c7638153f9b26a60e7111f71a0ff63d9571704905d3ca6df0b031747"
+    ),
+}
+
+
+def test_with_the_chains_public_key_a_round_is_taken_only_with_a_valid_bls_signature(chain, settings):
+    """Issue 14, item 7: whoever can change the beacon's answer (a proxy, a look-alike server) could
+    choose the draw's randomness; with CITA_BEACON_PUBLIC_KEY the round's BLS signature is verified."""
+    import hashlib
+
+    from cita.draws.beacon import beacon_from_settings
+
+    randomness = hashlib.sha256(bytes.fromhex(str(ROUND_72785["signature"]))).hexdigest()
+    chain.answers[72785] = {**ROUND_72785, "randomness": randomness}
+    settings.CITA_BEACON_PUBLIC_KEY = MAINNET_KEY
+    settings.CITA_BEACON_SCHEME = "pedersen-bls-chained"
+    beacon = beacon_from_settings()
+    assert beacon is not None
+    assert beacon.value(72785) == randomness
+    # A chosen randomness beside the real signature, or the real signature for another round: refused.
+    chain.answers[72785] = {**ROUND_72785, "randomness": "ab" * 32}
+    with pytest.raises(BeaconUnavailable, match="signature"):
+        beacon.value(72785)
+    chain.answers[72786] = {**ROUND_72785, "round": 72786, "randomness": randomness}
+    with pytest.raises(BeaconUnavailable, match="signature"):
+        beacon.value(72786)

@@ -106,3 +106,34 @@ def test_the_draw_commands_never_import_django() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert finished.returncode == 0, finished.stderr
+
+
+def test_verify_checks_the_beacon_rounds_signature_given_the_chain_info(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 14, item 7: with the chain's info and the round's JSON (as drand publishes them), `verify`
+    also checks that the manifest's beacon value is the chain's signed round."""
+    import json
+
+    from cita.lottery.model import Beacon
+    from tests.draws.test_beacon import MAINNET_KEY, ROUND_72785
+
+    value = hashlib.sha256(bytes.fromhex(str(ROUND_72785["signature"]))).hexdigest()
+    entries = entries_to_bytes(entries_make(30, ports=("ELP", "SYS")))
+    beacon = Beacon(source="https://api.drand.sh", round=72785, value=value)
+    day = bundle_write(
+        tmp_path / "day", manifest=manifest_make(entries=entries, beacon=beacon), entries=entries
+    )
+    main(["draw", "compute", str(day)])
+    info, answer = tmp_path / "info.json", tmp_path / "round.json"
+    info.write_text(json.dumps({"public_key": MAINNET_KEY, "schemeID": "pedersen-bls-chained"}))
+    answer.write_text(json.dumps({**ROUND_72785, "randomness": value}))
+    capsys.readouterr()
+    assert main(["draw", "verify", str(day), "--chain-info", str(info), "--round", str(answer)]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("; beacon round 72785 signed by the chain")
+    # Another chain's key (here: a valid G1 point that did not sign it) is named, exit status 1.
+    other = "97f1d3a73197d7942695638c4fa9ac0fc3688c4f9774b905a14e3a3f171bac586c55e83ff97a1aeffb3af00adb22c6bb"
+    info.write_text(json.dumps({"public_key": other, "schemeID": "pedersen-bls-chained"}))
+    finished = run("draw", "verify", str(day), "--chain-info", str(info), "--round", str(answer))
+    assert finished.returncode == 1
+    assert "BLS signature does not verify" in finished.stderr

@@ -282,3 +282,27 @@ def test_several_workers_at_once_never_send_the_same_delivery_twice(mail_sink, s
     assert duplicates == 0
     assert Delivery.objects.filter(status=DeliveryStatus.SENT).count() == len(notices)
     assert set(Delivery.objects.values_list("attempts", flat=True)) == {1}
+
+
+def test_a_provider_error_naming_the_recipient_is_kept_without_it(mail_sink, caplog):
+    """Issue 14, item 10: SMTP and SMS errors often quote the address; `last_error` and the log keep the
+    reply code and the reason, never the email or the phone number."""
+    person = email_person(7)
+    mail_sink.handler.on_rcpt = lambda address: f"550 5.1.1 <{address}>: no such user, call +52 664 555 0199"
+    notice = enqueue(NoticeKind.CONFIRMED, applicant=person)
+    assert deliveries_send_due().failed == 1
+    error = notice.deliveries.get().last_error
+    assert "550" in error
+    assert "no such user" in error
+    assert person.email not in error
+    assert "@" not in error
+    assert "555 0199" not in error
+    assert person.email not in caplog.text
+
+
+def test_redaction_keeps_reply_codes_and_removes_addresses_and_numbers():
+    from cita.notifications.delivery import redact
+
+    assert redact("550 5.1.1 <a.b+c@mail.example.org>: unknown") == "550 5.1.1 <<email>>: unknown"
+    assert redact("HTTP 400: invalid number +52 (664) 555-0199") == "HTTP 400: invalid number <number>"
+    assert redact("timed out after 30 s (attempt 2)") == "timed out after 30 s (attempt 2)"

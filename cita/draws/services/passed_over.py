@@ -39,7 +39,9 @@ def draw_passed_over_grant(*, draw: Draw, actor: Actor) -> int:
         del entries
     first = draw.first or draw
     groups = set(
-        Request.objects.filter(draw=first, ticket__in=tickets).values_list("applicant_id", flat=True)
+        Request.objects.filter(draw=first, ticket__in=tickets, withdrawn_at__isnull=True).values_list(
+            "applicant_id", flat=True
+        )
     )
     # Selected since by a later round, or flagged already: nothing more to give.
     groups -= set(

@@ -188,14 +188,28 @@ def _request_create(
     now: dt.datetime,
     actor: Actor,
 ) -> Request:
-    """Insert the request with a fresh ticket, trying another ticket in the (rare) case of a clash."""
+    """Insert the request with the group's ticket for this draw: the one it was issued before (a withdrawn
+    request's), or a fresh one, trying another in the (rare) case of a clash.
+
+    A (group, draw) keeps its first ticket for good (issue 14, item 7): whoever knows the seed while the
+    window is open could otherwise withdraw and ask again until a ticket draws well. The caller holds the
+    group's `DrawApplicant` row locked, so two requests of one group cannot be issued two tickets."""
+    issued = (
+        Request.objects.filter(draw=draw, applicant=applicant)
+        .order_by("created_at", "pk")
+        .values_list("ticket", flat=True)
+        .first()
+    )
     for _attempt in range(8):
+        ticket = issued or ticket_new()
+        if issued is None and Request.objects.filter(ticket=ticket).exists():
+            continue  # a withdrawn request of another group holds it (the constraint covers live ones)
         try:
             with transaction.atomic():
                 request = Request.objects.create(
                     draw=draw,
                     applicant=applicant,
-                    ticket=ticket_new(),
+                    ticket=ticket,
                     ports=ports,
                     group_size=len(members),
                     waiting_since=waiting_since,

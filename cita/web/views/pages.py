@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from cita.core.access import allow
@@ -72,8 +74,19 @@ def privacy(request: HttpRequest) -> HttpResponse:
 
 @allow(Role.PUBLIC)
 @require_POST
+@csrf_exempt
 def language_set(request: HttpRequest) -> HttpResponse:
-    """Remember the chosen language in a cookie (and the applicant's profile when signed in)."""
+    """Remember the chosen language in a cookie (and the applicant's profile when signed in).
+
+    Public pages are cached by shared caches (`public, max-age`), so for an anonymous visitor the language
+    form carries no CSRF token (one cached token and cookie would be everyone's: issue 14, item 8). For
+    them the switch only sets the language cookie, which a forged post could do no more than change.
+    Anyone signed in gets the token in the form (their pages are `private, no-store`) and must send it."""
+    if actor_of(request).role is not Role.PUBLIC:
+        check = CsrfViewMiddleware(lambda _request: HttpResponse())
+        refused = check.process_view(request, lambda _request: HttpResponse(), (), {})
+        if refused is not None:
+            return refused
     language = request.POST.get("language", "")
     target = request.POST.get("next") or "/"
     if not url_has_allowed_host_and_scheme(

@@ -26,6 +26,7 @@ class Command(models.TextChoices):
     START = "start", "START: messages again"
     UNKNOWN = "unknown", "Not understood (the menu)"
     UNREGISTERED = "unregistered", "From a number no account has"
+    UNVERIFIED = "unverified", "From an account's number no code has proven (not acted on)"
     LIMITED = "limited", "Over the phone's hourly limit (not answered)"
 
 

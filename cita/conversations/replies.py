@@ -15,6 +15,10 @@ UNREGISTERED = _(
     "cita: this number has no cita account. Sign up at %(url)s or ask a worker at a shelter to help you. "
     "cita is free."
 )
+UNVERIFIED = _(
+    "cita: this number is not proven yet. Sign in once at %(url)s with the code we send to it, then you can "
+    "write here."
+)
 NOTHING = _("cita: you have no request now. Send ASK to ask for an appointment.")
 REQUEST_WAITING = _("cita: your request %(ticket)s is in the draw for %(date)s. The result comes by message.")
 REQUEST_NOT_SELECTED = _(

@@ -20,7 +20,8 @@ MENU_PORTS = 9
 
 
 def applicant_for_phone(*, phone_index: str) -> Applicant | None:
-    """The account whose proven phone this is (sign-in and contact changes prove a phone by a code)."""
+    """The account with this phone, proven or not: the caller lets it act only if `phone_verified_at`
+    (a sign-in or contact-change code came back to it)."""
     return Applicant.objects.filter(phone_index=phone_index).first()
 
 

@@ -1,11 +1,11 @@
 """Writes of the conversations domain: one text message in, at most one reply out.
 
 `message_receive` records the message once (a provider that sends it again changes nothing), finds the
-account whose proven phone sent it, reads the command (cita.conversations.commands) and calls the same
-services the web pages call — `request_submit`, `offer_confirm`, `offer_decline`, `appointment_cancel`,
-`applicant_language_set` — with the applicant as the actor, so their rules, audit events and notices are
-exactly the web's. The reply is owed through the outbox (kind `reply`, to the number that wrote, on the
-channel it wrote on) in the same transaction.
+account whose proven phone sent it (a phone no code has proven acts for nobody), reads the command
+(cita.conversations.commands) and calls the same services the web pages call — `request_submit`,
+`offer_confirm`, `offer_decline`, `appointment_cancel`, `applicant_language_set` — with the applicant as the
+actor, so their rules, audit events and notices are exactly the web's. The reply is owed through the outbox
+(kind `reply`, to the number that wrote, on the channel it wrote on) in the same transaction.
 """
 
 from __future__ import annotations
@@ -100,7 +100,13 @@ def message_receive(*, provider: str, message_id: str, phone: str, text: str) ->
             reply = _stop_or_start(parsed.command, number, language)
         elif applicant is None:
             language = _guess_language(parsed, conversation)
-            reply = _unregistered(phone_index, now, language)
+            reply = _unregistered(phone_index, now, language, command=Command.UNREGISTERED)
+        elif applicant.phone_verified_at is None:
+            # A number on an account that no code has proven (a shelter worker typed it in): whoever holds
+            # this phone is told how to prove it, and acts for nobody until then.
+            language = applicant.language
+            reply = _unregistered(phone_index, now, language, command=Command.UNVERIFIED)
+            applicant = None
         else:
             language = applicant.language
             with translation.override(language):
@@ -157,18 +163,20 @@ def _stop_or_start(command: str, number: str, language: str) -> Reply:
     return Reply(command, text)
 
 
-def _unregistered(phone_index: str, now: dt.datetime, language: str) -> Reply:
-    """How to sign up, once a day at most: an unknown number cannot make cita send it messages at will."""
+def _unregistered(phone_index: str, now: dt.datetime, language: str, *, command: str) -> Reply:
+    """How to sign up (UNREGISTERED) or to prove the number with a sign-in code (UNVERIFIED), once a day
+    at most: a number that may act for nobody cannot make cita send it messages at will."""
     before = InboundMessage.objects.filter(
         phone_index=phone_index,
-        command=Command.UNREGISTERED,
+        command=command,
         received_at__gte=now - UNREGISTERED_QUIET,
     ).exists()
     text = None
     if not before:
+        words = replies.UNREGISTERED if command == Command.UNREGISTERED else replies.UNVERIFIED
         with translation.override(language):
-            text = str(replies.UNREGISTERED) % {"url": f"{settings.CITA_BASE_URL}/signin"}
-    return Reply(Command.UNREGISTERED, text)
+            text = str(words) % {"url": f"{settings.CITA_BASE_URL}/signin"}
+    return Reply(command, text)
 
 
 # A port in the ASK menu is named in this many characters at most, so that nine of them fit the reply.

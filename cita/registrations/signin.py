@@ -252,7 +252,7 @@ def signin_code_verify(*, token: str, code: str) -> Applicant:
     row = _code_check(token=token, code=code, purpose=CodePurpose.SIGNIN)
     with transaction.atomic():
         if row.channel == CodeChannel.SMS:
-            applicant = applicant_get_or_create(phone=row.contact, language=row.language)
+            applicant = applicant_get_or_create(phone=row.contact, language=row.language, phone_proven=True)
         else:
             applicant = applicant_get_or_create(email=row.contact, language=row.language)
         audit_record(
@@ -287,7 +287,7 @@ def contact_change_confirm(*, actor: Actor, applicant: Applicant, token: str, co
     row = _code_check(token=token, code=code, purpose=CodePurpose.CONTACT)
     if row.channel == CodeChannel.SMS:
         return applicant_contact_set(
-            actor=actor, applicant=applicant, phone=row.contact, email=applicant.email
+            actor=actor, applicant=applicant, phone=row.contact, email=applicant.email, phone_proven=True
         )
     return applicant_contact_set(actor=actor, applicant=applicant, phone=applicant.phone, email=row.contact)
 

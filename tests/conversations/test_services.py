@@ -22,10 +22,13 @@ from cita.notifications.gsm import segments, sms_prepare
 from cita.notifications.models import DeliveryStatus, NoticeKind, StoppedNumber
 from cita.notifications.sinks import SmsSink
 from cita.registrations.models import Applicant
+from cita.registrations.signin import contact_parse, signin_code_send, signin_code_verify
 from tests.factories.conversations import last_reply, replies_to, sms_send, whatsapp_send
 from tests.factories.draws import JOB, WINDOW_CLOSES, appointment_made, open_draw, san_ysidro_and_el_paso
 from tests.factories.notifications import enqueue
-from tests.factories.registrations import applicant, registered_group
+from tests.factories.registrations import ShelterFactory, applicant, registered_group
+from tests.factories.staff import resident
+from tests.registrations.test_signin import code_of
 
 pytestmark = pytest.mark.django_db
 
@@ -243,6 +246,25 @@ def test_a_new_number_is_told_once_how_to_register_in_the_language_it_wrote(clie
     assert not Request.objects.exists()
     assert not Applicant.objects.exists()
     assert Conversation.objects.get().language == language
+
+
+def test_a_phone_a_worker_typed_cannot_act_until_a_sign_in_code_proves_it(client, frozen_clock):
+    san_ysidro_and_el_paso()
+    open_draw(frozen_clock)
+    row = resident(shelter=ShelterFactory.create())
+    phone = row.phone
+    assert phone
+    sms_send(client, phone, "pedir 1")
+    sms_send(client, phone, "estado")
+    told = words(replies.UNVERIFIED, "es", url="http://testserver/signin")
+    assert replies_to(phone) == [told], "one message on how to prove the number, then quiet"
+    assert not Request.objects.exists()
+    assert set(InboundMessage.objects.values_list("command", flat=True)) == {Command.UNVERIFIED}
+
+    sent = signin_code_send(contact=contact_parse(phone), language="es", client="phone", ip="10.0.0.9")
+    assert signin_code_verify(token=sent.token, code=code_of(sent)).pk == row.pk
+    sms_send(client, phone, "pedir 1")
+    assert Request.objects.filter(applicant=row).exists()
 
 
 def test_a_phone_over_its_hourly_limit_is_not_answered(client, settings):

@@ -242,6 +242,10 @@ CITA_WHATSAPP_TIMEOUT = float(os.environ.get("CITA_WHATSAPP_TIMEOUT", "10"))
 # conversation's pending step (a cancellation to confirm) waits for the answer.
 CITA_CONVERSATION_RATE_PER_HOUR = int(os.environ.get("CITA_CONVERSATION_RATE_PER_HOUR", "30"))
 CITA_CONVERSATION_STEP_MINUTES = int(os.environ.get("CITA_CONVERSATION_STEP_MINUTES", "15"))
+# Messages one provider (SMS, WhatsApp) may bring in a clock hour; past it they are acknowledged, not handled.
+CITA_CONVERSATION_PROVIDER_RATE_PER_HOUR = int(
+    os.environ.get("CITA_CONVERSATION_PROVIDER_RATE_PER_HOUR", "20000")
+)
 
 # Notifications (cita.notifications; docs/notifications.md): which classes speak to the providers, how
 # the worker batches, retries and limits.

@@ -89,3 +89,21 @@ class Conversation(models.Model):
 
     def __str__(self) -> str:
         return f"conversation {self.pk} ({self.step or 'idle'})"
+
+
+class ProviderHour(models.Model):
+    """How many signed messages one provider brought in one clock hour: its budget
+    (`CITA_CONVERSATION_PROVIDER_RATE_PER_HOUR`) is spent here, one guarded counter per provider and hour.
+    No personal data; rows older than a day are deleted when a new hour starts."""
+
+    provider = models.CharField(max_length=8, choices=Provider.choices)
+    hour = models.DateTimeField(help_text="The start of the clock hour (UTC).")
+    messages = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "hour"], name="provider_hour_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.hour:%Y-%m-%d %H}h: {self.messages}"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import translation
 
 from cita.appointments.models import Appointment
@@ -25,7 +25,7 @@ from cita.appointments.services import appointment_cancel, pass_url
 from cita.appointments.services.offers import offer_confirm, offer_decline
 from cita.conversations import replies
 from cita.conversations.commands import MENU, Parsed, language_named, parse
-from cita.conversations.models import Command, Conversation, InboundMessage, Provider, Step
+from cita.conversations.models import Command, Conversation, InboundMessage, Provider, ProviderHour, Step
 from cita.conversations.selectors import (
     applicant_for_phone,
     appointment_scheduled,
@@ -77,6 +77,8 @@ def message_receive(*, provider: str, message_id: str, phone: str, text: str) ->
         return None
     phone_index = crypto.blind_index(number, purpose="phone")
     now = clock.now()
+    if not _provider_budget_spend(provider, now):
+        return None
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -126,6 +128,32 @@ def message_receive(*, provider: str, message_id: str, phone: str, text: str) ->
                 context={"text": reply.text},
             )
         return row
+
+
+def _provider_budget_spend(provider: str, now: dt.datetime) -> bool:
+    """Count one message against the provider's budget for this clock hour; False when it is spent (the
+    first message over it is logged, the rest of the hour is not). One statement in its own transaction:
+    the counter row is held for a moment, not for the whole handling of a message."""
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO conversations_providerhour AS h (provider, hour, messages) VALUES (%s, %s, 1)
+            ON CONFLICT (provider, hour) DO UPDATE SET messages = h.messages + 1
+            RETURNING messages
+            """,
+            [provider, hour],
+        )
+        (count,) = cursor.fetchone()
+    if count == 1:
+        ProviderHour.objects.filter(hour__lt=hour - dt.timedelta(days=1)).delete()
+    budget = settings.CITA_CONVERSATION_PROVIDER_RATE_PER_HOUR
+    if count == budget + 1:
+        log.warning(
+            "text-message provider over its hourly budget",
+            extra={"provider": provider, "budget": budget, "hour": hour.isoformat()},
+        )
+    return count <= budget
 
 
 def _conversation_locked(phone_index: str, now: dt.datetime) -> Conversation:

@@ -40,7 +40,7 @@ from cita.core.actors import Actor, Role
 from cita.core.errors import CitaError
 from cita.core.languages import LANGUAGE_CODES
 from cita.draws.services import request_submit
-from cita.notifications.contract import MAX_PORT_NAME
+from cita.notifications.contract import MAX_PORT_ADDRESS, MAX_PORT_NAME
 from cita.notifications.gsm import segments, sms_prepare
 from cita.notifications.models import Channel, Delivery, Notice, NoticeKind
 from cita.notifications.rendering import date_format, moment_format, time_format
@@ -370,6 +370,7 @@ class _Session:
             appointment = offer_confirm(offer=offer, actor=self.actor)
             return str(replies.CONFIRMED) % {
                 "port": _port_label(appointment.port),
+                "address": appointment.port.address[:MAX_PORT_ADDRESS].strip(),
                 **self._when(appointment.day, appointment.slot),
                 "pass_url": pass_url(appointment),
             }

@@ -156,6 +156,18 @@ def test_a_stray_yes_confirms_nothing_and_yes_with_the_code_confirms(client, fro
     assert f"/appointments/{appointment.pk}/pass" in last_reply(phone)  # the `confirmed` notice, by SMS
 
 
+@pytest.mark.parametrize("language", ["fr", "ht"])
+def test_confirmed_on_whatsapp_the_reply_carries_the_pass_and_the_ports_address(
+    client, frozen_clock, language
+):
+    group, phone, offer = offered(client, frozen_clock, language)
+    whatsapp_send(client, phone, f"{word('confirm', language)} {offer_code(offer_id=offer.pk)}")
+    appointment = Appointment.objects.get(applicant=group)
+    reply = replies_to(phone)[-1]
+    assert appointment.port.address in reply
+    assert f"/appointments/{appointment.pk}/pass" in reply
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_no_with_the_code_declines_the_offer(client, frozen_clock, language):
     _, phone, offer = offered(client, frozen_clock, language)
@@ -299,7 +311,7 @@ def test_the_number_of_a_shelter_resident_without_a_phone_is_not_an_account(clie
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_reply_fits_two_sms_parts_with_the_longest_values(language):
-    from tests.factories.notifications import LONG_PORT, LONG_URL
+    from tests.factories.notifications import LONG_ADDRESS, LONG_PORT, LONG_URL
 
     longest = {
         "port": LONG_PORT,
@@ -309,6 +321,7 @@ def test_every_reply_fits_two_sms_parts_with_the_longest_values(language):
         "code": "4821",
         "ticket": "K7Q2M9X4AB",
         "pass_url": LONG_URL,
+        "address": LONG_ADDRESS,
         "url": LONG_URL,
         "ports": ", ".join(f"{n} {'W' * 16}" for n in range(1, 10)),
     }

@@ -228,7 +228,7 @@ CITA_SMS_URL = os.environ.get("CITA_SMS_URL", "")
 CITA_SMS_TOKEN = os.environ.get("CITA_SMS_TOKEN", "")
 CITA_SMS_SENDER = os.environ.get("CITA_SMS_SENDER", "cita")
 CITA_SMS_TIMEOUT = float(os.environ.get("CITA_SMS_TIMEOUT", "10"))
-# Text messages people send to cita (cita.conversations; docs/text-messages.md): the secret that signs the SMS
+# Text messages people send to cita (cita.conversations; docs/sms.md): the secret that signs the SMS
 # provider's webhook (Twilio's X-Twilio-Signature), and WhatsApp's (Cloud API: app secret for
 # X-Hub-Signature-256, verify token for the subscription handshake). Unset: every webhook call is refused.
 CITA_SMS_WEBHOOK_TOKEN = os.environ.get("CITA_SMS_WEBHOOK_TOKEN", "")

@@ -174,6 +174,22 @@ def test_the_purge_is_audited_with_counts_only_and_the_chain_still_verifies(froz
     assert audit_chain_verify().ok
 
 
+def test_the_purge_deletes_the_text_messages_of_the_phone_and_its_conversation(frozen_clock):
+    from cita.conversations.models import Conversation, InboundMessage
+    from cita.conversations.services import message_receive
+
+    appointment = completed_case(frozen_clock)
+    phone = appointment.applicant.phone
+    assert phone
+    message_receive(provider="sms", message_id="SM-retention-1", phone=phone, text="estado")
+    assert InboundMessage.objects.filter(applicant_id=appointment.applicant_id).count() == 1
+    frozen_clock.set(frozen_clock.now() + dt.timedelta(days=366))
+    retention_purge_due(actor=JOB_ACTOR)
+    assert not InboundMessage.objects.exists()
+    assert not Conversation.objects.exists()
+    assert AuditEvent.objects.get(action="applicant.purged").data["text_messages"] == 1
+
+
 def test_the_same_person_may_register_again_after_the_purge(frozen_clock):
     appointment = completed_case(frozen_clock, size=1)
     number = Member.objects.get(applicant=appointment.applicant).document_number
@@ -365,6 +381,7 @@ RETENTION_OF = {
     "appointments.appointment": "kept (port, day, slot, group size, outcome); its people emptied",
     "notifications.notice": "deleted, with its deliveries",
     "notifications.preference": "deleted",
+    "conversations.inboundmessage": "deleted, with every message and the conversation state of their phone",
 }
 
 

@@ -2,7 +2,7 @@
 
 Text messages never keep a case open; the last one a person sent is activity of their case. For a purged
 applicant every message recorded from their phone (with the account or, before the phone was proven,
-without it) and the phone's conversation state are deleted: they hold the phone's keyed hash.
+without it), the phone's conversation state, and the replies sent to the phone are deleted.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import datetime as dt
 from django.db.models import Max, OuterRef, Q, Subquery
 
 from cita.conversations.models import Conversation, InboundMessage
+from cita.notifications.retention import replies_to_number_purge
 from cita.registrations.models import Applicant
 
 
@@ -33,10 +34,13 @@ def case_lock(*, applicant_id: int) -> None:
 def applicant_data_purge(*, applicant_id: int) -> dict[str, int]:
     """Delete the messages of the applicant and of their phone, and the phone's conversation state (inside
     the caller's transaction, before registrations removes the phone's keyed hash); counts."""
-    phone_index = Applicant.objects.filter(pk=applicant_id).values_list("phone_index", flat=True).first()
+    applicant = Applicant.objects.filter(pk=applicant_id).first()
     mine = Q(applicant_id=applicant_id)
-    if phone_index:
-        mine |= Q(phone_index=phone_index)
-        Conversation.objects.filter(phone_index=phone_index).delete()
+    replies = 0
+    if applicant is not None and applicant.phone_index:
+        mine |= Q(phone_index=applicant.phone_index)
+        Conversation.objects.filter(phone_index=applicant.phone_index).delete()
+    if applicant is not None and applicant.phone:
+        replies = replies_to_number_purge(number=applicant.phone)
     messages, _ = InboundMessage.objects.filter(mine).delete()
-    return {"text_messages": messages}
+    return {"text_messages": messages, "replies": replies}

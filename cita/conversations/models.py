@@ -1,11 +1,13 @@
 """What cita keeps of text messages people send: each message once (by its provider's id), and the short-lived
-state of a phone's conversation. No message text is kept: only what it was understood as."""
+state of a phone's conversation. The words of a message and of its reply are kept, sealed, only when the
+message came from an account's proven phone; otherwise only what it was understood as."""
 
 from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
 
+from cita.core.fields import EncryptedTextField
 from cita.core.languages import Language
 
 
@@ -47,6 +49,10 @@ class InboundMessage(models.Model):
     )
     command = models.CharField(max_length=12, choices=Command.choices)
     received_at = models.DateTimeField()
+    # The words, sealed at rest, kept only for a message of an account (a proven phone): the shelter's NGO
+    # workers read a resident's history; the purge deletes the rows with the case (docs/privacy-retention.md).
+    text = EncryptedTextField(null=True, blank=True)
+    reply = EncryptedTextField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at"]

@@ -25,6 +25,14 @@ def applicant_for_phone(*, phone_index: str) -> Applicant | None:
     return Applicant.objects.filter(phone_index=phone_index).first()
 
 
+def message_list_for_actor(*, actor: Actor, limit: int = 50) -> list[InboundMessage]:
+    """The text messages the actor's account sent (with cita's replies), newest first."""
+    if actor.applicant_id is None:
+        return []
+    rows = InboundMessage.objects.filter(applicant_id=actor.applicant_id).order_by("-received_at")
+    return list(rows[:limit])
+
+
 def messages_since(*, phone_index: str, since: dt.datetime) -> int:
     """How many messages this phone sent since `since` (its own rate limit)."""
     return InboundMessage.objects.filter(phone_index=phone_index, received_at__gte=since).count()

@@ -55,6 +55,8 @@ log = logging.getLogger(__name__)
 
 # A number no account has gets the sign-up message once in this long, whatever it sends.
 UNREGISTERED_QUIET = dt.timedelta(hours=24)
+# The words of a message kept for the account's history, at most (an SMS of 10 parts).
+TEXT_KEPT = 1600
 # Numbers no account has and that say nothing we know are written to in this language.
 DEFAULT_LANGUAGE = "es"
 
@@ -115,9 +117,13 @@ def message_receive(*, provider: str, message_id: str, phone: str, text: str) ->
                 reply = _Session(applicant, conversation, now, provider=provider).handle(parsed)
             if reply.command == Command.LANGUAGE:  # answered in the language just chosen
                 language = Applicant.objects.values_list("language", flat=True).get(pk=applicant.pk)
+        if applicant is not None and applicant.phone_verified_at is None:
+            applicant = None  # STOP or START from a phone no code has proven: no account's record
         row.command = reply.command
         row.applicant = applicant
-        row.save(update_fields=["command", "applicant"])
+        if applicant is not None:  # an account's history, read by its shelter's workers
+            row.text, row.reply = text[:TEXT_KEPT], reply.text
+        row.save(update_fields=["command", "applicant", "text", "reply"])
         if reply.text:
             notice_enqueue(
                 kind=NoticeKind.REPLY,

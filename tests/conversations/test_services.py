@@ -373,3 +373,18 @@ def test_a_number_without_an_account_may_stop_too(client):
     assert last_reply(NEWCOMER) == words(replies.STOPPED, "es")
     assert InboundMessage.objects.get().command == Command.STOP
     assert StoppedNumber.objects.filter(restarted_at__isnull=True).count() == 1
+
+
+def test_only_a_proven_phones_messages_keep_their_words(client, frozen_clock):
+    row = resident(shelter=ShelterFactory.create())
+    assert row.phone
+    sms_send(client, row.phone, "STOP")
+    sms_send(client, row.phone, "estado")
+    assert list(InboundMessage.objects.values_list("applicant", "text", "reply")) == [
+        (None, None, None),
+        (None, None, None),
+    ]
+    _, phone = group_with_phone("es")
+    sms_send(client, phone, "estado")
+    kept = InboundMessage.objects.get(applicant__isnull=False)
+    assert (kept.text, kept.reply) == ("estado", words(replies.NOTHING, "es"))

@@ -232,7 +232,7 @@ CITA_SMS_URL = os.environ.get("CITA_SMS_URL", "")
 CITA_SMS_TOKEN = os.environ.get("CITA_SMS_TOKEN", "")
 CITA_SMS_SENDER = os.environ.get("CITA_SMS_SENDER", "cita")
 CITA_SMS_TIMEOUT = float(os.environ.get("CITA_SMS_TIMEOUT", "10"))
-# Text messages people send to cita (cita.conversations; docs/text-messages.md): the secret that signs the SMS
+# Text messages people send to cita (cita.conversations; docs/sms.md): the secret that signs the SMS
 # provider's webhook (Twilio's X-Twilio-Signature), and WhatsApp's (Cloud API: app secret for
 # X-Hub-Signature-256, verify token for the subscription handshake). Unset: every webhook call is refused.
 CITA_SMS_WEBHOOK_TOKEN = os.environ.get("CITA_SMS_WEBHOOK_TOKEN", "")
@@ -246,6 +246,10 @@ CITA_WHATSAPP_TIMEOUT = float(os.environ.get("CITA_WHATSAPP_TIMEOUT", "10"))
 # conversation's pending step (a cancellation to confirm) waits for the answer.
 CITA_CONVERSATION_RATE_PER_HOUR = int(os.environ.get("CITA_CONVERSATION_RATE_PER_HOUR", "30"))
 CITA_CONVERSATION_STEP_MINUTES = int(os.environ.get("CITA_CONVERSATION_STEP_MINUTES", "15"))
+# Messages one provider (SMS, WhatsApp) may bring in a clock hour; past it they are acknowledged, not handled.
+CITA_CONVERSATION_PROVIDER_RATE_PER_HOUR = int(
+    os.environ.get("CITA_CONVERSATION_PROVIDER_RATE_PER_HOUR", "20000")
+)
 
 # Notifications (cita.notifications; docs/notifications.md): which classes speak to the providers, how
 # the worker batches, retries and limits.

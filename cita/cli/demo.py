@@ -64,7 +64,7 @@ def secrets_write(path: Path, *, base_url: str) -> bool:
     return file_write_private(path, "\n".join(lines) + "\n", overwrite=False)
 
 
-# The secrets of the text-message webhooks (docs/text-messages.md): `cita demo-sms` signs with them.
+# The secrets of the text-message webhooks (docs/sms.md): `cita demo-sms` signs with them.
 WEBHOOK_SECRETS = ("CITA_SMS_WEBHOOK_TOKEN", "CITA_WHATSAPP_APP_SECRET", "CITA_WHATSAPP_VERIFY_TOKEN")
 
 

@@ -1,11 +1,13 @@
 """What cita keeps of text messages people send: each message once (by its provider's id), and the short-lived
-state of a phone's conversation. No message text is kept: only what it was understood as."""
+state of a phone's conversation. The words of a message and of its reply are kept, sealed, only when the
+message came from an account's proven phone; otherwise only what it was understood as."""
 
 from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
 
+from cita.core.fields import EncryptedTextField
 from cita.core.languages import Language
 
 
@@ -26,6 +28,7 @@ class Command(models.TextChoices):
     START = "start", "START: messages again"
     UNKNOWN = "unknown", "Not understood (the menu)"
     UNREGISTERED = "unregistered", "From a number no account has"
+    UNVERIFIED = "unverified", "From an account's number no code has proven (not acted on)"
     LIMITED = "limited", "Over the phone's hourly limit (not answered)"
 
 
@@ -46,6 +49,10 @@ class InboundMessage(models.Model):
     )
     command = models.CharField(max_length=12, choices=Command.choices)
     received_at = models.DateTimeField()
+    # The words, sealed at rest, kept only for a message of an account (a proven phone): the shelter's NGO
+    # workers read a resident's history; the purge deletes the rows with the case (docs/privacy-retention.md).
+    text = EncryptedTextField(null=True, blank=True)
+    reply = EncryptedTextField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at"]
@@ -88,3 +95,21 @@ class Conversation(models.Model):
 
     def __str__(self) -> str:
         return f"conversation {self.pk} ({self.step or 'idle'})"
+
+
+class ProviderHour(models.Model):
+    """How many signed messages one provider brought in one clock hour: its budget
+    (`CITA_CONVERSATION_PROVIDER_RATE_PER_HOUR`) is spent here, one guarded counter per provider and hour.
+    No personal data; rows older than a day are deleted when a new hour starts."""
+
+    provider = models.CharField(max_length=8, choices=Provider.choices)
+    hour = models.DateTimeField(help_text="The start of the clock hour (UTC).")
+    messages = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "hour"], name="provider_hour_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.hour:%Y-%m-%d %H}h: {self.messages}"

@@ -15,6 +15,10 @@ UNREGISTERED = _(
     "cita: this number has no cita account. Sign up at %(url)s or ask a worker at a shelter to help you. "
     "cita is free."
 )
+UNVERIFIED = _(
+    "cita: this number is not proven yet. Sign in once at %(url)s with the code we send to it, then you can "
+    "write here."
+)
 NOTHING = _("cita: you have no request now. Send ASK to ask for an appointment.")
 REQUEST_WAITING = _("cita: your request %(ticket)s is in the draw for %(date)s. The result comes by message.")
 REQUEST_NOT_SELECTED = _(
@@ -36,9 +40,7 @@ CODE_NEEDED = _(
     "cita: to answer an offer, send YES or NO with the 4-digit code of the place. Send STATUS to see it."
 )
 NO_OFFER = _("cita: you have no place to answer now. Send STATUS to see where you are.")
-CONFIRMED = _(
-    "cita: done, your appointment is confirmed: %(port)s, %(date)s at %(slot)s. Your pass: %(pass_url)s"
-)
+CONFIRMED = _("cita: confirmed: %(port)s, %(address)s, %(date)s at %(slot)s. Your pass: %(pass_url)s")
 DECLINED = _("cita: you gave up the place. You can ask again in the next window: send ASK.")
 CANCEL_ASK = _(
     "cita: cancel your appointment at %(port)s on %(date)s? Send YES to cancel it. Any other answer keeps it."

@@ -20,9 +20,18 @@ MENU_PORTS = 9
 
 
 def applicant_for_phone(*, phone_indexes: list[str]) -> Applicant | None:
-    """The account whose proven phone this is (sign-in and contact changes prove a phone by a code);
-    `phone_indexes` are the number's keyed hashes under every key of the index ring."""
+    """The account with this phone, proven or not: the caller lets it act only if `phone_verified_at`
+    (a sign-in or contact-change code came back to it). `phone_indexes` are the number's keyed hashes under
+    every key of the index ring."""
     return Applicant.objects.filter(phone_index__in=phone_indexes).first()
+
+
+def message_list_for_actor(*, actor: Actor, limit: int = 50) -> list[InboundMessage]:
+    """The text messages the actor's account sent (with cita's replies), newest first."""
+    if actor.applicant_id is None:
+        return []
+    rows = InboundMessage.objects.filter(applicant_id=actor.applicant_id).order_by("-received_at")
+    return list(rows[:limit])
 
 
 def messages_since(*, phone_indexes: list[str], since: dt.datetime) -> int:

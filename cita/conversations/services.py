@@ -1,11 +1,11 @@
 """Writes of the conversations domain: one text message in, at most one reply out.
 
 `message_receive` records the message once (a provider that sends it again changes nothing), finds the
-account whose proven phone sent it, reads the command (cita.conversations.commands) and calls the same
-services the web pages call — `request_submit`, `offer_confirm`, `offer_decline`, `appointment_cancel`,
-`applicant_language_set` — with the applicant as the actor, so their rules, audit events and notices are
-exactly the web's. The reply is owed through the outbox (kind `reply`, to the number that wrote, on the
-channel it wrote on) in the same transaction.
+account whose proven phone sent it (a phone no code has proven acts for nobody), reads the command
+(cita.conversations.commands) and calls the same services the web pages call — `request_submit`,
+`offer_confirm`, `offer_decline`, `appointment_cancel`, `applicant_language_set` — with the applicant as the
+actor, so their rules, audit events and notices are exactly the web's. The reply is owed through the outbox
+(kind `reply`, to the number that wrote, on the channel it wrote on) in the same transaction.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import translation
 
 from cita.appointments.models import Appointment
@@ -25,7 +25,7 @@ from cita.appointments.services import appointment_cancel, pass_url
 from cita.appointments.services.offers import offer_confirm, offer_decline
 from cita.conversations import replies
 from cita.conversations.commands import MENU, Parsed, language_named, parse
-from cita.conversations.models import Command, Conversation, InboundMessage, Provider, Step
+from cita.conversations.models import Command, Conversation, InboundMessage, Provider, ProviderHour, Step
 from cita.conversations.selectors import (
     applicant_for_phone,
     appointment_scheduled,
@@ -41,7 +41,7 @@ from cita.core.actors import Actor, Role
 from cita.core.errors import CitaError
 from cita.core.languages import LANGUAGE_CODES
 from cita.draws.services import request_submit
-from cita.notifications.contract import MAX_PORT_NAME
+from cita.notifications.contract import MAX_PORT_ADDRESS, MAX_PORT_NAME
 from cita.notifications.gsm import segments, sms_prepare
 from cita.notifications.models import Channel, Delivery, Notice, NoticeKind
 from cita.notifications.rendering import date_format, moment_format, time_format
@@ -56,6 +56,8 @@ log = logging.getLogger(__name__)
 
 # A number no account has gets the sign-up message once in this long, whatever it sends.
 UNREGISTERED_QUIET = dt.timedelta(hours=24)
+# The words of a message kept for the account's history, at most (an SMS of 10 parts).
+TEXT_KEPT = 1600
 # Numbers no account has and that say nothing we know are written to in this language.
 DEFAULT_LANGUAGE = "es"
 
@@ -79,6 +81,8 @@ def message_receive(*, provider: str, message_id: str, phone: str, text: str) ->
     phone_indexes = crypto.blind_indexes(number, purpose="phone")  # newest key first
     phone_index = phone_indexes[0]
     now = clock.now()
+    if not _provider_budget_spend(provider, now):
+        return None
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -102,16 +106,26 @@ def message_receive(*, provider: str, message_id: str, phone: str, text: str) ->
             reply = _stop_or_start(parsed.command, number, language)
         elif applicant is None:
             language = _guess_language(parsed, conversation)
-            reply = _unregistered(phone_indexes, now, language)
+            reply = _unregistered(phone_indexes, now, language, command=Command.UNREGISTERED)
+        elif applicant.phone_verified_at is None:
+            # A number on an account that no code has proven (a shelter worker typed it in): whoever holds
+            # this phone is told how to prove it, and acts for nobody until then.
+            language = applicant.language
+            reply = _unregistered(phone_indexes, now, language, command=Command.UNVERIFIED)
+            applicant = None
         else:
             language = applicant.language
             with translation.override(language):
                 reply = _Session(applicant, conversation, now, provider=provider).handle(parsed)
             if reply.command == Command.LANGUAGE:  # answered in the language just chosen
                 language = Applicant.objects.values_list("language", flat=True).get(pk=applicant.pk)
+        if applicant is not None and applicant.phone_verified_at is None:
+            applicant = None  # STOP or START from a phone no code has proven: no account's record
         row.command = reply.command
         row.applicant = applicant
-        row.save(update_fields=["command", "applicant"])
+        if applicant is not None:  # an account's history, read by its shelter's workers
+            row.text, row.reply = text[:TEXT_KEPT], reply.text
+        row.save(update_fields=["command", "applicant", "text", "reply"])
         if reply.text:
             notice_enqueue(
                 kind=NoticeKind.REPLY,
@@ -122,6 +136,32 @@ def message_receive(*, provider: str, message_id: str, phone: str, text: str) ->
                 context={"text": reply.text},
             )
         return row
+
+
+def _provider_budget_spend(provider: str, now: dt.datetime) -> bool:
+    """Count one message against the provider's budget for this clock hour; False when it is spent (the
+    first message over it is logged, the rest of the hour is not). One statement in its own transaction:
+    the counter row is held for a moment, not for the whole handling of a message."""
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO conversations_providerhour AS h (provider, hour, messages) VALUES (%s, %s, 1)
+            ON CONFLICT (provider, hour) DO UPDATE SET messages = h.messages + 1
+            RETURNING messages
+            """,
+            [provider, hour],
+        )
+        (count,) = cursor.fetchone()
+    if count == 1:
+        ProviderHour.objects.filter(hour__lt=hour - dt.timedelta(days=1)).delete()
+    budget = settings.CITA_CONVERSATION_PROVIDER_RATE_PER_HOUR
+    if count == budget + 1:
+        log.warning(
+            "text-message provider over its hourly budget",
+            extra={"provider": provider, "budget": budget, "hour": hour.isoformat()},
+        )
+    return count <= budget
 
 
 def _conversation_locked(phone_indexes: list[str], now: dt.datetime) -> Conversation:
@@ -165,18 +205,20 @@ def _stop_or_start(command: str, number: str, language: str) -> Reply:
     return Reply(command, text)
 
 
-def _unregistered(phone_indexes: list[str], now: dt.datetime, language: str) -> Reply:
-    """How to sign up, once a day at most: an unknown number cannot make cita send it messages at will."""
+def _unregistered(phone_indexes: list[str], now: dt.datetime, language: str, *, command: str) -> Reply:
+    """How to sign up (UNREGISTERED) or to prove the number with a sign-in code (UNVERIFIED), once a day
+    at most: a number that may act for nobody cannot make cita send it messages at will."""
     before = InboundMessage.objects.filter(
         phone_index__in=phone_indexes,
-        command=Command.UNREGISTERED,
+        command=command,
         received_at__gte=now - UNREGISTERED_QUIET,
     ).exists()
     text = None
     if not before:
+        words = replies.UNREGISTERED if command == Command.UNREGISTERED else replies.UNVERIFIED
         with translation.override(language):
-            text = str(replies.UNREGISTERED) % {"url": f"{settings.CITA_BASE_URL}/signin"}
-    return Reply(Command.UNREGISTERED, text)
+            text = str(words) % {"url": f"{settings.CITA_BASE_URL}/signin"}
+    return Reply(command, text)
 
 
 # A port in the ASK menu is named in this many characters at most, so that nine of them fit the reply.
@@ -342,6 +384,7 @@ class _Session:
             appointment = offer_confirm(offer=offer, actor=self.actor)
             return str(replies.CONFIRMED) % {
                 "port": _port_label(appointment.port),
+                "address": appointment.port.address[:MAX_PORT_ADDRESS].strip(),
                 **self._when(appointment.day, appointment.slot),
                 "pass_url": pass_url(appointment),
             }

@@ -211,19 +211,24 @@ def groups_load(rng: random.Random, *, now: dt.datetime, count: int) -> list[App
     """`count` synthetic travel groups of 1 to 6 people, written in bulk with their data sealed (the
     demo's groups; bench/http.py adds those that submit requests)."""
     shelters = list(Shelter.objects.all())
-    applicants = Applicant.objects.bulk_create(
-        [
+    rows = []
+    for phone, index in _phones_new(rng, count).items():
+        language = rng.choice(["es", "es", "es", "ht", "ht", "fr", "pt", "en"])  # drawn in this order
+        shelter = rng.choice(shelters) if shelters and rng.random() < 0.4 else None
+        created = now - dt.timedelta(days=rng.randrange(1, 200))
+        rows.append(
             Applicant(
-                language=rng.choice(["es", "es", "es", "ht", "ht", "fr", "pt", "en"]),
+                language=language,
                 phone=phone,
                 phone_index=index,
-                shelter=rng.choice(shelters) if shelters and rng.random() < 0.4 else None,
-                created_at=now - dt.timedelta(days=rng.randrange(1, 200)),
+                # Groups that signed up themselves proved their phone with a code; a phone a shelter's
+                # worker typed in is unproven until its owner signs in with it once.
+                phone_verified_at=None if shelter else created,
+                shelter=shelter,
+                created_at=created,
             )
-            for phone, index in _phones_new(rng, count).items()
-        ],
-        batch_size=1000,
-    )
+        )
+    applicants = Applicant.objects.bulk_create(rows, batch_size=1000)
     members: list[Member] = []
     for applicant in applicants:
         family = rng.choice(FAMILY)

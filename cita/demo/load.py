@@ -155,6 +155,7 @@ def _pass_holder() -> Applicant | None:
             state=AppointmentState.SCHEDULED,
             applicant__language="es",
             applicant__phone_index__isnull=False,
+            applicant__phone_verified_at__isnull=False,  # so that `cita demo-sms` acts for it too
         )
         .select_related("applicant")
         .order_by("id")

@@ -222,7 +222,9 @@ CONTRACTS: dict[str, Contract] = {
         {"ticket": pattern(_TICKET, "K7Q2M9X4AB"), "draw_id": ident, "appointment_date": date}
     ),
     NoticeKind.DEADLINE_REMINDER: Contract({"offer_id": ident, "deadline": instant, **PLACE}, {"url": url}),
-    NoticeKind.CONFIRMED: Contract({"appointment_id": ident, **PLACE, "pass_url": url}),
+    NoticeKind.CONFIRMED: Contract(
+        {"appointment_id": ident, **PLACE, "port_address": text(MAX_PORT_ADDRESS), "pass_url": url}
+    ),
     NoticeKind.REBOOKED: Contract(
         {"appointment_id": ident, "placed": flag, "old_port_name": PORT_NAME, "old_date": date},
         # A group moved away from its first port may choose to wait for it (all four, or none).

@@ -156,7 +156,7 @@ CONFIRMED = Template(
     subject=_("Your appointment is confirmed"),
     paragraphs=(
         _("Your appointment is confirmed."),
-        PLACE,
+        (PORT, ADDRESS, DATE, TIME),
         PASS,
         _(
             "Show the QR code of your pass at the port, printed or on your phone. "
@@ -164,7 +164,7 @@ CONFIRMED = Template(
         ),
     ),
     sms=_(
-        "cita: your appointment is confirmed. %(port_name)s, %(date_short)s, %(slot)s. "
+        "cita: your appointment is confirmed. %(port_name)s, %(port_address)s, %(date_short)s, %(slot)s. "
         "Your pass: %(pass_url)s"
     ),
 )

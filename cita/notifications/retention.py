@@ -13,8 +13,8 @@ import datetime as dt
 from django.db import transaction
 from django.db.models import Max, OuterRef, Q, Subquery
 
-from cita.core import clock
-from cita.notifications.models import Notice, Preference
+from cita.core import clock, crypto
+from cita.notifications.models import Channel, DeliveryStatus, Notice, NoticeKind, Preference
 
 # Sign-in notices to an address are kept this long after their code expired (as one-time codes are).
 ADDRESS_NOTICE_GRACE = dt.timedelta(days=1)
@@ -55,3 +55,20 @@ def notices_to_addresses_purge(*, now: dt.datetime | None = None) -> int:
     count = rows.count()
     rows.delete()
     return count
+
+
+def replies_to_number_purge(*, number: str) -> int:
+    """Delete the replies to text messages sent to `number` (E.164) by SMS or WhatsApp: they go to a bare
+    address, not to an account, so the applicant's purge does not find them by applicant (inside the
+    caller's transaction); count. Found by the keyed hash each sent delivery keeps of its address."""
+    indexes = [crypto.blind_index(number, purpose=f"notify-{c}") for c in (Channel.SMS, Channel.WHATSAPP)]
+    ids = set(
+        Notice.objects.filter(
+            kind=NoticeKind.REPLY,
+            applicant__isnull=True,
+            deliveries__status=DeliveryStatus.SENT,
+            deliveries__recipient_index__in=indexes,
+        ).values_list("pk", flat=True)
+    )
+    Notice.objects.filter(pk__in=ids).delete()
+    return len(ids)

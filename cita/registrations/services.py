@@ -88,9 +88,10 @@ def applicants_with_contact(*, phone: str | None = None, email: str | None = Non
 
 @transaction.atomic
 def applicant_get_or_create(
-    *, phone: str | None = None, email: str | None = None, language: str
+    *, phone: str | None = None, email: str | None = None, language: str, phone_proven: bool = False
 ) -> Applicant:
-    """The applicant reached at this phone or email, created if new (sign-in proves the contact first)."""
+    """The applicant reached at this phone or email, created if new. `phone_proven`: a code sent to the
+    phone just came back (sign-in), so the phone is marked proven; a phone someone typed in is not."""
     if not phone and not email:
         raise InvalidContact(_("Give a phone number or an email address."), field="phone")
     if language not in Language.values:
@@ -101,6 +102,15 @@ def applicant_get_or_create(
     lookup = applicants_with_contact(phone=phone_n) if phone_n else applicants_with_contact(email=email_n)
     existing = lookup.first()
     if existing is not None:
+        if phone_proven and phone_index and existing.phone_verified_at is None:
+            existing.phone_verified_at = clock.now()
+            existing.save(update_fields=["phone_verified_at"])
+            audit_record(
+                actor=Actor(role=Role.APPLICANT, applicant_id=existing.pk),
+                action="applicant.phone_proven",
+                object_type="applicant",
+                object_id=existing.pk,
+            )
         return existing
     try:
         with transaction.atomic():
@@ -108,6 +118,7 @@ def applicant_get_or_create(
                 language=language,
                 phone=phone_n,
                 phone_index=phone_index,
+                phone_verified_at=clock.now() if phone_proven and phone_index else None,
                 email=email_n,
                 email_index=email_index,
                 created_at=clock.now(),
@@ -127,13 +138,20 @@ def applicant_get_or_create(
 
 @transaction.atomic
 def applicant_contact_set(
-    *, actor: Actor, applicant: Applicant, phone: str | None, email: str | None
+    *,
+    actor: Actor,
+    applicant: Applicant,
+    phone: str | None,
+    email: str | None,
+    phone_proven: bool = False,
 ) -> Applicant:
-    """Change the phone and email of an applicant (at least one stays)."""
+    """Change the phone and email of an applicant (at least one stays). A phone that changes is proven
+    only when `phone_proven` (its code came back); the same phone keeps its proof."""
     if not phone and not email:
         raise InvalidContact(_("Give a phone number or an email address."), field="phone")
     phone_n = phone_normalise(phone) if phone else None
     email_n = email_normalise(email) if email else None
+    before = applicant.phone  # compared as numbers: under a rotated index key the same phone hashes anew
     applicant.phone, applicant.email = phone_n, email_n
     applicant.phone_index, applicant.email_index = contact_indexes(phone=phone_n, email=email_n)
     # The unique indexes catch a clash under the current key; this finds one still under an older key.
@@ -142,9 +160,17 @@ def applicant_contact_set(
     )
     if applicants_with_contact(phone=phone_n, email=email_n).exclude(pk=applicant.pk).exists():
         raise in_use
+    if applicant.phone_index is None:
+        applicant.phone_verified_at = None
+    elif phone_proven:
+        applicant.phone_verified_at = clock.now()
+    elif phone_n != before:
+        applicant.phone_verified_at = None
     try:
         with transaction.atomic():
-            applicant.save(update_fields=["phone", "email", "phone_index", "email_index"])
+            applicant.save(
+                update_fields=["phone", "email", "phone_index", "email_index", "phone_verified_at"]
+            )
     except IntegrityError as exc:
         raise in_use from exc
     audit_record(

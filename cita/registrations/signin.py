@@ -412,7 +412,7 @@ def signin_code_verify(*, token: str, code: str) -> Applicant:
     row = _code_check(token=token, code=code, purpose=CodePurpose.SIGNIN)
     with transaction.atomic():
         if row.channel == CodeChannel.SMS:
-            applicant = applicant_get_or_create(phone=row.contact, language=row.language)
+            applicant = applicant_get_or_create(phone=row.contact, language=row.language, phone_proven=True)
         else:
             applicant = applicant_get_or_create(email=row.contact, language=row.language)
         audit_record(
@@ -514,12 +514,13 @@ def contact_change_confirm(
             _("First type the code we sent to your current phone or email."), field="current_code"
         )
     phone, email = applicant.phone, applicant.email
+    phone_proven = False
     if token is not None:
         if not OneTimeCode.objects.filter(token=token, applicant=applicant).exists():
             raise CodeExpired(_("This code has expired. Ask for a new code."), field="code")
         row = _code_check(token=token, code=code, purpose=CodePurpose.CONTACT)
         if row.channel == CodeChannel.SMS:
-            phone = row.contact
+            phone, phone_proven = row.contact, True
         else:
             email = row.contact
     elif remove == "phone":
@@ -528,7 +529,9 @@ def contact_change_confirm(
         email = None
     old = [(CodeChannel.SMS, applicant.phone), (CodeChannel.EMAIL, applicant.email)]
     with transaction.atomic():
-        applicant = applicant_contact_set(actor=actor, applicant=applicant, phone=phone, email=email)
+        applicant = applicant_contact_set(
+            actor=actor, applicant=applicant, phone=phone, email=email, phone_proven=phone_proven
+        )
         now = clock.now()
         for channel, value in old:
             if value:

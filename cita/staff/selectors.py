@@ -14,6 +14,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cita.appointments.models import Appointment, AppointmentState
 from cita.appointments.selectors import appointment_get_for_actor, appointment_list_for_actor, wait_choice_for
+from cita.conversations.models import InboundMessage
+from cita.conversations.selectors import message_list_for_actor
 from cita.core import clock
 from cita.core.actors import Actor, Role
 from cita.core.days import today_in
@@ -242,6 +244,13 @@ def resident_get_for_actor(*, actor: Actor, applicant_id: int) -> Applicant:
     """One resident of the worker's shelter; anyone else is not found (as in the applicant flow)."""
     _require_ngo(actor)
     return applicant_get_for_actor(actor=dataclasses.replace(actor, applicant_id=applicant_id))
+
+
+def resident_messages_for_actor(*, actor: Actor, applicant_id: int) -> list[InboundMessage]:
+    """The text messages one resident of the worker's shelter sent, with cita's replies, newest first;
+    anyone else's are not found."""
+    resident = resident_get_for_actor(actor=actor, applicant_id=applicant_id)
+    return message_list_for_actor(actor=dataclasses.replace(actor, applicant_id=resident.pk))
 
 
 def resident_members_for_actor(*, actor: Actor, applicant_id: int) -> QuerySet[Member]:

@@ -77,11 +77,12 @@ def test_a_whole_journey_by_text_message_alone(client, frozen_clock, sms_sink, l
     confirmed = say(f"{WORDS[language]['yes']} {code.group(1)}")
     appointment = Appointment.objects.get(applicant=group)
     assert f"/appointments/{appointment.pk}/pass" in confirmed
+    address = Port.objects.get(code="SYS").address
+    assert address in confirmed, "the confirmation by SMS carries the port's address"
 
     frozen_clock.set(DAY_BEFORE)
     appointments_remind_day_before(actor=JOB)
     deliveries_send_due()
-    address = Port.objects.get(code="SYS").address
     reminders = [m.text for m in sms_sink.messages if m.to == phone and address in m.text]
     assert reminders, "the day-before SMS carries the port's address"
     transcript.extend(f"< {text}" for text in reminders)

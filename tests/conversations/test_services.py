@@ -22,10 +22,13 @@ from cita.notifications.gsm import segments, sms_prepare
 from cita.notifications.models import DeliveryStatus, NoticeKind, StoppedNumber
 from cita.notifications.sinks import SmsSink
 from cita.registrations.models import Applicant
+from cita.registrations.signin import contact_parse, signin_code_send, signin_code_verify
 from tests.factories.conversations import last_reply, replies_to, sms_send, whatsapp_send
 from tests.factories.draws import JOB, WINDOW_CLOSES, appointment_made, open_draw, san_ysidro_and_el_paso
 from tests.factories.notifications import enqueue
-from tests.factories.registrations import applicant, registered_group
+from tests.factories.registrations import ShelterFactory, applicant, registered_group
+from tests.factories.staff import resident
+from tests.registrations.test_signin import code_of
 
 pytestmark = pytest.mark.django_db
 
@@ -153,6 +156,18 @@ def test_a_stray_yes_confirms_nothing_and_yes_with_the_code_confirms(client, fro
     assert f"/appointments/{appointment.pk}/pass" in last_reply(phone)  # the `confirmed` notice, by SMS
 
 
+@pytest.mark.parametrize("language", ["fr", "ht"])
+def test_confirmed_on_whatsapp_the_reply_carries_the_pass_and_the_ports_address(
+    client, frozen_clock, language
+):
+    group, phone, offer = offered(client, frozen_clock, language)
+    whatsapp_send(client, phone, f"{word('confirm', language)} {offer_code(offer_id=offer.pk)}")
+    appointment = Appointment.objects.get(applicant=group)
+    reply = replies_to(phone)[-1]
+    assert appointment.port.address in reply
+    assert f"/appointments/{appointment.pk}/pass" in reply
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_no_with_the_code_declines_the_offer(client, frozen_clock, language):
     _, phone, offer = offered(client, frozen_clock, language)
@@ -245,6 +260,25 @@ def test_a_new_number_is_told_once_how_to_register_in_the_language_it_wrote(clie
     assert Conversation.objects.get().language == language
 
 
+def test_a_phone_a_worker_typed_cannot_act_until_a_sign_in_code_proves_it(client, frozen_clock):
+    san_ysidro_and_el_paso()
+    open_draw(frozen_clock)
+    row = resident(shelter=ShelterFactory.create())
+    phone = row.phone
+    assert phone
+    sms_send(client, phone, "pedir 1")
+    sms_send(client, phone, "estado")
+    told = words(replies.UNVERIFIED, "es", url="http://testserver/signin")
+    assert replies_to(phone) == [told], "one message on how to prove the number, then quiet"
+    assert not Request.objects.exists()
+    assert set(InboundMessage.objects.values_list("command", flat=True)) == {Command.UNVERIFIED}
+
+    sent = signin_code_send(contact=contact_parse(phone), language="es", client="phone", ip="10.0.0.9")
+    assert signin_code_verify(token=sent.token, code=code_of(sent)).pk == row.pk
+    sms_send(client, phone, "pedir 1")
+    assert Request.objects.filter(applicant=row).exists()
+
+
 def test_a_phone_over_its_hourly_limit_is_not_answered(client, settings):
     settings.CITA_CONVERSATION_RATE_PER_HOUR = 2
     _, phone = group_with_phone("es")
@@ -277,7 +311,7 @@ def test_the_number_of_a_shelter_resident_without_a_phone_is_not_an_account(clie
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_reply_fits_two_sms_parts_with_the_longest_values(language):
-    from tests.factories.notifications import LONG_PORT, LONG_URL
+    from tests.factories.notifications import LONG_ADDRESS, LONG_PORT, LONG_URL
 
     longest = {
         "port": LONG_PORT,
@@ -287,6 +321,7 @@ def test_every_reply_fits_two_sms_parts_with_the_longest_values(language):
         "code": "4821",
         "ticket": "K7Q2M9X4AB",
         "pass_url": LONG_URL,
+        "address": LONG_ADDRESS,
         "url": LONG_URL,
         "ports": ", ".join(f"{n} {'W' * 16}" for n in range(1, 10)),
     }
@@ -338,3 +373,18 @@ def test_a_number_without_an_account_may_stop_too(client):
     assert last_reply(NEWCOMER) == words(replies.STOPPED, "es")
     assert InboundMessage.objects.get().command == Command.STOP
     assert StoppedNumber.objects.filter(restarted_at__isnull=True).count() == 1
+
+
+def test_only_a_proven_phones_messages_keep_their_words(client, frozen_clock):
+    row = resident(shelter=ShelterFactory.create())
+    assert row.phone
+    sms_send(client, row.phone, "STOP")
+    sms_send(client, row.phone, "estado")
+    assert list(InboundMessage.objects.values_list("applicant", "text", "reply")) == [
+        (None, None, None),
+        (None, None, None),
+    ]
+    _, phone = group_with_phone("es")
+    sms_send(client, phone, "estado")
+    kept = InboundMessage.objects.get(applicant__isnull=False)
+    assert (kept.text, kept.reply) == ("estado", words(replies.NOTHING, "es"))

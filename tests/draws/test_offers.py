@@ -84,6 +84,7 @@ def test_confirming_issues_an_appointment_with_a_pass_and_tells_the_group(offers
         "date": "2026-12-15",
         "slot": "08:00",
         "time_zone": offer.port.time_zone,
+        "port_address": offer.port.address,
         "pass_url": f"http://testserver/appointments/{appointment.pk}/pass",
     }
     assert left() == 0  # the seat stays taken: it was taken when the results were applied

@@ -38,8 +38,10 @@ class Ask:
 def group_of(ask: Ask) -> Applicant:
     """A registered group as `ask` describes it."""
     n = next(_emails)
-    contact = {"email": f"group{n}@example.org"} if ask.email else {"phone": f"+52665{n:07d}"}
-    row = applicant_get_or_create(language=ask.language, **contact)
+    if ask.email:
+        row = applicant_get_or_create(email=f"group{n}@example.org", language=ask.language)
+    else:
+        row = applicant_get_or_create(phone=f"+52665{n:07d}", language=ask.language, phone_proven=True)
     actor = actor_for(row)
     group_register(
         actor=actor,

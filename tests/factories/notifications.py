@@ -52,7 +52,12 @@ def context_for(kind: str, *, longest: bool = False, placed: bool = True) -> dic
             **place,
             **({"url": url} if longest else {}),
         },
-        NoticeKind.CONFIRMED: {"appointment_id": 3, **place, "pass_url": url},
+        NoticeKind.CONFIRMED: {
+            "appointment_id": 3,
+            **place,
+            "port_address": LONG_ADDRESS if longest else "720 E San Ysidro Blvd, San Diego, CA 92173",
+            "pass_url": url,
+        },
         NoticeKind.REBOOKED: (
             {"appointment_id": 3, "placed": True, "old_port_name": port, "old_date": "2026-09-29", **place}
             | {"pass_url": url}

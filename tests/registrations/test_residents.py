@@ -30,6 +30,7 @@ def test_an_ngo_worker_registers_a_resident_of_their_shelter_with_consent():
     assert applicant.shelter == shelter
     assert applicant.language == "ht"
     assert applicant.members.get().full_name == "Jean Baptiste"
+    assert applicant.phone_verified_at is None, "a phone a worker typed is not proven by anyone"
     consent = Consent.objects.get(applicant=applicant)
     assert consent.recorded_by == f"ngo:{worker.pk}"
     assert consent.language == "ht"

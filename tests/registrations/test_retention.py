@@ -174,6 +174,37 @@ def test_the_purge_is_audited_with_counts_only_and_the_chain_still_verifies(froz
     assert audit_chain_verify().ok
 
 
+def test_the_purge_deletes_the_text_messages_of_the_phone_and_its_conversation(frozen_clock, settings):
+    from cita.conversations.models import Conversation, InboundMessage
+    from cita.conversations.services import message_receive
+    from cita.notifications.delivery import deliveries_send_due
+    from cita.notifications.models import Notice, NoticeKind
+    from cita.notifications.sinks import SmsSink
+
+    appointment = completed_case(frozen_clock)
+    phone = appointment.applicant.phone
+    assert phone
+    sink = SmsSink(token="retention").start()
+    settings.CITA_SMS_URL, settings.CITA_SMS_TOKEN, settings.CITA_SMS_TIMEOUT = sink.url, "retention", 2
+    try:
+        message_receive(provider="sms", message_id="SM-retention-1", phone=phone, text="estado")
+        deliveries_send_due()
+    finally:
+        sink.stop()
+    assert {m.to for m in sink.messages} == {phone}, "the reply and the case's own notices, sent"
+    assert InboundMessage.objects.filter(applicant_id=appointment.applicant_id).count() == 1
+    other = message_receive(provider="sms", message_id="SM-retention-2", phone="+526649998877", text="hola")
+    assert other is not None
+    assert Notice.objects.filter(kind=NoticeKind.REPLY).count() == 2
+    frozen_clock.set(frozen_clock.now() + dt.timedelta(days=366))
+    retention_purge_due(actor=JOB_ACTOR)
+    assert list(InboundMessage.objects.values_list("message_id", flat=True)) == ["SM-retention-2"]
+    assert Conversation.objects.count() == 1, "only the other number's"
+    assert Notice.objects.filter(kind=NoticeKind.REPLY).count() == 1, "the reply to the phone went too"
+    counts = AuditEvent.objects.get(action="applicant.purged").data
+    assert (counts["text_messages"], counts["replies"]) == (1, 1)
+
+
 def test_the_same_person_may_register_again_after_the_purge(frozen_clock):
     appointment = completed_case(frozen_clock, size=1)
     number = Member.objects.get(applicant=appointment.applicant).document_number
@@ -365,7 +396,7 @@ RETENTION_OF = {
     "appointments.appointment": "kept (port, day, slot, group size, outcome); its people emptied",
     "notifications.notice": "deleted, with its deliveries",
     "notifications.preference": "deleted",
-    "conversations.inboundmessage": "deleted (no words kept: provider, message id, command, time)",
+    "conversations.inboundmessage": "deleted, with every message and the conversation state of their phone",
 }
 
 

@@ -6,6 +6,7 @@ from cita.notifications.models import Notice
 from cita.notifications.selectors import signin_code_of
 from cita.registrations.errors import CodeExpired, CodeWrong, InvalidContact, TooManyCodes
 from cita.registrations.models import Applicant, OneTimeCode
+from cita.registrations.services import applicant_contact_set, applicant_get_or_create
 from cita.registrations.signin import (
     contact_change_confirm,
     contact_change_prove,
@@ -184,6 +185,7 @@ def test_a_new_phone_becomes_the_applicants_only_after_its_code_comes_back(froze
         current_token=sent.current.token,
     )
     assert Applicant.objects.get(pk=row.pk).phone == "+50937001122"
+    assert Applicant.objects.get(pk=row.pk).phone_verified_at == frozen_clock.now()
 
 
 def test_another_applicant_cannot_confirm_a_contact_change_code(frozen_clock):
@@ -231,3 +233,24 @@ def test_the_purge_job_is_known_to_the_worker_under_its_name(frozen_clock):
     one_time_code_purge_job(timestamp=0)
     one_time_code_purge_job(timestamp=0)
     assert not OneTimeCode.objects.exists()
+
+
+def test_a_phone_is_proven_by_its_sign_in_code_and_not_by_being_typed(frozen_clock):
+    typed = applicant_get_or_create(phone="+526641112222", language="es")
+    assert typed.phone_verified_at is None
+    by_email = signin_code_verify(token=(sent := send("ana@example.org")).token, code=code_of(sent))
+    assert by_email.phone_verified_at is None
+    frozen_clock.advance(minutes=1)
+    sent = send("+526641112222")
+    proven = signin_code_verify(token=sent.token, code=code_of(sent))
+    assert proven.pk == typed.pk
+    assert Applicant.objects.get(pk=typed.pk).phone_verified_at == frozen_clock.now()
+
+
+def test_a_phone_changed_without_its_code_is_not_proven(frozen_clock):
+    row = applicant(phone="+526641112222")
+    assert row.phone_verified_at is not None
+    applicant_contact_set(actor=actor_for(row), applicant=row, phone="+526641112222", email="a@example.org")
+    assert Applicant.objects.get(pk=row.pk).phone_verified_at is not None, "the same phone stays proven"
+    applicant_contact_set(actor=actor_for(row), applicant=row, phone="+526641113333", email="a@example.org")
+    assert Applicant.objects.get(pk=row.pk).phone_verified_at is None

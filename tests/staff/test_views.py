@@ -342,3 +342,44 @@ def test_occupancy_goes_from_the_ngo_form_to_the_planners_table():
     page = planner.get("/staff/shelters").content.decode()
     assert "Casa Norte" in page
     assert "125 % (over)" in page
+
+
+def proven_resident(shelter, worker=None) -> Applicant:
+    """A resident whose phone a worker typed in, proven since by a sign-in code."""
+    from cita.registrations.signin import contact_parse, signin_code_send, signin_code_verify
+    from tests.registrations.test_signin import code_of
+
+    person = resident(shelter=shelter, worker=worker)
+    assert person.phone
+    sent = signin_code_send(contact=contact_parse(person.phone), language="es", client="p", ip="10.0.0.7")
+    return signin_code_verify(token=sent.token, code=code_of(sent))
+
+
+def test_an_ngo_worker_reads_the_text_messages_of_a_resident_of_their_shelter_only(frozen_clock):
+    from django.db import connection
+
+    from cita.conversations.services import message_receive
+    from cita.core.errors import NotFound
+    from cita.staff.selectors import resident_messages_for_actor
+    from tests.factories.staff import actor_of
+
+    mine, theirs = ShelterFactory.create(), ShelterFactory.create()
+    worker = StaffFactory.create(role="ngo", shelter=mine)
+    other_worker = StaffFactory.create(role="ngo", shelter=theirs)
+    person = proven_resident(mine, worker)
+    assert person.phone
+    message_receive(provider="sms", message_id="SM-ngo-1", phone=person.phone, text="estado por favor")
+    page = signed_in(worker).get(f"/staff/ngo/residents/{person.pk}/").content.decode()
+    assert "estado por favor" in page
+    assert "no tiene ninguna solicitud" in page, "cita's reply is in the history too"
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT text::text, reply::text FROM conversations_inboundmessage")
+        (row,) = cursor.fetchall()
+    assert "estado" not in row[0], "sealed at rest"
+    assert "solicitud" not in row[1], "sealed at rest"
+
+    other = signed_in(other_worker)
+    assert other.get(f"/staff/ngo/residents/{person.pk}/").status_code == 404
+    with pytest.raises(NotFound):
+        resident_messages_for_actor(actor=actor_of(other_worker), applicant_id=person.pk)

@@ -176,3 +176,30 @@ def test_a_whatsapp_status_update_without_messages_is_acknowledged_and_ignored(c
     )
     assert response.status_code == 200
     assert nothing_changed()
+
+
+def test_over_its_providers_hourly_budget_a_message_is_acknowledged_and_not_handled(
+    client, settings, frozen_clock, caplog
+):
+    settings.CITA_CONVERSATION_PROVIDER_RATE_PER_HOUR = 3
+    phones = [f"+5266412300{n:02d}" for n in range(6)]
+    for phone in phones:
+        applicant(phone=phone)
+    for _ in range(5):  # unsigned calls spend nothing of the budget
+        assert sms_send(client, phones[0], "estado", token="guess").status_code == 403
+    with caplog.at_level(logging.WARNING, logger="cita.conversations.services"):
+        answers = [sms_send(client, phone, "estado") for phone in phones]
+    assert [a.status_code for a in answers] == [200] * 6, "the provider must not retry for ever"
+    assert answers[-1].content == answers[0].content
+    assert InboundMessage.objects.count() == 3
+    assert Notice.objects.filter(kind=NoticeKind.REPLY).count() == 3
+    over = [r for r in caplog.records if r.getMessage() == "text-message provider over its hourly budget"]
+    assert len(over) == 1, "logged once, not once a message"
+    assert over[0].provider == "sms"
+
+    assert whatsapp_send(client, phones[5], "ayuda").status_code == 200, "WhatsApp has its own budget"
+    assert InboundMessage.objects.filter(provider="whatsapp").count() == 1
+
+    frozen_clock.advance(hours=1)
+    sms_send(client, phones[5], "estado")
+    assert InboundMessage.objects.filter(provider="sms").count() == 4, "a new hour, a new budget"

@@ -34,6 +34,7 @@ from cita.core.days import today_in
 from cita.core.errors import PermissionDenied
 from cita.core.locks import advisory_lock
 from cita.draws.models import Offer
+from cita.notifications.contract import MAX_PORT_ADDRESS
 from cita.notifications.models import NoticeKind
 from cita.notifications.services import notice_enqueue
 from cita.ports.models import Port
@@ -137,7 +138,12 @@ def appointment_issue(*, offer: Offer, actor: Actor) -> Appointment:
         kind=NoticeKind.CONFIRMED,
         dedup_key=f"appointment:{appointment.pk}:confirmed",
         applicant=appointment.applicant,
-        context={"appointment_id": appointment.pk, **_place(appointment), "pass_url": pass_url(appointment)},
+        context={
+            "appointment_id": appointment.pk,
+            **_place(appointment),
+            "port_address": appointment.port.address[:MAX_PORT_ADDRESS],
+            "pass_url": pass_url(appointment),
+        },
     )
     return appointment
 

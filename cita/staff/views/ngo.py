@@ -51,6 +51,7 @@ from cita.staff.selectors import (
     resident_get_for_actor,
     resident_list_for_actor,
     resident_members_for_actor,
+    resident_messages_for_actor,
     resident_status_for_actor,
     shelter_for_actor,
 )
@@ -149,6 +150,7 @@ def _resident_page(
             "resident": applicant,
             "members": resident_members_for_actor(actor=actor, applicant_id=applicant.pk),
             "consents": resident_consents_for_actor(actor=actor, applicant_id=applicant.pk),
+            "text_messages": resident_messages_for_actor(actor=actor, applicant_id=applicant.pk),
             "status": resident_status_for_actor(actor=actor, applicant_id=applicant.pk),
             "acting": actor.applicant_id == applicant.pk,
             "flag_form": flag_form,

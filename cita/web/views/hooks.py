@@ -2,7 +2,7 @@
 
 Each call is signed by its provider and refused (403, logged, nothing changed) unless the signature is right;
 a message delivered twice is acknowledged and handled once (cita.conversations.services). The reply goes
-out later through the outbox, never in the webhook's answer. docs/text-messages.md.
+out later through the outbox, never in the webhook's answer. docs/sms.md.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from cita.api.auth import operation_roles
 from cita.api.main import api
 from cita.appointments.services.rebooking import closure_rebook
+from cita.audit.models import AuditEvent
 from cita.core import clock
 from cita.core.access import declared_roles
 from cita.core.actors import Role, system
@@ -173,7 +174,7 @@ RULES: dict[str, Rule] = {
     "ports:template_apply": Rule(PLANNERS, "/staff/capacity/{port}/template/apply", "post"),
     "ports:day": Rule(PLANNERS, "/staff/capacity/{port}/2026-12-15"),
     "audit:log": Rule(READERS, "/audit/"),
-    "audit:event": Rule(READERS, "/audit/events/1"),
+    "audit:event": Rule(READERS, "/audit/events/{audit_event}"),
     "audit:verify": Rule(READERS, "/audit/verify", "post"),
     "audit:heads": Rule(EVERYONE, "/audit/heads.json"),
     "notifications:inbox": Rule(frozenset({"applicant"}) | NGO, "/messages"),
@@ -332,6 +333,8 @@ def callers(db) -> tuple[Callable[[], dict[str, Client]], dict[str, Any]]:
         "today": appointment_today(applicant=applicant, port=port).pk,
         "resident_appointment": appointment_today(applicant=shelter_resident, port=port).pk,
         "closure": closure.pk,
+        # Audit ids come from a sequence (decision 0012): not 1 in every test database.
+        "audit_event": AuditEvent.objects.order_by("id").values_list("id", flat=True).first(),
     }
 
     def make() -> dict[str, Client]:

@@ -78,7 +78,7 @@ def test_a_proven_change_tells_the_old_contact_and_ends_every_other_session(froz
 
 def test_an_ngo_worker_may_attest_instead_of_the_old_contact(frozen_clock):
     shelter = ShelterFactory.create()
-    resident = registered_group()
+    resident = registered_group(language="en")  # an NGO worker acting sees the resident's language
     Applicant.objects.filter(pk=resident.pk).update(shelter=shelter)
     ngo = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
     sign_in_staff(ngo, StaffFactory.create(role="ngo", shelter=shelter))

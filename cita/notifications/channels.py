@@ -16,7 +16,7 @@ import json
 import smtplib
 from dataclasses import dataclass
 from functools import cache
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -150,61 +150,55 @@ class SmtpEmail:
             self._connection.close()
 
 
-class HttpSms:
-    """An SMS provider over HTTP: `POST CITA_SMS_URL` with a bearer token and JSON
-    `{"to", "from", "text", "reference"}`; answers `{"id": "..."}`. The reference goes in an
-    `Idempotency-Key` header too, so a provider that honours it never sends a retried message twice."""
+class _JsonOverHttp:
+    """A provider that takes one JSON POST a message on a kept-alive connection: 2xx sent, 408/429/5xx and
+    network errors temporary, other 4xx permanent. Subclasses say where, with what token, and the shape."""
 
-    def __init__(self) -> None:
-        self._url = urlsplit(settings.CITA_SMS_URL)
-        self._timeout = float(settings.CITA_SMS_TIMEOUT)
+    name = ""  # in error texts: "SMS", "WhatsApp"
+    setting = ""  # the URL's setting, named when it is missing
+
+    def __init__(self, *, url: str, timeout: float, token: str) -> None:
+        self._url = urlsplit(url)
+        self._timeout = timeout
+        self._token = token
         self._conn: http.client.HTTPConnection | None = None
 
     def _connection(self) -> http.client.HTTPConnection:
         if self._conn is None:
             if self._url.scheme not in ("http", "https") or not self._url.hostname:
-                raise ChannelDown("SMS provider not configured (CITA_SMS_URL)")
+                raise ChannelDown(f"{self.name} provider not configured ({self.setting})")
             kind = http.client.HTTPSConnection if self._url.scheme == "https" else http.client.HTTPConnection
             self._conn = kind(self._url.hostname, self._url.port, timeout=self._timeout)
         return self._conn
 
-    def send(self, message: SmsOut) -> str:
-        """POST the message; 2xx sent, 408/429/5xx and network errors temporary, other 4xx permanent."""
-        payload = json.dumps(
-            {
-                "to": message.to,
-                "from": settings.CITA_SMS_SENDER,
-                "text": message.text,
-                "reference": message.reference,
-            }
-        ).encode()
+    def _post(self, payload: dict[str, Any], *, reference: str) -> Any:
+        """POST `payload`; the decoded JSON answer of a 2xx ({} when it is not JSON), else the failure."""
         headers = {
             "Content-Type": "application/json",
             "Accept": "application/json",
-            "Authorization": f"Bearer {settings.CITA_SMS_TOKEN}",
-            "Idempotency-Key": message.reference,
+            "Authorization": f"Bearer {self._token}",
+            "Idempotency-Key": reference,
         }
         path = self._url.path or "/"
         if self._url.query:
             path += f"?{self._url.query}"
         try:
             conn = self._connection()
-            conn.request("POST", path, body=payload, headers=headers)
+            conn.request("POST", path, body=json.dumps(payload).encode(), headers=headers)
             response = conn.getresponse()
             body = response.read()
         except TimeoutError as exc:
             self.close()
-            raise TemporaryFailure(f"SMS provider timed out after {self._timeout:g} s") from exc
+            raise TemporaryFailure(f"{self.name} provider timed out after {self._timeout:g} s") from exc
         except (OSError, http.client.HTTPException) as exc:
             self.close()
-            raise ChannelDown(f"SMS provider unreachable: {type(exc).__name__}: {exc}") from exc
+            raise ChannelDown(f"{self.name} provider unreachable: {type(exc).__name__}: {exc}") from exc
         status = response.status
         if 200 <= status < 300:
             try:
-                answer = json.loads(body or b"{}")
+                return json.loads(body or b"{}")
             except ValueError:
-                answer = {}
-            return str(answer.get("id", "")) if isinstance(answer, dict) else ""
+                return {}
         detail = f"HTTP {status}: {_error_text(body)}"
         if status in (408, 429) or status >= 500:
             raise TemporaryFailure(detail, retry_after=_retry_after(response.getheader("Retry-After")))
@@ -217,28 +211,50 @@ class HttpSms:
             self._conn = None
 
 
-class HttpWhatsApp:
+class HttpSms(_JsonOverHttp):
+    """An SMS provider over HTTP: `POST CITA_SMS_URL` with a bearer token and JSON
+    `{"to", "from", "text", "reference"}`; answers `{"id": "..."}`. The reference goes in an
+    `Idempotency-Key` header too, so a provider that honours it never sends a retried message twice."""
+
+    name, setting = "SMS", "CITA_SMS_URL"
+
+    def __init__(self) -> None:
+        super().__init__(
+            url=settings.CITA_SMS_URL, timeout=float(settings.CITA_SMS_TIMEOUT), token=settings.CITA_SMS_TOKEN
+        )
+
+    def send(self, message: SmsOut) -> str:
+        """POST the message; its provider id."""
+        answer = self._post(
+            {
+                "to": message.to,
+                "from": settings.CITA_SMS_SENDER,
+                "text": message.text,
+                "reference": message.reference,
+            },
+            reference=message.reference,
+        )
+        return str(answer.get("id", "")) if isinstance(answer, dict) else ""
+
+
+class HttpWhatsApp(_JsonOverHttp):
     """WhatsApp text through the Cloud API's shape: `POST CITA_WHATSAPP_URL` (the Graph API's
     `/<phone-number-id>/messages`, or any stand-in) with `Authorization: Bearer CITA_WHATSAPP_TOKEN` and JSON
     `{"messaging_product": "whatsapp", "to": "<digits>", "type": "text", "text": {"body": "…"}}`; answers
     `{"messages": [{"id": "wamid…"}]}`. The reference goes in an `Idempotency-Key` header, as for SMS."""
 
-    def __init__(self) -> None:
-        self._url = urlsplit(settings.CITA_WHATSAPP_URL)
-        self._timeout = float(settings.CITA_WHATSAPP_TIMEOUT)
-        self._conn: http.client.HTTPConnection | None = None
+    name, setting = "WhatsApp", "CITA_WHATSAPP_URL"
 
-    def _connection(self) -> http.client.HTTPConnection:
-        if self._conn is None:
-            if self._url.scheme not in ("http", "https") or not self._url.hostname:
-                raise ChannelDown("WhatsApp provider not configured (CITA_WHATSAPP_URL)")
-            kind = http.client.HTTPSConnection if self._url.scheme == "https" else http.client.HTTPConnection
-            self._conn = kind(self._url.hostname, self._url.port, timeout=self._timeout)
-        return self._conn
+    def __init__(self) -> None:
+        super().__init__(
+            url=settings.CITA_WHATSAPP_URL,
+            timeout=float(settings.CITA_WHATSAPP_TIMEOUT),
+            token=settings.CITA_WHATSAPP_TOKEN,
+        )
 
     def send(self, message: SmsOut) -> str:
-        """POST the message; 2xx sent, 408/429/5xx and network errors temporary, other 4xx permanent."""
-        payload = json.dumps(
+        """POST the message; its provider id."""
+        answer = self._post(
             {
                 "messaging_product": "whatsapp",
                 "recipient_type": "individual",
@@ -247,48 +263,13 @@ class HttpWhatsApp:
                 "type": "text",
                 "text": {"preview_url": False, "body": message.text},
                 "biz_opaque_callback_data": message.reference,
-            }
-        ).encode()
-        headers = {
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-            "Authorization": f"Bearer {settings.CITA_WHATSAPP_TOKEN}",
-            "Idempotency-Key": message.reference,
-        }
-        path = self._url.path or "/"
-        if self._url.query:
-            path += f"?{self._url.query}"
-        try:
-            conn = self._connection()
-            conn.request("POST", path, body=payload, headers=headers)
-            response = conn.getresponse()
-            body = response.read()
-        except TimeoutError as exc:
-            self.close()
-            raise TemporaryFailure(f"WhatsApp provider timed out after {self._timeout:g} s") from exc
-        except (OSError, http.client.HTTPException) as exc:
-            self.close()
-            raise ChannelDown(f"WhatsApp provider unreachable: {type(exc).__name__}: {exc}") from exc
-        status = response.status
-        if 200 <= status < 300:
-            try:
-                answer = json.loads(body or b"{}")
-            except ValueError:
-                answer = {}
-            messages = answer.get("messages") if isinstance(answer, dict) else None
-            if isinstance(messages, list) and messages and isinstance(messages[0], dict):
-                return str(messages[0].get("id", ""))
-            return ""
-        detail = f"HTTP {status}: {_error_text(body)}"
-        if status in (408, 429) or status >= 500:
-            raise TemporaryFailure(detail, retry_after=_retry_after(response.getheader("Retry-After")))
-        raise PermanentFailure(detail)
-
-    def close(self) -> None:
-        """Close the kept-alive HTTP connection."""
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+            },
+            reference=message.reference,
+        )
+        messages = answer.get("messages") if isinstance(answer, dict) else None
+        if isinstance(messages, list) and messages and isinstance(messages[0], dict):
+            return str(messages[0].get("id", ""))
+        return ""
 
 
 def _error_text(body: bytes) -> str:

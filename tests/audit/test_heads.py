@@ -91,15 +91,18 @@ def test_the_nightly_job_records_the_check_and_logs_an_error_when_the_chain_brok
     assert last is not None
     assert last.data["ok"] is True
 
+    second = AuditEvent.objects.get(
+        seq=2
+    )  # ids come from a sequence: the chain's second row, whatever its id
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")
-        cursor.execute("UPDATE audit_auditevent SET object_id = 'x' WHERE id = 2")
+        cursor.execute("UPDATE audit_auditevent SET object_id = 'x' WHERE id = %s", [second.id])
         cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER USER")
     with caplog.at_level(logging.ERROR, logger="cita.audit.tasks"):
         app.tasks["audit.verify_nightly"](timestamp=0)
     errors = [r for r in caplog.records if r.levelno == logging.ERROR and r.name == "cita.audit.tasks"]
     assert len(errors) == 1
-    assert "row 2" in errors[0].getMessage()
+    assert f"row {second.id} " in errors[0].getMessage()
     last = AuditEvent.objects.filter(action=VERIFIED_ACTION).order_by("-id").first()
     assert last is not None
     assert last.data["ok"] is False

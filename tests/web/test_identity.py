@@ -133,7 +133,8 @@ def test_adding_a_person_to_a_group_in_an_open_draw_withdraws_its_request_once_c
 def test_an_ngo_approved_change_keeps_the_appointment_and_the_officer_sees_the_bound_identity(frozen_clock):
     appointment = appointment_made(frozen_clock, size=2)
     shelter = ShelterFactory.create()
-    Applicant.objects.filter(pk=appointment.applicant_id).update(shelter=shelter)
+    # An NGO worker acting for a resident sees the resident's language.
+    Applicant.objects.filter(pk=appointment.applicant_id).update(shelter=shelter, language="en")
     principal = principal_of(appointment)
     ngo = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
     sign_in_staff(ngo, StaffFactory.create(role="ngo", shelter=shelter))

@@ -125,8 +125,8 @@ def _beacon_check(args: argparse.Namespace) -> str:
     import json
     from pathlib import Path
 
+    from cita.core.beacon_signature import round_check
     from cita.lottery import manifest_from_bytes
-    from cita.lottery.signature import round_check
 
     if not (args.chain_info and args.round):
         raise CommandError("give both --chain-info and --round to check the beacon", status=STATUS_REFUSED)

@@ -23,8 +23,8 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from cita.core.beacon_signature import CHAINED, round_signature_valid
 from cita.draws.errors import BeaconUnavailable
-from cita.lottery.signature import CHAINED, round_signature_valid
 
 log = logging.getLogger(__name__)
 _HEX = re.compile(r"^(?:[0-9a-f]{2})+$")

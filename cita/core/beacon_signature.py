@@ -1,5 +1,6 @@
 """drand beacon rounds: is this the chain's BLS signature of this round? (issue 14, item 7). No Django:
-`cita draw verify --chain-info --round` uses it, and so does the application's beacon client."""
+`cita draw verify --chain-info --round` uses it, and so does the application's beacon client. Not in
+cita.lottery, which imports the standard library only (py_ecc does the pairing)."""
 
 from __future__ import annotations
 

@@ -141,14 +141,7 @@ def backlog_chart(
         f"Groups waiting: {days[0].waiting:,} at the end of day 0, {days[-1].waiting:,} at the end of day "
         f"{days[-1].day}, {max(d.waiting for d in days):,} at the most."
     )
-    return Chart(
-        name="backlog",
-        title=title,
-        description=description,
-        svg=_inline(svg, prefix, title, description),
-        table=table,
-        figure=figure,
-    )
+    return _chart("backlog", title, description, svg, table, figure, prefix=prefix)
 
 
 def wait_bins(waits: Sequence[int]) -> list[tuple[int, int, int]]:
@@ -190,14 +183,7 @@ def waits_chart(waits: Sequence[int], *, prefix: str) -> Chart:
         )
     else:
         description = "No group was booked in this run."
-    return Chart(
-        name="waits",
-        title=title,
-        description=description,
-        svg=_inline(svg, prefix, title, description),
-        table=table,
-        figure=figure,
-    )
+    return _chart("waits", title, description, svg, table, figure, prefix=prefix)
 
 
 def seats_chart(
@@ -262,14 +248,7 @@ def seats_chart(
         )
     else:
         description = "The run is shorter than the horizon: no appointment day was drawn within it."
-    return Chart(
-        name="seats",
-        title=title,
-        description=description,
-        svg=_inline(svg, prefix, title, description),
-        table=table,
-        figure=figure,
-    )
+    return _chart("seats", title, description, svg, table, figure, prefix=prefix)
 
 
 def sizes_chart(outcome: Outcome, *, prefix: str) -> Chart:
@@ -322,14 +301,7 @@ def sizes_chart(outcome: Outcome, *, prefix: str) -> Chart:
         if ratios
         else "No group could be measured."
     )
-    return Chart(
-        name="sizes",
-        title=title,
-        description=description,
-        svg=_inline(svg, prefix, title, description),
-        table=table,
-        figure=figure,
-    )
+    return _chart("sizes", title, description, svg, table, figure, prefix=prefix)
 
 
 def ports_chart(outcome: Outcome, *, prefix: str, closures: Sequence[tuple[int, int, str]] = ()) -> Chart:
@@ -373,14 +345,7 @@ def ports_chart(outcome: Outcome, *, prefix: str, closures: Sequence[tuple[int, 
         if days
         else "No appointment day within the run."
     )
-    return Chart(
-        name="port-seats",
-        title=title,
-        description=description,
-        svg=_inline(svg, prefix, title, description),
-        table=table,
-        figure=figure,
-    )
+    return _chart("port-seats", title, description, svg, table, figure, prefix=prefix)
 
 
 def beds_chart(outcome: Outcome, *, prefix: str) -> Chart:
@@ -434,14 +399,7 @@ def beds_chart(outcome: Outcome, *, prefix: str) -> Chart:
     peak = max(d.beds_occupied for d in days)
     capacity = "no bed limit" if beds is None else f"{beds:,} beds"
     description = f"At most {peak:,} persons held ({capacity}); {days[-1].beds_occupied:,} at the end."
-    return Chart(
-        name="beds",
-        title=title,
-        description=description,
-        svg=_inline(svg, prefix, title, description),
-        table=table,
-        figure=figure,
-    )
+    return _chart("beds", title, description, svg, table, figure, prefix=prefix)
 
 
 def cities_chart(outcome: Outcome, *, prefix: str) -> Chart:
@@ -489,14 +447,7 @@ def cities_chart(outcome: Outcome, *, prefix: str) -> Chart:
         f"At the end, {sum(outcome.city_persons[-1]):,} persons wait in {len(outcome.cities)} cities, "
         f"{sum(outside):,} of them outside shelters."
     )
-    return Chart(
-        name="cities",
-        title=title,
-        description=description,
-        svg=_inline(svg, prefix, title, description),
-        table=table,
-        figure=figure,
-    )
+    return _chart("cities", title, description, svg, table, figure, prefix=prefix)
 
 
 def backlog_comparison_chart(a: Outcome, b: Outcome, *, prefix: str = "compare") -> Chart:
@@ -528,14 +479,7 @@ def backlog_comparison_chart(a: Outcome, b: Outcome, *, prefix: str = "compare")
     ]
     table = Table(caption=title, headers=("day", "date", "A waiting", "B waiting"), rows=rows)
     description = f"At the end: A {a.days[-1].waiting:,} groups waiting, B {b.days[-1].waiting:,}."
-    return Chart(
-        name="backlog-comparison",
-        title=title,
-        description=description,
-        svg=_inline(svg, prefix, title, description),
-        table=table,
-        figure=figure,
-    )
+    return _chart("backlog-comparison", title, description, svg, table, figure, prefix=prefix)
 
 
 def _closures_shade(axes: Axes, closures: Sequence[tuple[int, int, str]]) -> None:
@@ -556,6 +500,20 @@ def _axes_finish(figure: Figure, axes: Axes, *, xlabel: str, ylabel: str, legend
     if legend:
         axes.legend(frameon=False, loc="best")
     figure.tight_layout()
+
+
+def _chart(
+    name: str, title: str, description: str, svg: str, table: Table, figure: Figure, *, prefix: str
+) -> Chart:
+    """A chart with its picture made fit to stand inline (see `_inline`)."""
+    return Chart(
+        name=name,
+        title=title,
+        description=description,
+        svg=_inline(svg, prefix, title, description),
+        table=table,
+        figure=figure,
+    )
 
 
 def _svg(figure: Figure) -> str:

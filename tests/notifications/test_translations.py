@@ -3,19 +3,16 @@ missing or fuzzy, nothing left in English, every placeholder kept."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 from django.utils import translation
 
 import cita.notifications
 from cita.notifications import messages
-from tests.web.test_translations import entries
+from tests.web.test_translations import catalogues_made_now, entries
 
 APP = Path(cita.notifications.__file__).parent
 LANGUAGES = [code for code, _ in settings.LANGUAGES if code != "en"]
@@ -25,17 +22,7 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 @pytest.fixture(scope="module")
 def fresh_catalogues(tmp_path_factory) -> Path:
     """The catalogues as makemessages makes them now from the app's source, in a copy of the app."""
-    copy = tmp_path_factory.mktemp("src") / "notifications"
-    shutil.copytree(APP, copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
-    previous, cwd = settings.LOCALE_PATHS, Path.cwd()
-    settings.LOCALE_PATHS = []
-    try:
-        os.chdir(copy)
-        call_command("makemessages", locale=LANGUAGES, no_location=True, verbosity=0)
-    finally:
-        os.chdir(cwd)
-        settings.LOCALE_PATHS = previous
-    return copy / "locale"
+    return catalogues_made_now(APP, tmp_path_factory.mktemp("src"), tree_locale=False)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import re
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -36,27 +37,31 @@ def entries(po: Path) -> list[tuple[str, str, bool]]:
     return result
 
 
-@pytest.fixture(scope="module")
-def fresh_catalogues(tmp_path_factory) -> Path:
-    """The catalogues as makemessages would make them now from the source, in a copy of the source tree
-    (makemessages writes next to the sources it reads, so it must never run on the real tree here)."""
-    copy = tmp_path_factory.mktemp("src") / "cita"
-    shutil.copytree(SOURCE, copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo", "static"))
+def catalogues_made_now(source: Path, into: Path, *, tree_locale: bool, ignore: Sequence[str] = ()) -> Path:
+    """The catalogues as makemessages would make them now from `source`, in a copy of it under `into`
+    (makemessages writes next to the sources it reads, so it must never run on the real tree here).
+    `tree_locale`: the copy's own locale/ is the project's LOCALE_PATHS (the whole package); otherwise an
+    app's catalogue, which makemessages finds next to the app's sources."""
+    copy = into / source.name
+    shutil.copytree(source, copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo", "static"))
     previous, cwd = settings.LOCALE_PATHS, Path.cwd()
-    settings.LOCALE_PATHS = [copy / "locale"]
+    settings.LOCALE_PATHS = [copy / "locale"] if tree_locale else []
     try:
         os.chdir(copy)
         call_command(
-            "makemessages",
-            locale=LANGUAGES,
-            ignore_patterns=NOT_APPLICANT_FACING,
-            no_location=True,
-            verbosity=0,
+            "makemessages", locale=LANGUAGES, ignore_patterns=list(ignore), no_location=True, verbosity=0
         )
     finally:
         os.chdir(cwd)
         settings.LOCALE_PATHS = previous
     return copy / "locale"
+
+
+@pytest.fixture(scope="module")
+def fresh_catalogues(tmp_path_factory) -> Path:
+    return catalogues_made_now(
+        SOURCE, tmp_path_factory.mktemp("src"), tree_locale=True, ignore=NOT_APPLICANT_FACING
+    )
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -105,17 +105,13 @@ def _identity_changed(*, actor: Actor, applicant: Applicant, member_id: int, con
             )
         raise IdentityLocked(message, field="confirm")
     if approver:
-        audit_record(
-            actor=actor,
-            action="group.identity_change_approved",
-            object_type="applicant",
-            object_id=applicant.pk,
-            data={
-                "member": member_id,
-                "requests": [r.pk for r in held.submitted + held.entered],
-                "offers": [o.pk for o in held.offers],
-                "appointments": [a.pk for a in held.appointments],
-            },
+        _audit_holdings(
+            actor,
+            "group.identity_change_approved",
+            applicant,
+            member_id,
+            held,
+            requests=held.submitted + held.entered,
         )
         return
     for request in held.submitted:
@@ -125,16 +121,29 @@ def _identity_changed(*, actor: Actor, applicant: Applicant, member_id: int, con
     reason = "ngo" if actor.role is Role.NGO else "applicant"
     for appointment in held.appointments:
         appointment_cancel(appointment=appointment, reason=reason, actor=actor)
+    _audit_holdings(actor, "group.identity_changed", applicant, member_id, held, requests=held.submitted)
+
+
+def _audit_holdings(
+    actor: Actor,
+    action: str,
+    applicant: Applicant,
+    member_id: int,
+    held: Holdings,
+    *,
+    requests: list[Request],
+) -> None:
+    """Audit a change to the group's people with what it held then (the event's name says what happened)."""
     audit_record(
         actor=actor,
-        action="group.identity_changed",
+        action=action,
         object_type="applicant",
         object_id=applicant.pk,
         data={
             "member": member_id,
-            "requests_withdrawn": [r.pk for r in held.submitted],
-            "offers_declined": [o.pk for o in held.offers],
-            "appointments_cancelled": [a.pk for a in held.appointments],
+            "requests": [r.pk for r in requests],
+            "offers": [o.pk for o in held.offers],
+            "appointments": [a.pk for a in held.appointments],
         },
     )
 
@@ -195,15 +204,4 @@ def member_leave(*, actor: Actor, member: Member) -> None:
                 update_fields=["members", "group_size", "pass_payload", "pass_kid", "pass_issued_at"]
             )
             capacity_release(port_id=appointment.port_id, day=appointment.day, slot=appointment.slot, seats=1)
-    audit_record(
-        actor=actor,
-        action="group.member_left",
-        object_type="applicant",
-        object_id=applicant.pk,
-        data={
-            "member": member_id,
-            "requests": [r.pk for r in held.submitted],
-            "offers": [o.pk for o in held.offers],
-            "appointments": [a.pk for a in held.appointments],
-        },
-    )
+    _audit_holdings(actor, "group.member_left", applicant, member_id, held, requests=held.submitted)

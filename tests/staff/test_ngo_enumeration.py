@@ -118,6 +118,8 @@ def test_the_right_code_attaches_the_contact_and_a_wrong_one_does_not(frozen_clo
     assert resident.phone == FREE
     assert resident.phone_verified_at is not None
     assert resident.email is None  # its own code is still to come
+    resident_page = client.get(f"/staff/ngo/residents/{resident.pk}/").content.decode()
+    assert f'href="/staff/ngo/residents/{resident.pk}/contact"' in resident_page
     assert csrf_post(client, page, {"field": "email", "code": code_sent_to("email")}).status_code == 302
     resident.refresh_from_db()
     assert resident.email == "rosa@example.org"

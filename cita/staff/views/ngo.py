@@ -257,6 +257,7 @@ def _resident_page(
             "status": resident_status_for_actor(actor=actor, applicant_id=applicant.pk),
             "acting": actor.applicant_id == applicant.pk,
             "flag_form": flag_form,
+            "codes_pending": bool(_pending_codes(request, applicant)),
         },
         status=status,
     )

@@ -45,7 +45,10 @@ class PersonalDataFilter(logging.Filter):
             method = getattr(request, "method", None) or "-"
             path = getattr(request, "path", None) or "-"
             record.request = f"{method} {_without_query(str(path))}"
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # bad arguments: the handler reports them, as without this filter
+            return True
         if "?" in message:
             record.msg, record.args = _without_query(message), ()
         return True

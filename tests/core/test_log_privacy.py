@@ -12,6 +12,8 @@ from collections.abc import Iterator
 import pytest
 from django.test import Client
 
+from cita.core import logging as cita_logging
+
 pytestmark = pytest.mark.django_db
 
 EMAIL = "rosa.mejia@example.org"
@@ -61,3 +63,8 @@ def test_a_server_error_is_logged_without_its_query_string(log_text, settings):
     assert "Internal Server Error" in text
     assert EMAIL not in text
     assert "rosa.mejia" not in text
+
+
+def test_a_record_with_bad_arguments_still_reaches_the_handler():
+    record = logging.makeLogRecord({"msg": "two %s %s", "args": ("one",)})
+    assert cita_logging.PersonalDataFilter().filter(record)

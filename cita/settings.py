@@ -346,14 +346,18 @@ CITA_METRICS_NETWORKS = [
 LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "cita.core.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "cita.core.logging.RequestIdFilter"},
+        # No query string, request repr or body in any log line (issue 14, item 10).
+        "personal_data": {"()": "cita.core.logging.PersonalDataFilter"},
+    },
     "formatters": {"json": {"()": "cita.core.logging.JsonFormatter"}},
     "handlers": {
         "stderr": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stderr",
             "formatter": "json",
-            "filters": ["request_id"],
+            "filters": ["request_id", "personal_data"],
         }
     },
     "root": {"handlers": ["stderr"], "level": os.environ.get("CITA_LOG_LEVEL", "INFO")},

@@ -6,6 +6,7 @@ import contextvars
 import datetime as dt
 import json
 import logging
+import re
 from typing import Any
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("cita_request_id", default="-")
@@ -18,6 +19,38 @@ class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         """Attach the current request id to the record."""
         record.request_id = request_id.get()
+        return True
+
+
+# A query string in a URL or a request line: up to the next space or quote.
+_QUERY = re.compile(r"\?[^\s\"'>]+")
+
+
+def _without_query(text: str) -> str:
+    return _QUERY.sub("", text)
+
+
+class PersonalDataFilter(logging.Filter):
+    """Keep personal data that travels in requests out of the logs (issue 14, item 10).
+
+    Django's `django.request` and `django.security` loggers put the request in the record; its repr holds
+    the query string (a phone number, an email or a code can be there) and a handler may read its body or
+    headers. The record keeps the method and the path only, and query strings are cut from the message.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Replace the request by "METHOD /path" and drop query strings from the message."""
+        request = getattr(record, "request", None)
+        if request is not None and not isinstance(request, str):
+            method = getattr(request, "method", None) or "-"
+            path = getattr(request, "path", None) or "-"
+            record.request = f"{method} {_without_query(str(path))}"
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # bad arguments: the handler reports them, as without this filter
+            return True
+        if "?" in message:
+            record.msg, record.args = _without_query(message), ()
         return True
 
 

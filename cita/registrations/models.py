@@ -39,8 +39,9 @@ class Applicant(models.Model):
     language = models.CharField(max_length=2, choices=Language.choices, default=Language.ES)
     phone = EncryptedTextField(null=True, blank=True)
     phone_index = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
-    # When a code sent to this phone came back (sign-in or a contact change). A phone an NGO worker typed
-    # in has none until its owner signs in with it once; only a proven phone may act by text message.
+    # When a code sent to this phone came back (sign-in, a contact change, a resident's registration). A
+    # phone set without its code has none until its owner signs in with it once; only a proven phone may
+    # act by text message.
     phone_verified_at = models.DateTimeField(null=True, blank=True, editable=False)
     email = EncryptedTextField(null=True, blank=True)
     email_index = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)

@@ -11,24 +11,39 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext
 
 from cita.audit.models import AuditEvent
 from cita.audit.services import audit_record
 from cita.core import clock
 from cita.core.actors import Actor, Role
-from cita.core.errors import PermissionDenied
+from cita.core.errors import CitaError, PermissionDenied
 from cita.core.languages import Language
-from cita.registrations.errors import ContactChecksSpent, ContactInUse, InvalidOccupancy, ResidentExists
-from cita.registrations.models import Applicant, Shelter
-from cita.registrations.normalise import email_normalise, phone_normalise
+from cita.registrations.errors import (
+    CodeExpired,
+    ContactChecksSpent,
+    ContactInUse,
+    InvalidContact,
+    InvalidOccupancy,
+    ResidentExists,
+)
+from cita.registrations.models import Applicant, CodeChannel, CodePurpose, OneTimeCode, Shelter
+from cita.registrations.normalise import email_normalise, phone_normalise, phone_textable
 from cita.registrations.services import (
     MemberInput,
-    applicant_get_or_create,
+    applicant_contact_set,
     applicants_with_contact,
     group_register,
 )
+from cita.registrations.signin import (
+    CodeSent,
+    Contact,
+    contact_code_send,
+    contact_code_take,
+    signin_code_resend,
+)
 
-# The window of the per-worker limit on phones and emails found to belong to other accounts.
+# The window of the per-worker limit on phones and emails proven to belong to other accounts.
 CONTACT_CHECK_WINDOW = dt.timedelta(hours=24)
 
 # A shelter far beyond its capacity is real; a number this large is a typing mistake.
@@ -52,6 +67,14 @@ def acting_actor(*, actor: Actor, applicant: Applicant) -> Actor:
     return dataclasses.replace(actor, applicant_id=applicant.pk)
 
 
+@dataclasses.dataclass(frozen=True)
+class ResidentRegistered:
+    """A new resident, and the codes sent to the phone or email they gave (none without one)."""
+
+    applicant: Applicant
+    codes: list[CodeSent]
+
+
 def resident_register(
     *,
     actor: Actor,
@@ -60,74 +83,81 @@ def resident_register(
     language: str,
     principal: MemberInput,
     consent_given: bool,
-) -> Applicant:
+    client: str,
+    ip: str,
+) -> ResidentRegistered:
     """Register a new resident of the worker's shelter and their travel group's principal, with the
     resident's consent recorded as given to this worker.
 
-    A phone or email that already belongs to an account is refused: the worker cannot take over someone
-    else's registration by typing their number. That refusal tells the worker the contact is registered, so
-    each is audited (`resident.contact_in_use`, without the contact), and after
-    `CITA_NGO_CONTACT_CHECKS_PER_DAY` of them in 24 hours every registration of this worker naming a phone
-    or email is refused alike, taken or free (`resident.contact_limit`; issue 14, item 5). The audit
-    events are committed before the refusal is raised (call this outside a transaction). A resident may
-    have neither (no phone is common in shelters): the shelter's workers and the in-app messages reach them.
+    The resident is created without the phone or email the worker typed: a code is sent to each (the same
+    message a sign-in code is, within the same limits), and the contact is attached only when the worker
+    types the code the resident received (`resident_contact_prove`). Until then nothing said depends on
+    whether the contact belongs to an account, so the console cannot be used to find out who is registered
+    (issue 14, item 5). A contact of a resident of this shelter sends to that resident (the worker sees
+    their contacts anyway). After `CITA_NGO_CONTACT_CHECKS_PER_DAY` contacts proven in 24 hours to belong
+    to other accounts, every registration of this worker naming a phone or email is refused alike
+    (`resident.contact_limit`, committed before the refusal: call this outside a transaction). A resident
+    may have neither (no phone is common in shelters): the shelter's workers and the in-app messages reach
+    them.
     """
     shelter_id = _require_ngo(actor)
-    phone_n = phone_normalise(phone) if phone else None
-    email_n = email_normalise(email) if email else None
-    if phone_n is not None or email_n is not None:
-        problem = _contact_check(
-            actor=actor, shelter_id=shelter_id, contacts={"phone": phone_n, "email": email_n}
-        )
+    contacts = _contacts_parse(phone=phone, email=email)
+    if contacts:
+        problem = _contact_check(actor=actor, shelter_id=shelter_id, contacts=contacts)
         if problem is not None:
             raise problem
     return _resident_create(
         actor=actor,
         shelter_id=shelter_id,
-        phone=phone,
-        email=email,
+        contacts=contacts,
         language=language,
         principal=principal,
         consent_given=consent_given,
+        client=client,
+        ip=ip,
     )
+
+
+def _contacts_parse(*, phone: str | None, email: str | None) -> dict[str, Contact]:
+    """The phone (one a code can be texted to) and email as typed, normalised, by field."""
+    contacts: dict[str, Contact] = {}
+    if phone:
+        try:
+            contacts["phone"] = Contact(CodeChannel.SMS, phone_textable(phone_normalise(phone)))
+        except InvalidContact as exc:
+            exc.field = "phone"
+            raise
+    if email:
+        contacts["email"] = Contact(CodeChannel.EMAIL, email_normalise(email))
+    return contacts
+
+
+def _in_use_spent(actor: Actor) -> bool:
+    since = clock.now() - CONTACT_CHECK_WINDOW
+    spent = AuditEvent.objects.filter(actor=actor.label, action="resident.contact_in_use", at__gt=since)
+    return spent.count() >= int(settings.CITA_NGO_CONTACT_CHECKS_PER_DAY)
 
 
 @transaction.atomic
 def _contact_check(
-    *, actor: Actor, shelter_id: int, contacts: dict[str, str | None]
-) -> ContactChecksSpent | ContactInUse | ResidentExists | None:
-    """The refusal for these contacts (audited, in its own transaction), or None when they are free."""
-    since = clock.now() - CONTACT_CHECK_WINDOW
-    spent = AuditEvent.objects.filter(actor=actor.label, action="resident.contact_in_use", at__gt=since)
-    if spent.count() >= int(settings.CITA_NGO_CONTACT_CHECKS_PER_DAY):
+    *, actor: Actor, shelter_id: int, contacts: dict[str, Contact]
+) -> ContactChecksSpent | ResidentExists | None:
+    """The refusal for these contacts (audited, in its own transaction), or None to go on. Whether a
+    contact belongs to another account is not looked at here."""
+    if _in_use_spent(actor):
         audit_record(
             actor=actor, action="resident.contact_limit", object_type="shelter", object_id=shelter_id
         )
         return ContactChecksSpent(
-            "Too many phone numbers or emails were checked from your account today. Register the person "
-            "without a phone or email now; they can add it when they sign in.",
+            "Too many phone numbers or emails you registered today belonged to other accounts. Register "
+            "the person without a phone or email now; they can add it when they sign in.",
             field="phone",
         )
-    for field, value in contacts.items():
-        if value is None:
-            continue
-        existing = applicants_with_contact(**{field: value}).first()
-        if existing is not None and existing.shelter_id == shelter_id:
+    for field, contact in contacts.items():
+        own = applicants_with_contact(**{field: contact.value}).filter(shelter_id=shelter_id).first()
+        if own is not None:
             return ResidentExists(
-                "This person is already registered at your shelter.", field=field, applicant=existing
-            )
-        if existing is not None:
-            audit_record(
-                actor=actor,
-                action="resident.contact_in_use",
-                object_type="shelter",
-                object_id=shelter_id,
-                data={"shelter": shelter_id, "field": field},
-            )
-            return ContactInUse(
-                "This phone number or email already belongs to an account. The person can sign in with it "
-                "and ask for help from there.",
-                field=field,
+                "This person is already registered at your shelter.", field=field, applicant=own
             )
     return None
 
@@ -137,24 +167,16 @@ def _resident_create(
     *,
     actor: Actor,
     shelter_id: int,
-    phone: str | None,
-    email: str | None,
+    contacts: dict[str, Contact],
     language: str,
     principal: MemberInput,
     consent_given: bool,
-) -> Applicant:
-    """The registration itself, once `_contact_check` found the contacts free."""
-    if phone or email:
-        taken = applicants_with_contact(
-            phone=phone_normalise(phone) if phone else None, email=email_normalise(email) if email else None
-        )
-        if taken.exists():  # registered between the check and now: never take an account over
-            raise ContactInUse("This phone number or email already belongs to an account.", field="phone")
-        applicant = applicant_get_or_create(phone=phone or None, email=email or None, language=language)
-        Applicant.objects.filter(pk=applicant.pk).update(shelter_id=shelter_id)
-        applicant.shelter_id = shelter_id
-    else:
-        applicant = _resident_without_contact(actor=actor, shelter_id=shelter_id, language=language)
+    client: str,
+    ip: str,
+) -> ResidentRegistered:
+    """The registration itself, without a contact, and a code to each contact given (one transaction: a
+    code refused by a limit registers nobody)."""
+    applicant = _resident_without_contact(actor=actor, shelter_id=shelter_id, language=language)
     group_register(
         actor=acting_actor(actor=actor, applicant=applicant),
         applicant=applicant,
@@ -167,9 +189,72 @@ def _resident_create(
         action="resident.registered",
         object_type="applicant",
         object_id=applicant.pk,
-        data={"shelter": shelter_id, "language": applicant.language},
+        data={"shelter": shelter_id, "language": applicant.language, "codes_sent": sorted(contacts)},
     )
+    codes = []
+    for field, contact in contacts.items():
+        try:
+            codes.append(
+                contact_code_send(
+                    applicant=applicant, contact=contact, language=applicant.language, client=client, ip=ip
+                )
+            )
+        except CitaError as exc:
+            exc.field = field
+            raise
+    return ResidentRegistered(applicant=applicant, codes=codes)
+
+
+def resident_contact_prove(*, actor: Actor, applicant: Applicant, token: str, code: str) -> Applicant:
+    """Attach the phone or email a code was sent to at registration, once the worker types the code the
+    resident received. A contact that belongs to another account is refused now (the person holding it
+    just proved it, so nothing leaks), audited as `resident.contact_in_use` (shelter and field, never the
+    contact; committed before the refusal is raised: call this outside a transaction)."""
+    _require_resident(actor, applicant)
+    contact = contact_code_take(applicant=applicant, token=token, code=code)
+    field = "phone" if contact.channel == CodeChannel.SMS else "email"
+    with transaction.atomic():
+        taken = applicants_with_contact(**{field: contact.value}).exclude(pk=applicant.pk).exists()
+        if taken:
+            audit_record(
+                actor=actor,
+                action="resident.contact_in_use",
+                object_type="shelter",
+                object_id=applicant.shelter_id,
+                data={"shelter": applicant.shelter_id, "field": field},
+            )
+        else:
+            applicant = applicant_contact_set(
+                actor=actor,
+                applicant=applicant,
+                phone=contact.value if field == "phone" else applicant.phone,
+                email=contact.value if field == "email" else applicant.email,
+                phone_proven=field == "phone",
+            )
+            audit_record(
+                actor=actor,
+                action="resident.contact_proven",
+                object_type="applicant",
+                object_id=applicant.pk,
+                data={"shelter": applicant.shelter_id, "field": field},
+            )
+    if taken:
+        raise ContactInUse(
+            "This phone number or email already belongs to another account. The person can sign in with it "
+            "and ask for help from there, or stay registered here without it.",
+            field="code",
+        )
     return applicant
+
+
+def resident_contact_code_resend(
+    *, actor: Actor, applicant: Applicant, token: str, client: str, ip: str
+) -> CodeSent:
+    """A new code to the contact an earlier code for this resident went to (the earlier one stops working)."""
+    _require_resident(actor, applicant)
+    if not OneTimeCode.objects.filter(token=token, applicant=applicant, purpose=CodePurpose.CONTACT).exists():
+        raise CodeExpired(gettext("This code has expired. Ask for a new code."), field="code")
+    return signin_code_resend(token=token, client=client, ip=ip)
 
 
 def _resident_without_contact(*, actor: Actor, shelter_id: int, language: str) -> Applicant:

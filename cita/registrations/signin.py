@@ -494,6 +494,29 @@ def contact_change_prove(*, actor: Actor, applicant: Applicant, token: str, code
     _code_check(token=token, code=code, purpose=CodePurpose.CONTACT, field="current_code")
 
 
+def contact_code_send(
+    *, applicant: Applicant, contact: Contact, language: str, client: str, ip: str
+) -> CodeSent:
+    """Send a code that proves `contact` for `applicant` (a resident an NGO worker registers): the same
+    message a sign-in code is, whether or not the contact belongs to an account, within the same limits."""
+    return _code_send(
+        contact=contact,
+        purpose=CodePurpose.CONTACT,
+        applicant=applicant,
+        language=language,
+        client=client,
+        ip=ip,
+    )
+
+
+def contact_code_take(*, applicant: Applicant, token: str, code: str, field: str = "code") -> Contact:
+    """The contact a code sent for `applicant` proves, once `code` is right (every try counts)."""
+    if not OneTimeCode.objects.filter(token=token, applicant=applicant, purpose=CodePurpose.CONTACT).exists():
+        raise CodeExpired(_("This code has expired. Ask for a new code."), field=field)
+    row = _code_check(token=token, code=code, purpose=CodePurpose.CONTACT, field=field)
+    return Contact(CodeChannel(row.channel), row.contact)
+
+
 def contact_change_confirm(
     *,
     actor: Actor,

@@ -72,6 +72,8 @@ def draws_public(*, limit: int | None = None) -> list[dict[str, Any]]:
 # Counts of people's outcomes below this (and above 0) are published as "fewer than 5": a detention or a
 # removal at one port in a short period could otherwise point at someone known to be there.
 SUPPRESS_BELOW = 5
+# The figures job counts this many days back again (`services.figures_refresh_due`); older days are final.
+RECOUNT_DAYS = 14
 DAY_FIELDS = (
     "requests",
     "seats",
@@ -158,6 +160,22 @@ class PublicCount:
 def suppress(value: int) -> PublicCount:
     """Small non-zero counts of people's outcomes are not published exactly."""
     return PublicCount(None if 0 < value < SUPPRESS_BELOW else value)
+
+
+def outcome_month(*, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last day of the calendar month whose outcomes are published on `today`: the latest
+    whole month none of whose days can be counted again.
+
+    Outcomes are published over fixed calendar months only, never a rolling window: two windows that
+    overlap (the last 30 days today and tomorrow) differ by a day or two, and their difference would give
+    a suppressed count away. Months never overlap, and a month's figures do not change once published, so
+    no difference of published figures is a count of fewer than 5 (docs/staff.md)."""
+    last_final = today - dt.timedelta(days=RECOUNT_DAYS + 1)
+    if (last_final + dt.timedelta(days=1)).day == 1:
+        end = last_final
+    else:
+        end = last_final.replace(day=1) - dt.timedelta(days=1)
+    return end.replace(day=1), end
 
 
 def outcomes_public(*, rows: Sequence[PortDayFigures]) -> list[tuple[str, list[PublicCount]]]:

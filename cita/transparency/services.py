@@ -19,6 +19,7 @@ from cita.policy.selectors import policy_current
 from cita.ports.models import Port, SlotCapacity
 from cita.registrations.models import Member
 from cita.transparency.models import BacklogFigures, PortDayFigures
+from cita.transparency.selectors import RECOUNT_DAYS
 
 MAX_DAYS = 120
 # A group counts as waiting while it has asked in this many days and holds no appointment.
@@ -211,6 +212,8 @@ def figures_refresh_due(*, now: dt.datetime | None = None) -> int:
     now = now or clock.now()
     today = reference_today(now=now)
     horizon = policy_current(at=now).horizon_days
-    written = figures_refresh(start=today - dt.timedelta(days=14), end=today + dt.timedelta(days=horizon + 1))
+    written = figures_refresh(
+        start=today - dt.timedelta(days=RECOUNT_DAYS), end=today + dt.timedelta(days=horizon + 1)
+    )
     backlog_refresh(day=today)
     return written

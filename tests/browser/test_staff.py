@@ -9,6 +9,8 @@ import pytest
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from cita.notifications.models import Notice, NoticeKind
+from cita.notifications.selectors import signin_code_of
 from cita.ports.services import capacity_take
 from cita.registrations.models import Applicant, Consent
 from tests.factories.ports import PortFactory, SlotCapacityFactory
@@ -128,7 +130,16 @@ def test_an_ngo_worker_registers_a_resident_and_acts_for_them(nojs_page, artifac
         "The resident heard or read the consent text in their language and agreed to it."
     ).check()
     page.get_by_role("button", name="Register").click()
+    # The phone is attached once the resident reads out the code sent to it (issue 14, item 5).
+    assert page.locator("h1").inner_text() == "Confirm the resident's phone or email"
+    page.screenshot(path=str(artifacts / "ngo-resident-contact-360x640.png"), full_page=True)
+    notice = Notice.objects.filter(kind=NoticeKind.SIGNIN_CODE).latest("id")
+    page.get_by_label("The code sent by text message to +52 ••• 0142").fill(
+        signin_code_of(notice=notice) or ""
+    )
+    page.get_by_role("button", name="Confirm").click()
     assert page.locator("h1").inner_text() == "Rosa Elena Martínez Cruz"
+    assert "+526645550142" in page.locator(".facts").inner_text()
     page.screenshot(path=str(artifacts / "ngo-resident-360x640.png"), full_page=True)
 
     applicant = Applicant.objects.get(shelter=shelter)

@@ -263,7 +263,7 @@ def test_a_new_number_is_told_once_how_to_register_in_the_language_it_wrote(clie
 def test_a_phone_a_worker_typed_cannot_act_until_a_sign_in_code_proves_it(client, frozen_clock):
     san_ysidro_and_el_paso()
     open_draw(frozen_clock)
-    row = resident(shelter=ShelterFactory.create())
+    row = resident(shelter=ShelterFactory.create(), phone_proven=False)
     phone = row.phone
     assert phone
     sms_send(client, phone, "pedir 1")
@@ -376,7 +376,7 @@ def test_a_number_without_an_account_may_stop_too(client):
 
 
 def test_only_a_proven_phones_messages_keep_their_words(client, frozen_clock):
-    row = resident(shelter=ShelterFactory.create())
+    row = resident(shelter=ShelterFactory.create(), phone_proven=False)
     assert row.phone
     sms_send(client, row.phone, "STOP")
     sms_send(client, row.phone, "estado")

@@ -137,6 +137,7 @@ RULES: dict[str, Rule] = {
     "staff:ngo_register": Rule(NGO, "/staff/ngo/register"),
     "staff:ngo_resident": Rule(frozenset({"ngo"}), "/staff/ngo/residents/{resident}/"),
     "staff:ngo_member_new": Rule(frozenset({"ngo"}), "/staff/ngo/residents/{resident}/members/new"),
+    "staff:ngo_resident_contact": Rule(frozenset({"ngo"}), "/staff/ngo/residents/{resident}/contact"),
     "staff:ngo_acting_start": Rule(frozenset({"ngo"}), "/staff/ngo/residents/{resident}/act", "post"),
     "staff:ngo_acting_stop": Rule(NGO, "/staff/ngo/acting/stop", "post"),
     "staff:ngo_occupancy": Rule(NGO, "/staff/ngo/occupancy"),

@@ -49,16 +49,30 @@ def actor_of(user: User) -> Actor:
 _phones = iter(range(7_100_000, 8_000_000))
 
 
-def resident(*, shelter: Shelter, worker: User | None = None, **principal: object) -> Applicant:
-    """A resident of `shelter`, registered by one of its NGO workers (made if not given)."""
+def resident(
+    *, shelter: Shelter, worker: User | None = None, phone_proven: bool = True, **principal: object
+) -> Applicant:
+    """A resident of `shelter`, registered by one of its NGO workers (made if not given), with the phone
+    they proved by reading out its code (attached as `resident_contact_prove` does, without the text).
+    `phone_proven=False`: a phone a worker typed and nobody proved (registrations before issue 14, item 5)."""
     from cita.registrations.residents import resident_register
+    from cita.registrations.services import applicant_contact_set
 
     worker = worker or StaffFactory.create(role="ngo", shelter=shelter)
-    return resident_register(
+    registered = resident_register(
         actor=actor_of(worker),
-        phone=f"+52664{next(_phones):07d}",
+        phone=None,
         email=None,
         language="es",
         principal=member_input(**principal),
         consent_given=True,
+        client="factory",
+        ip="127.0.0.1",
+    )
+    return applicant_contact_set(
+        actor=actor_of(worker),
+        applicant=registered.applicant,
+        phone=f"+52664{next(_phones):07d}",
+        email=None,
+        phone_proven=phone_proven,
     )

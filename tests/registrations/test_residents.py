@@ -6,9 +6,16 @@ import pytest
 from cita.audit.models import AuditEvent
 from cita.core.actors import Actor, Role
 from cita.core.errors import PermissionDenied
-from cita.registrations.errors import ContactInUse, InvalidOccupancy, ResidentExists
+from cita.notifications.models import Notice, NoticeKind
+from cita.notifications.selectors import signin_code_of
+from cita.registrations.errors import CodeExpired, ContactInUse, InvalidOccupancy, ResidentExists
 from cita.registrations.models import Applicant, Consent
-from cita.registrations.residents import acting_start, resident_register, shelter_occupancy_set
+from cita.registrations.residents import (
+    acting_start,
+    resident_contact_prove,
+    resident_register,
+    shelter_occupancy_set,
+)
 from tests.factories.registrations import ShelterFactory, member_input, registered_group
 from tests.factories.staff import StaffFactory, actor_of, resident
 
@@ -25,12 +32,14 @@ def test_an_ngo_worker_registers_a_resident_of_their_shelter_with_consent():
         language="ht",
         principal=member_input(given_names="Jean", family_names="Baptiste", nationality="HT"),
         consent_given=True,
-    )
+        client="test",
+        ip="127.0.0.1",
+    ).applicant
     applicant.refresh_from_db()
     assert applicant.shelter == shelter
     assert applicant.language == "ht"
     assert applicant.members.get().full_name == "Jean Baptiste"
-    assert applicant.phone_verified_at is None, "a phone a worker typed is not proven by anyone"
+    assert applicant.phone is None, "a phone a worker typed is attached only once its code comes back"
     consent = Consent.objects.get(applicant=applicant)
     assert consent.recorded_by == f"ngo:{worker.pk}"
     assert consent.language == "ht"
@@ -50,25 +59,83 @@ def test_registration_without_consent_saves_nothing():
             language="es",
             principal=member_input(),
             consent_given=False,
+            client="test",
+            ip="127.0.0.1",
         )
     assert not Applicant.objects.exists()
+
+
+def code_to(phone: str) -> str:
+    """The code the latest sign-in-code notice carries, checked to be addressed to `phone`."""
+    notice = Notice.objects.filter(kind=NoticeKind.SIGNIN_CODE).latest("id")
+    assert notice.address == phone
+    code = signin_code_of(notice=notice)
+    assert code is not None
+    return code
 
 
 def test_an_ngo_worker_cannot_take_over_someone_elses_account_by_its_phone():
     worker = StaffFactory.create(role="ngo", shelter=ShelterFactory.create())
     stranger = registered_group()
+    registered = resident_register(
+        actor=actor_of(worker),
+        phone=stranger.phone,
+        email=None,
+        language="es",
+        principal=member_input(),
+        consent_given=True,
+        client="test",
+        ip="127.0.0.1",
+    )
+    token = registered.codes[0].token
     with pytest.raises(ContactInUse):
-        resident_register(
-            actor=actor_of(worker),
-            phone=stranger.phone,
-            email=None,
-            language="es",
-            principal=member_input(),
-            consent_given=True,
+        resident_contact_prove(
+            actor=actor_of(worker), applicant=registered.applicant, token=token, code=code_to(stranger.phone)
         )
     stranger.refresh_from_db()
     assert stranger.shelter is None
     assert stranger.members.count() == 1
+    assert Applicant.objects.get(pk=registered.applicant.pk).phone is None
+
+
+def test_only_the_code_of_this_resident_attaches_a_contact():
+    shelter = ShelterFactory.create()
+    worker = StaffFactory.create(role="ngo", shelter=shelter)
+    registered = resident_register(
+        actor=actor_of(worker),
+        phone="+52 664 555 0104",
+        email=None,
+        language="es",
+        principal=member_input(),
+        consent_given=True,
+        client="test",
+        ip="127.0.0.1",
+    )
+    other = resident(shelter=shelter, worker=worker)
+    # Another resident cannot take this code, and a worker of another shelter cannot use it.
+    with pytest.raises(CodeExpired):
+        resident_contact_prove(
+            actor=actor_of(worker),
+            applicant=other,
+            token=registered.codes[0].token,
+            code=code_to("+526645550104"),
+        )
+    stranger = StaffFactory.create(role="ngo", shelter=ShelterFactory.create())
+    with pytest.raises(PermissionDenied):
+        resident_contact_prove(
+            actor=actor_of(stranger),
+            applicant=registered.applicant,
+            token=registered.codes[0].token,
+            code=code_to("+526645550104"),
+        )
+    proven = resident_contact_prove(
+        actor=actor_of(worker),
+        applicant=registered.applicant,
+        token=registered.codes[0].token,
+        code=code_to("+526645550104"),
+    )
+    assert proven.phone == "+526645550104"
+    assert proven.phone_verified_at is not None
 
 
 def test_registering_a_resident_twice_points_to_the_first_registration():
@@ -83,6 +150,8 @@ def test_registering_a_resident_twice_points_to_the_first_registration():
             language="es",
             principal=member_input(),
             consent_given=True,
+            client="test",
+            ip="127.0.0.1",
         )
     assert exists.value.objects["applicant"] == first
 
@@ -97,6 +166,8 @@ def test_only_ngo_workers_register_residents(role):
             language="es",
             principal=member_input(),
             consent_given=True,
+            client="test",
+            ip="127.0.0.1",
         )
 
 

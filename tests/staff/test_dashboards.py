@@ -147,7 +147,9 @@ def test_chart_ids_are_unique_per_chart_and_the_text_is_escaped():
         assert ref in ids_one  # every reference points at an element of the same chart
 
 
-def test_the_public_page_publishes_counts_suppresses_small_outcomes_and_shows_the_chain_heads(day_done):
+def test_the_public_page_publishes_counts_suppresses_small_outcomes_and_shows_the_chain_heads(
+    day_done, frozen_clock
+):
     figures_refresh(start=D - dt.timedelta(days=13), end=D + dt.timedelta(days=1))
     backlog_refresh()
     audit_chain_extend()  # the sequencer's run (job audit.chain): the heads are of chained rows
@@ -155,6 +157,14 @@ def test_the_public_page_publishes_counts_suppresses_small_outcomes_and_shows_th
     assert page.status_code == 200
     text = page.content.decode()
     assert "Appointments in numbers" in text
+    assert "What happened to people at the port" not in text  # D's month can still be counted again
+    assert "Ana María" not in text  # counts only
+    assert "The audit log" in text
+    assert re.search(r"<code class=\"hash\">[0-9a-f]{64}</code>", text[text.index("The audit log") :])
+    # Outcomes are published per whole month, once none of its days is counted again.
+    month_end = (D.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    frozen_clock.set(dt.datetime.combine(month_end + dt.timedelta(days=15), dt.time(20), tzinfo=dt.UTC))
+    text = Client().get("/transparency/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     outcomes = text[text.index("What happened to people at the port") :]
     row = re.search(r"<tr><th scope=\"row\">Port SYS \(SYS\)</th>(.*?)</tr>", outcomes, flags=re.S)
     assert row is not None
@@ -162,8 +172,6 @@ def test_the_public_page_publishes_counts_suppresses_small_outcomes_and_shows_th
     # processed and released 5, detained 1 (suppressed), removed 0, referred 0, did not come 3 (suppressed)
     assert cells == ["5", "fewer than 5", "0", "0", "fewer than 5"]
     assert "Ana María" not in text  # counts only
-    assert "The audit log" in text
-    assert re.search(r"<code class=\"hash\">[0-9a-f]{64}</code>", text[text.index("The audit log") :])
     spanish = Client().get("/transparency/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "Las citas en números" in spanish
     assert "menos de 5" in spanish

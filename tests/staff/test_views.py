@@ -10,6 +10,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from cita.audit.models import AuditEvent
 from cita.core import clock
 from cita.core.middleware import SESSION_ACTING_FOR
+from cita.notifications.models import Notice, NoticeKind
+from cita.notifications.selectors import signin_code_of
 from cita.registrations.models import Applicant
 from cita.staff.models import User
 from tests.conftest import sign_in_staff
@@ -274,8 +276,14 @@ def test_an_ngo_worker_registers_a_resident_through_the_form():
     response = client.post("/staff/ngo/register", REGISTRATION)
     assert response.status_code == 302
     applicant = Applicant.objects.get(shelter=shelter)
-    assert response["Location"] == f"/staff/ngo/residents/{applicant.pk}/"
-    page = client.get(response["Location"]).content.decode()
+    # The phone is attached once the resident reads out the code sent to it (issue 14, item 5).
+    assert response["Location"] == f"/staff/ngo/residents/{applicant.pk}/contact"
+    assert "+52 ••• 0199" in client.get(response["Location"]).content.decode()
+    notice = Notice.objects.filter(kind=NoticeKind.SIGNIN_CODE).latest("id")
+    proven = client.post(response["Location"], {"field": "phone", "code": signin_code_of(notice=notice)})
+    assert proven.status_code == 302
+    assert client.get(proven["Location"])["Location"] == f"/staff/ngo/residents/{applicant.pk}/"
+    page = client.get(f"/staff/ngo/residents/{applicant.pk}/").content.decode()
     assert "Rosa Martínez" in page
     assert "+526645550199" in page
     assert "Rosa" in client.get("/staff/ngo/?q=rosa").content.decode()

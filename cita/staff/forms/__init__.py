@@ -176,6 +176,17 @@ class ResidentRegisterForm(MemberForm):
         del self.fields["relationship"]
 
 
+class ResidentCodeForm(forms.Form):
+    """The code the resident received on the phone or email they gave, as they read it out."""
+
+    field = forms.ChoiceField(choices=[("phone", "phone"), ("email", "email")], widget=forms.HiddenInput)
+    code = forms.CharField(
+        label="The code the resident received",
+        max_length=12,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+
 # -- officer console ---------------------------------------------------------------------------------------
 
 

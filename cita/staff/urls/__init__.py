@@ -27,6 +27,7 @@ urlpatterns = [
     path("ngo/", ngo.residents, name="ngo_residents"),
     path("ngo/register", ngo.register, name="ngo_register"),
     path("ngo/residents/<int:applicant_id>/", ngo.resident, name="ngo_resident"),
+    path("ngo/residents/<int:applicant_id>/contact", ngo.resident_contact, name="ngo_resident_contact"),
     path("ngo/residents/<int:applicant_id>/members/new", ngo.member_new, name="ngo_member_new"),
     path("ngo/residents/<int:applicant_id>/act", ngo.acting_begin, name="ngo_acting_start"),
     path("ngo/acting/stop", ngo.acting_end, name="ngo_acting_stop"),

@@ -7,6 +7,8 @@ through the scoped selectors, and a resident of another shelter is not found.
 
 from __future__ import annotations
 
+from typing import Any
+
 import segno
 from django.conf import settings
 from django.contrib import messages
@@ -32,19 +34,21 @@ from cita.core.access import allow
 from cita.core.actors import Role
 from cita.core.errors import CitaError
 from cita.core.forms import form_error_add
-from cita.core.http import actor_of
+from cita.core.http import actor_of, caller_ip
 from cita.core.middleware import SESSION_ACTING_FOR
 from cita.draws.services import priority_flag
-from cita.registrations.errors import ResidentExists
+from cita.registrations.errors import ContactInUse, ResidentExists
 from cita.registrations.models import Applicant
 from cita.registrations.residents import (
     acting_actor,
     acting_start,
     acting_stop,
+    resident_contact_code_resend,
+    resident_contact_prove,
     resident_register,
     shelter_occupancy_set,
 )
-from cita.staff.forms import FlagForm, MemberAddForm, OccupancyForm, ResidentRegisterForm
+from cita.staff.forms import FlagForm, MemberAddForm, OccupancyForm, ResidentCodeForm, ResidentRegisterForm
 from cita.staff.selectors import (
     resident_appointment_for_actor,
     resident_consents_for_actor,
@@ -58,6 +62,8 @@ from cita.staff.selectors import (
 from cita.staff.views.common import safe_next
 
 PAGE_SIZE = 50
+# Codes sent to the contacts of residents just registered, by resident id: token, field, masked contact.
+SESSION_CONTACT_CODES = "ngo_contact_codes"
 
 
 def _resident(request: HttpRequest, applicant_id: int) -> Applicant:
@@ -105,13 +111,15 @@ def register(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            applicant = resident_register(
+            registered = resident_register(
                 actor=actor,
                 phone=data["phone"],
                 email=data["email"],
                 language=data["language"],
                 principal=form.member_input(relationship="self"),
                 consent_given=data["consent"],
+                client=_client(request),
+                ip=caller_ip(request),
             )
         except ResidentExists as exc:
             messages.info(request, exc.message)
@@ -119,12 +127,107 @@ def register(request: HttpRequest) -> HttpResponse:
         except CitaError as exc:
             form_error_add(form, exc)
         else:
+            applicant = registered.applicant
             messages.success(request, "The resident is registered. Add their family members below.")
+            if registered.codes:
+                # The contact is attached once the resident reads out the code it received (issue 14, 5).
+                pending = request.session.get(SESSION_CONTACT_CODES, {})
+                pending[str(applicant.pk)] = [
+                    {"field": field, "token": sent.token, "masked": sent.masked}
+                    for field, sent in zip(_code_fields(data), registered.codes, strict=True)
+                ]
+                request.session[SESSION_CONTACT_CODES] = pending
+                return HttpResponseRedirect(reverse("staff:ngo_resident_contact", args=[applicant.pk]))
             return HttpResponseRedirect(reverse("staff:ngo_resident", args=[applicant.pk]))
     return render(
         request,
         "staff/ngo/register.html",
         {"form": form, "shelter": shelter_for_actor(actor=actor), "consent_texts": _consent_texts()},
+    )
+
+
+def _client(request: HttpRequest) -> str:
+    """What limits the codes one worker sends: their account, whichever browser they use."""
+    return f"staff:{request.user.pk}"
+
+
+def _code_fields(data: dict[str, Any]) -> list[str]:
+    """The fields a code went to, in the order `resident_register` sends them."""
+    return [field for field in ("phone", "email") if data[field]]
+
+
+def _pending_codes(request: HttpRequest, applicant: Applicant) -> list[dict[str, str]]:
+    return list(request.session.get(SESSION_CONTACT_CODES, {}).get(str(applicant.pk), []))
+
+
+def _pending_codes_set(request: HttpRequest, applicant: Applicant, rows: list[dict[str, str]]) -> None:
+    pending = request.session.get(SESSION_CONTACT_CODES, {})
+    if rows:
+        pending[str(applicant.pk)] = rows
+    else:
+        pending.pop(str(applicant.pk), None)
+    request.session[SESSION_CONTACT_CODES] = pending
+
+
+@allow(Role.NGO)
+@require_http_methods(["GET", "POST"])
+@never_cache
+def resident_contact(request: HttpRequest, applicant_id: int) -> HttpResponse:
+    """The code sent to the phone or email a new resident gave: typed in, it attaches the contact; a new
+    code can be sent. The page is the same whether or not the contact belongs to an account."""
+    actor = actor_of(request)
+    applicant = _resident(request, applicant_id)
+    rows = _pending_codes(request, applicant)
+    if not rows:
+        return HttpResponseRedirect(reverse("staff:ngo_resident", args=[applicant.pk]))
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = ResidentCodeForm(request.POST)
+        field = request.POST.get("field", "")
+        row = next((r for r in rows if r["field"] == field), None)
+        if row is None or (not form.is_valid() and "resend" not in request.POST):
+            errors[field] = "Type the code the resident received."
+        elif "resend" in request.POST:
+            try:
+                sent = resident_contact_code_resend(
+                    actor=actor,
+                    applicant=applicant,
+                    token=row["token"],
+                    client=_client(request),
+                    ip=caller_ip(request),
+                )
+            except CitaError as exc:
+                errors[field] = exc.message
+            else:
+                row["token"] = sent.token
+                _pending_codes_set(request, applicant, rows)
+                messages.success(request, "A new code is on its way. The earlier one no longer works.")
+                return HttpResponseRedirect(reverse("staff:ngo_resident_contact", args=[applicant.pk]))
+        else:
+            try:
+                resident_contact_prove(
+                    actor=actor, applicant=applicant, token=row["token"], code=form.cleaned_data["code"]
+                )
+            except ContactInUse as exc:
+                _pending_codes_set(request, applicant, [r for r in rows if r is not row])
+                messages.error(request, exc.message)
+                return HttpResponseRedirect(reverse("staff:ngo_resident_contact", args=[applicant.pk]))
+            except CitaError as exc:
+                errors[field] = exc.message
+            else:
+                _pending_codes_set(request, applicant, [r for r in rows if r is not row])
+                messages.success(
+                    request, f"The {'phone number' if field == 'phone' else 'email'} is confirmed and added."
+                )
+                return HttpResponseRedirect(reverse("staff:ngo_resident_contact", args=[applicant.pk]))
+    return render(
+        request,
+        "staff/ngo/resident_contact.html",
+        {
+            "resident": applicant,
+            "rows": [{**r, "error": errors.get(r["field"], "")} for r in rows],
+        },
+        status=400 if errors else 200,
     )
 
 
@@ -154,6 +257,7 @@ def _resident_page(
             "status": resident_status_for_actor(actor=actor, applicant_id=applicant.pk),
             "acting": actor.applicant_id == applicant.pk,
             "flag_form": flag_form,
+            "codes_pending": bool(_pending_codes(request, applicant)),
         },
         status=status,
     )

@@ -27,12 +27,13 @@ from cita.transparency.selectors import (
     figures_by_day,
     figures_by_port,
     figures_rows,
+    outcome_month,
     outcomes_public,
     selection_by_group_size,
 )
 
 STATS_DAYS = 14
-OUTCOME_DAYS = 30
+SIZE_DAYS = 30
 
 CONTENT_TYPES = {
     "manifest.json": "application/json",
@@ -50,7 +51,9 @@ def home(request: HttpRequest) -> HttpResponse:
     today = reference_today()
     start = today - dt.timedelta(days=STATS_DAYS - 1)
     rows = figures_rows(start=start, end=today)
-    outcome_start = today - dt.timedelta(days=OUTCOME_DAYS - 1)
+    size_start = today - dt.timedelta(days=SIZE_DAYS - 1)
+    # Outcomes of people: one fixed calendar month, never a rolling window (issue 14, item 10).
+    outcome_start, outcome_end = outcome_month(today=today)
     utc_today = clock.now().astimezone(dt.UTC).date()
     context = {
         "draws": draws_public(limit=60),
@@ -59,9 +62,11 @@ def home(request: HttpRequest) -> HttpResponse:
         "days": figures_by_day(rows=rows, start=start, end=today),
         "ports": figures_by_port(rows=rows),
         "has_figures": bool(rows),
-        "outcomes": outcomes_public(rows=figures_rows(start=outcome_start, end=today)),
+        "outcomes": outcomes_public(rows=figures_rows(start=outcome_start, end=outcome_end)),
+        "outcome_start": outcome_start,
+        "outcome_end": outcome_end,
         "backlog": backlog_latest(),
-        "sizes": selection_by_group_size(start=outcome_start, end=today),
+        "sizes": selection_by_group_size(start=size_start, end=today),
         "heads": list(reversed(audit_daily_heads(start=utc_today - dt.timedelta(days=13), end=utc_today))),
     }
     response = render(request, "transparency/home.html", context)

@@ -12,10 +12,13 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from cita.appointments.services.offers import offer_decline
 from cita.appointments.services.run import cycle_run_due
 from cita.audit.models import AuditEvent
 from cita.draws.models import Draw, Offer, Request
+from cita.draws.services import draws_close_due
 from tests.factories.draws import JOB, WINDOW_CLOSES, WINDOW_OPENS, port_with_slots, submitted
+from tests.factories.registrations import actor_for
 
 PAGE = "/transparency/draws/2026-12-01/"
 # Draw 2026-12-01 runs when its window closes, on 2 December at 11:00 in Tijuana, for 15 December.
@@ -80,6 +83,23 @@ def test_a_ticket_not_selected_says_so_and_that_a_second_chance_may_still_select
     text = result_of(anyone().get(PAGE, {"ticket": request.ticket}))
     assert "This ticket was in the draw and was not selected." in text
     assert "A second chance of this day may still select it." in text
+
+
+def test_a_ticket_a_second_chance_selected_names_that_round(day, frozen_clock):
+    declined = Offer.objects.filter(draw=day).select_related("request", "applicant").first()
+    assert declined is not None
+    offer_decline(offer=declined, actor=actor_for(declined.applicant))
+    frozen_clock.set(day.deadline)
+    draws_close_due(actor=JOB)
+    # The offers not confirmed by the deadline expire too: the second chance draws every seat given back.
+    lucky = Offer.objects.select_related("request").filter(draw__first=day, draw__round=2).first()
+    assert lucky is not None
+    text = result_of(anyone().get(PAGE, {"ticket": lucky.request.ticket}))
+    assert "This ticket was selected." in text
+    assert "Second chance 1" in text
+    # What the files say: the declined group's ticket is in round 1's results.
+    text = result_of(anyone().get(PAGE, {"ticket": declined.request.ticket}))
+    assert "First draw of the day" in text
 
 
 def test_a_ticket_is_read_whatever_its_case_spaces_and_look_alike_letters(day):

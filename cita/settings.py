@@ -332,6 +332,8 @@ CITA_RETENTION_DAYS = int(os.environ.get("CITA_RETENTION_DAYS", "365"))
 # How many minutes before their slot groups are asked to arrive (printed on the pass and the status page).
 # Checks of the public "Is this appointment real?" page per network address per 15 minutes.
 CITA_PASS_CHECK_LIMIT = int(os.environ.get("CITA_PASS_CHECK_LIMIT", "20"))
+# Lookups of a ticket on a draw's public page per network address per 15 minutes.
+CITA_TICKET_LOOKUP_LIMIT = int(os.environ.get("CITA_TICKET_LOOKUP_LIMIT", "20"))
 CITA_PASS_ARRIVE_MINUTES = int(os.environ.get("CITA_PASS_ARRIVE_MINUTES", "30"))
 # A closure's rebooking sends a group to a port in another city only this many days ahead or more.
 CITA_REBOOK_NOTICE_DAYS = int(os.environ.get("CITA_REBOOK_NOTICE_DAYS", "3"))

@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING, Any
 from django.db import connection, transaction
 
 from cita.audit.chain import canonical_of, link
+from cita.audit.errors import TooManyChecks
 from cita.audit.models import GENESIS, AuditEvent
 from cita.core import clock
 from cita.core.actors import Actor
+from cita.core.crypto import blind_index
 from cita.core.locks import advisory_lock
 
 if TYPE_CHECKING:
@@ -42,6 +44,25 @@ def audit_record(
 ) -> AuditEvent:
     """Append one event to the chain (within the current transaction)."""
     return audit_record_many(actor=actor, events=[Event(action, object_type, str(object_id), data or {})])[0]
+
+
+# The window in which the public checks of one network address are counted (the pass check, the ticket
+# lookup).
+CHECK_WINDOW = dt.timedelta(minutes=15)
+
+
+def audit_source_limit(*, action: str, ip: str, purpose: str, limit: int, message: str, field: str) -> str:
+    """The short keyed hash of the network address `ip` (what a public check records as its `source`),
+    once the events `action` recorded from it in the last 15 minutes are fewer than `limit`; past it,
+    `TooManyChecks` with `message` (about the form field `field`). The log is the counter: every check
+    is audited anyway, and the address itself is never stored."""
+    source = blind_index(ip or "-", purpose=purpose)[:16]
+    recent = AuditEvent.objects.filter(
+        action=action, at__gt=clock.now() - CHECK_WINDOW, data__source=source
+    ).count()
+    if recent >= limit:
+        raise TooManyChecks(message, field=field)
+    return source
 
 
 def audit_record_many(*, actor: Actor, events: Iterable[Event]) -> list[AuditEvent]:

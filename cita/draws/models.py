@@ -8,6 +8,9 @@ they follow from the draw's status (`RequestStatus`, a view); see docs/daily-cyc
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
+
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
@@ -138,6 +141,12 @@ class Draw(models.Model):
 
     def __str__(self) -> str:
         return f"draw {self.draw_id} ({self.status})"
+
+    @property
+    def runs_on(self) -> dt.date:
+        """The day the draw runs (its window closes), in the time zone of its window: draw 2026-12-02 for
+        16 December runs on 3 December. People know a draw by these two days, not by its id."""
+        return self.closes_at.astimezone(zoneinfo.ZoneInfo(self.time_zone)).date()
 
 
 class DrawFile(models.Model):

@@ -219,7 +219,10 @@ CONTRACTS: dict[str, Contract] = {
         optional={"url": url},
     ),
     NoticeKind.NOT_SELECTED: Contract(
-        {"ticket": pattern(_TICKET, "K7Q2M9X4AB"), "draw_id": ident, "appointment_date": date}
+        {"ticket": pattern(_TICKET, "K7Q2M9X4AB"), "draw_id": ident, "appointment_date": date},
+        # The day the draw ran and its page with the ticket lookup (issue 15; both, or none in notices
+        # queued before).
+        optional={"draw_date": date, "lookup_url": url},
     ),
     NoticeKind.DEADLINE_REMINDER: Contract({"offer_id": ident, "deadline": instant, **PLACE}, {"url": url}),
     NoticeKind.CONFIRMED: Contract(

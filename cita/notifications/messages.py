@@ -138,6 +138,20 @@ NOT_SELECTED = Template(
     ),
 )
 
+# The same notice naming the draw by its days and linking its page, where the ticket can be looked up.
+NOT_SELECTED_NAMED = Template(
+    subject=NOT_SELECTED.subject,
+    paragraphs=(
+        _(
+            "Your group was not selected in the draw of %(draw_date)s for appointments on "
+            "%(appointment_date)s. We are sorry."
+        ),
+        NOT_SELECTED.paragraphs[1],
+        _("Your ticket was %(ticket)s. You can look it up on the draw's page: %(lookup_url)s"),
+    ),
+    sms=NOT_SELECTED.sms,
+)
+
 DEADLINE_REMINDER = Template(
     subject=_("Reminder: confirm your appointment before %(deadline)s"),
     paragraphs=(
@@ -332,4 +346,6 @@ def template_for(kind: str, context: dict[str, object]) -> Template:
         return REBOOKED_NOT_PLACED
     if kind == NoticeKind.REBOOKED and context.get("wait_url"):
         return REBOOKED_WITH_CHOICE
+    if kind == NoticeKind.NOT_SELECTED and context.get("lookup_url") and context.get("draw_date"):
+        return NOT_SELECTED_NAMED
     return TEMPLATES[kind]

@@ -80,7 +80,7 @@ def moment_format(at: dt.datetime, time_zone: str, language: str) -> str:
 def values(kind: str, context: Mapping[str, Any], language: str) -> dict[str, str]:
     """The placeholders of a notice's template, formatted for `language`."""
     out: dict[str, str] = {key: str(value) for key, value in context.items() if value is not None}
-    for key in ("date", "old_date", "appointment_date", "wait_from"):
+    for key in ("date", "old_date", "appointment_date", "wait_from", "draw_date"):
         if context.get(key):
             day = dt.date.fromisoformat(context[key])
             out[key] = date_format(day, language)

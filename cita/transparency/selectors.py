@@ -67,6 +67,42 @@ def draws_public(*, limit: int | None = None) -> list[dict[str, Any]]:
     return [draw_public(draw, files=names.get(draw.pk, [])) for draw in rows]
 
 
+def _for_people(draw: Draw, published: dict[str, Any]) -> dict[str, Any]:
+    """A draw as published, with the two days people know it by (for the pages, not draws.json)."""
+    return {**published, "runs_on": draw.runs_on, "day": draw.appointment_date}
+
+
+def _days(rows: list[Draw]) -> list[dict[str, Any]]:
+    seconds = list(Draw.objects.filter(first__in=rows).order_by("round"))
+    names: dict[int, list[str]] = {}
+    for draw_pk, name in DrawFile.objects.filter(draw__in=rows + seconds).values_list("draw_id", "name"):
+        names.setdefault(draw_pk, []).append(name)
+    under: dict[int | None, list[dict[str, Any]]] = {}
+    for draw in seconds:
+        under.setdefault(draw.first_id, []).append(
+            _for_people(draw, draw_public(draw, files=names.get(draw.pk, [])))
+        )
+    return [
+        {
+            "draw": _for_people(draw, draw_public(draw, files=names.get(draw.pk, []))),
+            "second_chances": under.get(draw.pk, []),
+        }
+        for draw in rows
+    ]
+
+
+def draw_days_public(*, limit: int | None = None) -> list[dict[str, Any]]:
+    """Each day's round-1 draw, newest first (`limit` days), with its second chances in order under it:
+    `{"draw": …, "second_chances": […]}`, each as published plus `runs_on` and `day`."""
+    firsts = Draw.objects.filter(round=1).order_by("-opens_at")
+    return _days(list(firsts[:limit] if limit else firsts))
+
+
+def draw_day_public(*, draw: Draw) -> dict[str, Any]:
+    """One day's round-1 `draw` with its second chances, as `draw_days_public` gives each day."""
+    return _days([draw])[0]
+
+
 # -- figures: counts per port and day, backlog, outcomes ---------------------------------------------------
 
 # Counts of people's outcomes below this (and above 0) are published as "fewer than 5": a detention or a

@@ -33,6 +33,18 @@ def date_words(value: dt.date) -> str:
     return with_weekday(value, date_format(value, "DATE_FORMAT"))
 
 
+def draw_words(*, runs_on: dt.date, day: dt.date, round_number: int = 1) -> str:
+    """A draw named by what it is (issue 15, item 8): "Draw of Thursday, 3 December 2026 for appointments
+    on Wednesday, 16 December 2026"; a second chance says which one ("Second chance 1, drawn on …")."""
+    words = {"runs": date_words(runs_on), "day": date_words(day)}
+    if round_number == 1:
+        return _("Draw of %(runs)s for appointments on %(day)s") % words
+    return _("Second chance %(number)s, drawn on %(runs)s, for appointments on %(day)s") % {
+        **words,
+        "number": round_number - 1,
+    }
+
+
 def moment_words(value: dt.datetime, tz: str = "") -> str:
     """ "miércoles, 2 de diciembre de 2026 a las 11:00" (in `tz`)."""
     at = local(value, tz)

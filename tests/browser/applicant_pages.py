@@ -211,6 +211,18 @@ VISITS: list[Visit] = [
     Visit("pass", "booked", _goto(lambda w: f"/appointments/{w.appointment.pk}/pass")),
     Visit("cancel", "booked", _goto(lambda w: f"/appointments/{w.appointment.pk}/cancel")),
     Visit("transparency", "public", _goto("/transparency/")),
+    Visit("transparency-draw", "public", _goto("/transparency/draws/2026-12-01/")),
+    Visit(
+        "transparency-lookup",
+        "public",
+        _goto(lambda w: f"/transparency/draws/2026-12-01/?ticket={w.request_of(w.unlucky).ticket}"),
+    ),
+    Visit(
+        "transparency-lookup-empty",
+        "public",
+        _fill_and_submit("#id_ticket", ""),
+        setup=_goto("/transparency/draws/2026-12-01/"),
+    ),
     Visit("ngo-status", "ngo", _goto("/draw/")),
     Visit("ngo-pass", "ngo", _goto(lambda w: f"/appointments/{w.appointment.pk}/pass")),
 ]

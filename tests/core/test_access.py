@@ -205,6 +205,7 @@ RULES: dict[str, Rule] = {
     "transparency:audit": Rule(EVERYONE, "/transparency/audit/"),
     "transparency:draws_json": Rule(EVERYONE, "/transparency/draws.json"),
     "transparency:draw_file": Rule(EVERYONE, "/transparency/draws/2026-12-01/manifest.json"),
+    "transparency:draw": Rule(EVERYONE, "/transparency/draws/2026-12-01/"),
     # The JSON API (cita.api): each operation declares its callers (`auth=`); a refused caller gets a
     # problem, 401 when not signed in, 403 otherwise. Domain refusals (409 window closed, …) are admitted.
     "api:openapi-json": Rule(EVERYONE, "/api/v1/openapi.json"),

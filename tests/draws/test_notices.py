@@ -10,6 +10,7 @@ import pytest
 from cita.draws.models import Draw, Offer
 from cita.draws.services import draw_close, draw_notify, draws_notify_due
 from cita.notifications.models import Notice
+from cita.notifications.rendering import render
 from cita.ports.models import SlotCapacity
 from tests.factories.draws import (
     APPOINTMENT_DAY,
@@ -57,7 +58,17 @@ def test_each_group_hears_its_result_once_with_the_agreed_context(published):
     }
     sample = not_selected.first()
     assert sample is not None
-    assert set(sample.context) == {"ticket", "draw_id", "appointment_date"}
+    # The draw by its days (issue 15, item 8) and where to look the ticket up (item 9).
+    assert set(sample.context) == {"ticket", "draw_id", "appointment_date", "draw_date", "lookup_url"}
+    assert sample.context["draw_date"] == "2026-12-02"  # the window closes on 2 December
+    assert sample.context["lookup_url"] == "http://testserver/transparency/draws/2026-12-01/"
+    words = render(kind="not_selected", context=sample.context, language="en")
+    assert (
+        "not selected in the draw of Wednesday, December 2, 2026 for appointments on Tuesday," in words.body
+    )
+    assert "look it up on the draw's page: http://testserver/transparency/draws/2026-12-01/" in words.body
+    spanish = render(kind="not_selected", context=sample.context, language="es")
+    assert "sorteo del miércoles" in spanish.body
     published.refresh_from_db()
     assert published.notices_done
     assert draw_notify(draw=published, actor=JOB) == 0

@@ -82,12 +82,13 @@ def test_a_request_gets_a_ticket_the_group_size_a_notice_and_an_audit_event(draw
     assert request.ticket not in str(event.data)
 
 
-def test_tickets_are_ten_characters_of_capitals_and_digits_and_do_not_repeat():
+def test_tickets_are_ten_characters_of_crockfords_base_32_and_do_not_repeat():
     tickets = {ticket_new() for _ in range(20_000)}
     assert len(tickets) == 20_000
-    assert all(re.fullmatch(r"[A-Z0-9]{10}", t) for t in tickets)
-    # Every character of the alphabet shows up (a ticket is not from a narrower source).
-    assert set("".join(tickets)) == set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+    assert all(re.fullmatch(r"[A-Z0-9]{10}", t) for t in tickets)  # draw-v1 allows A-Z0-9
+    # Every character of Crockford's alphabet shows up, and none of the look-alikes I, L, O, U (issue 15,
+    # item 9): a ticket read aloud or copied by hand has no O to take for 0, no I or L to take for 1.
+    assert set("".join(tickets)) == set("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
 
 
 def test_the_database_refuses_a_malformed_or_repeated_ticket(draw):

@@ -90,6 +90,8 @@ def test_the_resident_page_shows_requests_offers_with_deadlines_and_appointments
 
     page = client.get(f"/staff/ngo/residents/{resident.pk}/").content.decode()
     assert request.ticket in page
+    # The draw by its days, not its id (issue 15, item 8): draw 2026-12-01 runs on 2 December.
+    assert "Draw of 2026-12-02 for appointments on 2026-12-15" in page
     assert "Selected" in page
     assert "confirm before 2026-12-03" in page  # the offer's deadline, in the port's time
 

@@ -334,7 +334,10 @@ def test_the_result_page_of_a_request_not_selected_says_what_happens_next(decide
     html = page.content.decode()
     assert 'href="/transparency/draws/2026-12-01/entries.csv"' in html
     assert 'href="/transparency/draws/2026-12-01/results.csv"' in html
-    assert 'href="/transparency/#draw-2026-12-01"' in html
+    # Each round named for people by its days (issue 15, item 8), linked to the day's page with the lookup.
+    assert 'href="/transparency/draws/2026-12-01/#draw-2026-12-01"' in html
+    assert "Draw of Wednesday, Dec. 2, 2026 for appointments on Tuesday, Dec. 15, 2026" in text
+    assert "Draw 2026-12-01" not in text
     assert f"Your ticket {request.ticket} is there" in text
     status = main_of(client.get("/draw/"))
     assert "Not selected this time: ask again" in status
@@ -363,7 +366,8 @@ def test_the_history_lists_every_request_with_its_ticket_result_and_draw(decided
     assert request.ticket in text
     assert "Selected · waiting for your confirmation" in text
     assert f'href="/draw/requests/{request.pk}"' in page.content.decode()
-    assert 'href="/transparency/#draw-2026-12-01"' in page.content.decode()
+    assert 'href="/transparency/draws/2026-12-01/"' in page.content.decode()
+    assert "Draw of Wednesday, Dec. 2, 2026 for appointments on Tuesday, Dec. 15, 2026" in text
 
 
 def test_another_groups_request_is_not_found(decided, client):

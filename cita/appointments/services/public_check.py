@@ -14,21 +14,8 @@ from django.utils.translation import gettext as _
 from cita.appointments.models import Appointment, AppointmentState
 from cita.appointments.passes import PassRefused, pass_check
 from cita.appointments.services import public_keys
-from cita.audit.models import AuditEvent
-from cita.audit.services import audit_record
-from cita.core import clock
+from cita.audit.services import audit_record, audit_source_limit
 from cita.core.actors import Actor, Role
-from cita.core.crypto import blind_index
-from cita.core.errors import CitaError
-
-WINDOW = dt.timedelta(minutes=15)
-
-
-class TooManyChecks(CitaError):
-    """Too many checks from this network address in a short time."""
-
-    code = "too_many_checks"
-    status = 429
 
 
 @dataclass(frozen=True)
@@ -64,14 +51,14 @@ def _result(payload: str) -> PublicCheck:
 @transaction.atomic
 def pass_public_check(*, payload: str, ip: str) -> PublicCheck:
     """Check a pass for anyone (see the module); `TooManyChecks` past the limit for the address."""
-    source = blind_index(ip or "-", purpose="pass_check_ip")[:16]
-    recent = AuditEvent.objects.filter(
-        action="pass.public_check", at__gt=clock.now() - WINDOW, data__source=source
-    ).count()
-    if recent >= int(settings.CITA_PASS_CHECK_LIMIT):
-        raise TooManyChecks(
-            _("You checked many passes in a short time. Wait 15 minutes and try again."), field="payload"
-        )
+    source = audit_source_limit(
+        action="pass.public_check",
+        ip=ip,
+        purpose="pass_check_ip",
+        limit=int(settings.CITA_PASS_CHECK_LIMIT),
+        message=_("You checked many passes in a short time. Wait 15 minutes and try again."),
+        field="payload",
+    )
     result = _result(payload)
     audit_record(
         actor=Actor(role=Role.PUBLIC),

@@ -88,7 +88,12 @@ def _notify_batch(*, draw_pk: int, batch: int) -> bool:
         kind=NoticeKind.NOT_SELECTED,
         applicant_ids=applicants,
         dedup_keys=[f"draw:{draw.draw_id}:request:{pk}:not_selected" for pk in ids],
-        context={"draw_id": draw.draw_id, "appointment_date": draw.appointment_date},
+        context={
+            "draw_id": draw.draw_id,
+            "appointment_date": draw.appointment_date,
+            "draw_date": draw.runs_on,
+            "lookup_url": f"{settings.CITA_BASE_URL}/transparency/draws/{draw.draw_id}/",
+        },
         columns={"ticket": tickets},
     )
     crash_point("draws.notify.inside_batch")

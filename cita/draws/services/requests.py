@@ -42,14 +42,17 @@ from cita.ports.models import Port
 from cita.registrations.identity import identity_snapshot
 from cita.registrations.models import Applicant
 
-TICKET_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+# Crockford's base-32 alphabet: digits and capitals without I, L, O and U, so that a ticket read aloud or
+# copied by hand has no O to take for 0 and no I or L to take for 1 (issue 15, item 9). draw-v1 allows any
+# of A-Z0-9, so tickets issued before stay valid as they are.
+TICKET_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 TICKET_LENGTH = 10
 MAX_REASON = 500
 FLAGGERS = (Role.OFFICER, Role.NGO, Role.PLANNER, Role.ADMIN)
 
 
 def ticket_new() -> str:
-    """A fresh public ticket: 10 characters of A-Z and 0-9 from `secrets` (about 52 bits)."""
+    """A fresh public ticket: 10 characters of Crockford's base-32 alphabet from `secrets` (50 bits)."""
     return "".join(secrets.choice(TICKET_ALPHABET) for _ in range(TICKET_LENGTH))
 
 
@@ -225,7 +228,7 @@ def _request_create(
                 raise AlreadyRequested(_("Your group already asked in this draw."), field="ports") from exc
             if "ticket" not in str(exc):
                 raise
-    raise RuntimeError("no free ticket after 8 tries")  # pragma: no cover - 36^10 tickets
+    raise RuntimeError("no free ticket after 8 tries")  # pragma: no cover - 32^10 tickets
 
 
 @transaction.atomic

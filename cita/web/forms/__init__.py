@@ -320,5 +320,21 @@ class PassCheckForm(ApplicantForm):
         return "".join(self.cleaned_data["payload"].split()).upper()
 
 
+class TicketLookupForm(ApplicantForm):
+    """A ticket to look up in a draw's results (a GET form: it changes nothing)."""
+
+    ticket = forms.CharField(
+        label=_("Your ticket"),
+        help_text=_(
+            "The 10 letters and numbers of your ticket. It is on your request's page and in our messages."
+        ),
+        max_length=40,
+        error_messages={"required": _("Write your ticket.")},
+        widget=forms.TextInput(
+            attrs={"spellcheck": "false", "autocapitalize": "characters", "autocomplete": "off"}
+        ),
+    )
+
+
 class LanguageForm(ApplicantForm):
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)

@@ -4,7 +4,7 @@ the next-step box and the timeline (cita.web.components)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django import template
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from cita.core.actors import Role
 from cita.core.errors import NotFound
+from cita.draws.models import Draw
 from cita.notifications.selectors import unread_count
 from cita.registrations.countries import country_name
 from cita.registrations.models import Member, Relationship
@@ -62,6 +63,15 @@ def weekday_date(value: dt.date | None) -> SafeString | str:
     if value is None:
         return ""
     return format_html('<time datetime="{}">{}</time>', value.isoformat(), dates.date_words(value))
+
+
+@register.filter
+def draw_name(draw: Draw | Mapping[str, Any]) -> str:
+    """A draw by the day it runs and the day of its appointments, in the page's language (a `Draw`, or
+    a draw as the transparency selectors give it)."""
+    if isinstance(draw, Draw):
+        return dates.draw_words(runs_on=draw.runs_on, day=draw.appointment_date, round_number=draw.round)
+    return dates.draw_words(runs_on=draw["runs_on"], day=draw["day"], round_number=draw["round"])
 
 
 @register.filter

@@ -93,7 +93,8 @@ def scan(request: HttpRequest) -> HttpResponse:
             _scan_message(request, result)
             return HttpResponseRedirect(reverse("staff:officer_group", args=[result.appointment.pk]))
     day = officer_manifest(actor=actor)
-    status = 200 if result is None else 429 if result.code == "too_many_codes" else 409
+    # An early group is a question to the officer, not a refusal.
+    status = 200 if result is None or result.early else 429 if result.code == "too_many_codes" else 409
     return render(
         request,
         "staff/officer/manifest.html",
@@ -150,7 +151,7 @@ def check_in(request: HttpRequest, appointment_id: int) -> HttpResponse:
             appointment=appointment, actor=actor_of(request), early_ok=request.POST.get("early") == "1"
         )
     except CheckInEarly as exc:
-        return _group_page(request, appointment.pk, early=exc.message, status=409)
+        return _group_page(request, appointment.pk, early=exc.message)
     except AlreadyCheckedIn as exc:
         _scan_message(request, ScanResult("already_checked_in", exc.message, appointment, exc.by, exc.at))
     except CitaError as exc:

@@ -329,12 +329,16 @@ CITA_TRUST_PROXY = _env_bool("CITA_TRUST_PROXY")
 CITA_CONSENT_VERSION = "2026-11"
 # Personal data of closed cases is purged this many days after the case closes (shown on the privacy page).
 CITA_RETENTION_DAYS = int(os.environ.get("CITA_RETENTION_DAYS", "365"))
-# How many minutes before their slot groups are asked to arrive (printed on the pass and the status page).
 # Checks of the public "Is this appointment real?" page per network address per 15 minutes.
 CITA_PASS_CHECK_LIMIT = int(os.environ.get("CITA_PASS_CHECK_LIMIT", "20"))
 # Lookups of a ticket on a draw's public page per network address per 15 minutes.
 CITA_TICKET_LOOKUP_LIMIT = int(os.environ.get("CITA_TICKET_LOOKUP_LIMIT", "20"))
+# How many minutes before their slot groups are asked to arrive (printed on the pass and the status page).
 CITA_PASS_ARRIVE_MINUTES = int(os.environ.get("CITA_PASS_ARRIVE_MINUTES", "30"))
+# The officer console asks "Check in anyway?" for a group this long before its slot.
+CITA_CHECKIN_EARLY_MINUTES = int(os.environ.get("CITA_CHECKIN_EARLY_MINUTES", "120"))
+# Wrong short pass codes an officer may type per 15 minutes (the full pass in the QR code is not limited).
+CITA_OFFICER_CODE_LIMIT = int(os.environ.get("CITA_OFFICER_CODE_LIMIT", "10"))
 # A closure's rebooking sends a group to a port in another city only this many days ahead or more.
 CITA_REBOOK_NOTICE_DAYS = int(os.environ.get("CITA_REBOOK_NOTICE_DAYS", "3"))
 

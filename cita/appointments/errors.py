@@ -25,6 +25,16 @@ class AlreadyCheckedIn(Conflict):
         self.at = at
 
 
+class CheckInEarly(Conflict):
+    """The group comes long before its slot (`CITA_CHECKIN_EARLY_MINUTES`): the officer confirms first."""
+
+    code = "check_in_early"
+
+    def __init__(self, message: str, *, slot: dt.time, **objects: Any) -> None:
+        super().__init__(message, **objects)
+        self.slot = slot
+
+
 class WrongPortOrDay(Conflict):
     """The appointment is for another port, or another day, than the officer's."""
 

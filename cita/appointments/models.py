@@ -12,6 +12,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 
+from cita.appointments.passes import pass_short_code, short_code_display
 from cita.core.constraints import iff
 from cita.core.fields import EncryptedTextField
 
@@ -117,6 +118,11 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"appointment {self.pk} ({self.state})"
+
+    @property
+    def pass_code(self) -> str:
+        """The pass's short code as printed (`XXXXX-XXXXX`), for typing when the QR code cannot be read."""
+        return short_code_display(pass_short_code(self.pass_payload)) if self.pass_payload else ""
 
 
 class Outcome(models.TextChoices):

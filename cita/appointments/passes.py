@@ -17,6 +17,11 @@ big-endian:
 and signature is Ed25519 over `b"cita-pass-v1\\0" || body`. Base32 uses only capital letters, digits and
 `:`, which QR codes store in their compact alphanumeric mode: a pass of ~140 characters fits a version 7
 code at error correction level M.
+
+Short code: 10 characters of Crockford's base-32 alphabet (no I, L, O, U), the first 50 bits of
+SHA-256 over `b"cita-pass-code-v1\\0" || payload`, printed as `XXXXX-XXXXX` for an officer to type when the
+QR code cannot be read. It is fixed by the pass and changes with it; it cannot be guessed without the pass
+(the payload holds the Ed25519 signature); it is looked up only among one port's appointments of one day.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import hashlib
 import json
 import struct
 from collections.abc import Mapping
@@ -39,6 +45,11 @@ KEYS_FORMAT = "cita-pass-keys-v1"
 EPOCH = dt.date(1970, 1, 1)
 _FIXED = struct.Struct(">6s3sHHBIB")
 _SIGNATURE = 64
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+SHORT_CODE_LENGTH = 10
+_SHORT_DOMAIN = b"cita-pass-code-v1\x00"
+# Typed by hand: the look-alikes read as the digits they resemble (Crockford's decoding rule).
+_LOOK_ALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 
 class PassRefused(Exception):
@@ -137,6 +148,29 @@ def pass_decode(payload: str) -> tuple[PassFields, bytes, bytes]:
     except (UnicodeDecodeError, ValueError, OverflowError):
         raise PassRefused("malformed", "the pass is damaged (fields out of range)") from None
     return fields, DOMAIN + body, signature
+
+
+def pass_short_code(payload: str) -> str:
+    """The pass's short code (see the module): 10 Crockford base-32 characters."""
+    digest = hashlib.sha256(_SHORT_DOMAIN + payload.strip().upper().encode("ascii")).digest()
+    number = int.from_bytes(digest[:8], "big") >> (64 - 5 * SHORT_CODE_LENGTH)
+    return "".join(
+        CROCKFORD[(number >> (5 * (SHORT_CODE_LENGTH - 1 - i))) & 31] for i in range(SHORT_CODE_LENGTH)
+    )
+
+
+def short_code_normalise(text: str) -> str | None:
+    """A short code as typed (any case, spaces and dashes, O/I/L for 0/1) in its canonical form; None when
+    the text is not a short code (a whole pass, or the wrong length or letters)."""
+    code = "".join(text.split()).replace("-", "").upper().translate(_LOOK_ALIKES)
+    if len(code) != SHORT_CODE_LENGTH or not set(code) <= set(CROCKFORD):
+        return None
+    return code
+
+
+def short_code_display(code: str) -> str:
+    """`XXXXX-XXXXX`: easier to read aloud and to type."""
+    return f"{code[:5]}-{code[5:]}"
 
 
 def pass_check(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -14,6 +15,7 @@ from django.db.models import Count, Field, JSONField, Model, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 
 from cita.appointments.models import ACTIVE, Appointment, AppointmentState, MemberOutcome, Rebooking
+from cita.appointments.passes import pass_short_code, short_code_normalise
 from cita.appointments.rebook_plan import (
     Group,
     Placement,
@@ -327,6 +329,8 @@ class Manifest:
     day: dt.date
     rows: list[ManifestRow]
     counts: dict[str, int]
+    # The search the rows answer ("" for the whole day); the counts are always the whole day's.
+    query: str = ""
 
 
 def _bound_principal(appointment: Appointment) -> str:
@@ -345,9 +349,27 @@ def _differs(appointment: Appointment, members: list[Member]) -> bool:
     return any(row.change != Change.SAME for row in compared)
 
 
-def officer_manifest(*, actor: Actor) -> Manifest:
+def _folded(text: str) -> str:
+    """Lower case without accents: "perez" finds "Pérez"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _matches(row: ManifestRow, query: str) -> bool:
+    code = short_code_normalise(query)
+    if (
+        code is not None
+        and row.appointment.pass_payload
+        and pass_short_code(row.appointment.pass_payload) == code
+    ):
+        return True
+    return _folded(query.strip()) in _folded(row.principal)
+
+
+def officer_manifest(*, actor: Actor, query: str = "") -> Manifest:
     """Today's appointments at the officer's port (names of the principals decrypted: the officer's port,
-    today only), with the counts of groups and people in each state."""
+    today only), with the counts of groups and people in each state; with `query`, only the groups whose
+    principal's name holds it or whose pass has it as short code."""
     port, day = officer_scope(actor=actor)
     appointments = list(
         Appointment.objects.filter(port=port, day=day)
@@ -387,7 +409,9 @@ def officer_manifest(*, actor: Actor) -> Manifest:
         )
         for a in appointments
     ]
-    return Manifest(port=port, day=day, rows=rows, counts=counts)
+    if query.strip():
+        rows = [row for row in rows if _matches(row, query)]
+    return Manifest(port=port, day=day, rows=rows, counts=counts, query=query.strip())
 
 
 def officer_appointment_get(*, actor: Actor, appointment_id: int) -> Appointment:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -43,6 +44,11 @@ class Port(models.Model):
     def tz(self) -> zoneinfo.ZoneInfo:
         """The port's time zone."""
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def map_url(self) -> str:
+        """A plain OpenStreetMap search for the port's address (ports have no coordinates)."""
+        return "https://www.openstreetmap.org/search?" + urlencode({"query": self.address})
 
 
 class WeeklySlot(models.Model):

@@ -192,3 +192,20 @@ def test_cita_verify_pass_runs_without_django_or_a_database(keyfile):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("valid:")
+
+
+def test_the_short_code_is_ten_crockford_characters_fixed_by_the_pass_and_different_for_another():
+    from cita.appointments.passes import pass_short_code, short_code_normalise
+
+    payload = signed()
+    code = pass_short_code(payload)
+    assert len(code) == 10
+    assert set(code) <= set("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+    assert pass_short_code(payload) == code
+    assert pass_short_code(signed(appointment_id=123457)) != code
+    # Typed by hand: any case, spaces and dashes, and the look-alikes O, I, L read as 0, 1, 1.
+    typed = f"{code[:5]}-{code[5:]}".lower().replace("0", "o").replace("1", "l")
+    assert short_code_normalise(typed) == code
+    assert short_code_normalise("CP1:" + "A" * 100) is None
+    assert short_code_normalise("ABC") is None
+    assert short_code_normalise("ABCDEFGHU1") is None  # U is not in the alphabet

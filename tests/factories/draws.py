@@ -73,10 +73,16 @@ def open_draw(frozen_clock: clock.FrozenClock, *, day: dt.date = DRAW_DAY) -> Dr
 
 
 def submitted(
-    *, ports: Sequence[str], size: int = 1, language: str = "es", draw: Draw | None = None
+    *,
+    ports: Sequence[str],
+    size: int = 1,
+    language: str = "es",
+    draw: Draw | None = None,
+    **principal: object,
 ) -> Request:
-    """A newly registered group of `size` people asking in the open draw."""
-    applicant = registered_group(size=size, language=language)
+    """A newly registered group of `size` people asking in the open draw (`principal`: the principal's
+    fields, e.g. `given_names`)."""
+    applicant = registered_group(size=size, language=language, **principal)
     return request_submit(applicant=applicant, ports=list(ports), actor=actor_for(applicant), draw=draw)
 
 
@@ -92,9 +98,15 @@ def staff_actor(user: User) -> Actor:
 
 
 def appointments_made(
-    frozen_clock: clock.FrozenClock, *, count: int = 1, size: int = 2, code: str = "SYS"
+    frozen_clock: clock.FrozenClock,
+    *,
+    count: int = 1,
+    size: int = 2,
+    code: str = "SYS",
+    names: Sequence[str] = (),
 ) -> list[Appointment]:
-    """Groups that asked, were drawn and confirmed: their appointments (port `code`, 2026-12-15 08:00)."""
+    """Groups that asked, were drawn and confirmed: their appointments (port `code`, 2026-12-15 08:00);
+    `names` gives the principals' given names, in order."""
     from cita.appointments.services.offers import offer_confirm
     from cita.draws.models import Offer
     from cita.draws.services import draw_close
@@ -102,7 +114,10 @@ def appointments_made(
     if not Port.objects.filter(code=code).exists():
         port_with_slots(code, slots=[("08:00", 10 * count)])
     draw = open_draw(frozen_clock)
-    requests = [submitted(ports=[code], size=size, draw=draw) for _ in range(count)]
+    requests = [
+        submitted(ports=[code], size=size, draw=draw, **({"given_names": names[i]} if i < len(names) else {}))
+        for i in range(count)
+    ]
     frozen_clock.set(WINDOW_CLOSES)
     draw_close(draw=Draw.objects.get(pk=draw.pk), actor=JOB)
     offers = [Offer.objects.get(request=request) for request in requests]

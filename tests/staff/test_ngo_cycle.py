@@ -165,3 +165,9 @@ def test_the_printed_pass_of_a_french_resident_is_wholly_in_french_with_english_
     assert "Tuesday, Dec. 15, 2026" in officer
     assert html.count("<svg") == 1
     assert appointment.pass_payload in own
+    # Issue 15: the short code in both copies, the map link, what happens after check-in.
+    assert appointment.pass_code in own
+    assert appointment.pass_code in officer
+    assert "Carte du port (OpenStreetMap)" in own
+    assert "Après l'enregistrement au port" in own.replace("&#x27;", "'")
+    assert "After check-in at the port" in officer

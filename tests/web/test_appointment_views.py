@@ -223,3 +223,21 @@ def test_a_pass_in_english_has_no_second_copy(signed_in, client):
     html = client.get(f"/appointments/{signed_in.pk}/pass").content.decode()
     assert "pass-officer" not in html
     assert "Tuesday, Dec. 15, 2026" in html
+
+
+def test_the_pass_links_a_map_of_the_port_and_says_what_happens_after_check_in(signed_in, client):
+    # Issue 15, "Add": a plain link to OpenStreetMap (no embedded map), and the steps after check-in.
+    from urllib.parse import quote_plus
+
+    port = signed_in.port
+    html = client.get(f"/appointments/{signed_in.pk}/pass").content.decode()
+    own, officer = _main_pass(html)
+    url = f"https://www.openstreetmap.org/search?query={quote_plus(port.address)}"
+    assert f'href="{url}"' in html.replace("&amp;", "&")
+    assert "<iframe" not in html
+    assert "Mapa del puerto" in own
+    assert "Después de registrarse en el puerto" in own
+    assert "Los oficiales entrevistan a la familia" in own
+    assert "After check-in at the port" in officer
+    offline = client.get(f"/appointments/{signed_in.pk}/pass.html").content.decode()
+    assert "Después de registrarse en el puerto" in offline

@@ -16,7 +16,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from cita.appointments.errors import AlreadyCheckedIn, AppointmentStateError, PassKeyError, WrongPortOrDay
+from cita.appointments.errors import (
+    AlreadyCheckedIn,
+    AppointmentStateError,
+    CheckInEarly,
+    PassKeyError,
+    WrongPortOrDay,
+)
 from cita.appointments.models import Appointment, AppointmentState, MemberOutcome, Outcome
 from cita.appointments.passes import (
     PassFields,
@@ -213,8 +219,11 @@ def _officer_at(actor: Actor, appointment: Appointment) -> None:
 
 
 @transaction.atomic
-def appointment_check_in(*, appointment: Appointment, actor: Actor) -> Appointment:
-    """Check the group in at its port on its day, exactly once; a second attempt says who did it, when."""
+def appointment_check_in(*, appointment: Appointment, actor: Actor, early_ok: bool = True) -> Appointment:
+    """Check the group in at its port on its day, exactly once; a second attempt says who did it, when.
+
+    With `early_ok` false, a group more than `CITA_CHECKIN_EARLY_MINUTES` before its slot is refused with
+    `CheckInEarly` (the console asks the officer to confirm, then calls again with it true)."""
     appointment = (
         Appointment.objects.select_for_update(of=("self",)).select_related("port").get(pk=appointment.pk)
     )
@@ -235,6 +244,13 @@ def appointment_check_in(*, appointment: Appointment, actor: Actor) -> Appointme
     if appointment.day != today:
         raise WrongPortOrDay(
             f"This appointment is for {appointment.day.isoformat()}, not today ({today.isoformat()})."
+        )
+    starts = dt.datetime.combine(appointment.day, appointment.slot, tzinfo=appointment.port.tz)
+    if not early_ok and starts - now > dt.timedelta(minutes=settings.CITA_CHECKIN_EARLY_MINUTES):
+        raise CheckInEarly(
+            f"This group is early (slot {appointment.slot:%H:%M}). Check in anyway?",
+            slot=appointment.slot,
+            appointment=appointment,
         )
     if not _move(
         appointment,

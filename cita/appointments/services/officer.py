@@ -10,12 +10,15 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 
-from cita.appointments.errors import AlreadyCheckedIn, AppointmentStateError, OutcomeRefused
+from cita.appointments.errors import AlreadyCheckedIn, AppointmentStateError, CheckInEarly, OutcomeRefused
 from cita.appointments.models import Appointment, AppointmentState, MemberOutcome, Outcome
+from cita.appointments.passes import PREFIX, pass_short_code, short_code_normalise
 from cita.appointments.selectors import officer_scope
 from cita.appointments.services import PassCheck, appointment_check_in, pass_verify
+from cita.audit.models import AuditEvent
 from cita.audit.services import Event, audit_record, audit_record_many
 from cita.core import clock
 from cita.core.actors import Actor
@@ -24,6 +27,8 @@ from cita.ports.models import Port
 
 # A pass is about 140 characters; anything much longer is not a pass (and is not worth verifying).
 MAX_PAYLOAD = 400
+# Wrong short codes are counted per officer over this window (CITA_OFFICER_CODE_LIMIT).
+CODE_WINDOW = dt.timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,11 @@ class ScanResult:
     def already(self) -> bool:
         """The group was checked in before this scan."""
         return self.code == "already_checked_in"
+
+    @property
+    def early(self) -> bool:
+        """The group is long before its slot: the officer confirms, then scans again with `early_ok`."""
+        return self.code == "early"
 
 
 def officer_port_today(*, actor: Actor) -> tuple[Port, dt.date]:
@@ -70,8 +80,9 @@ def _already(appointment: Appointment) -> ScanResult:
     )
 
 
-def appointment_scan(*, payload: str, actor: Actor) -> ScanResult:
-    """Verify a scanned pass at the officer's port today and check its group in (exactly once).
+def appointment_scan(*, payload: str, actor: Actor, early_ok: bool = False) -> ScanResult:
+    """Verify a scanned pass, or a pass's short code typed by hand, at the officer's port today and check
+    its group in (exactly once); a group long before its slot waits for `early_ok`.
 
     A refused pass is audited (`pass.refused`, with the reason code) as is a second scan of a pass
     already used (`pass.rescanned`); the check-in itself is `appointment.checked_in`.
@@ -80,11 +91,20 @@ def appointment_scan(*, payload: str, actor: Actor) -> ScanResult:
     text = "".join(payload.split())[:MAX_PAYLOAD]
     if not text:
         return ScanResult(code="empty", message="Nothing was scanned. Scan the QR code of the pass.")
+    code = None if text.upper().startswith(PREFIX) else short_code_normalise(text)
+    if code is not None:
+        found = _by_short_code(actor=actor, port=port, day=today, code=code)
+        if isinstance(found, ScanResult):
+            _audit_scan(actor=actor, port=port, result=found)
+            return found
+        text = found.pass_payload
     check: PassCheck = pass_verify(payload=text, port=port, day=today)
     if check.ok:
         assert check.appointment is not None
         try:
-            appointment = appointment_check_in(appointment=check.appointment, actor=actor)
+            appointment = appointment_check_in(appointment=check.appointment, actor=actor, early_ok=early_ok)
+        except CheckInEarly as exc:  # not a refusal: the officer is asked first
+            return ScanResult(code="early", message=exc.message, appointment=check.appointment)
         except AlreadyCheckedIn as exc:  # someone scanned it a moment before
             result = _already(exc.objects["appointment"])
         else:
@@ -104,6 +124,30 @@ def appointment_scan(*, payload: str, actor: Actor) -> ScanResult:
         )
     _audit_scan(actor=actor, port=port, result=result)
     return result
+
+
+def _by_short_code(*, actor: Actor, port: Port, day: dt.date, code: str) -> Appointment | ScanResult:
+    """The appointment at `port` on `day` whose pass has this short code; refused past the officer's limit
+    of wrong codes (`CITA_OFFICER_CODE_LIMIT` per 15 minutes) or when no pass of that port and day has it."""
+    wrong = AuditEvent.objects.filter(
+        action="pass.refused",
+        actor=actor.label,
+        at__gt=clock.now() - CODE_WINDOW,
+        data__code="unknown_code",
+    ).count()
+    if wrong >= settings.CITA_OFFICER_CODE_LIMIT:
+        return ScanResult(
+            code="too_many_codes",
+            message="Too many wrong codes in 15 minutes. Scan the QR code of the pass, or wait.",
+        )
+    # A port's day holds a few hundred passes at most: the code is computed, not stored.
+    for appointment in Appointment.objects.filter(port=port, day=day).exclude(pass_payload=""):
+        if pass_short_code(appointment.pass_payload) == code:
+            return appointment
+    return ScanResult(
+        code="unknown_code",
+        message=f"No pass with this code at {port.code} today. Check the code, or scan the QR code.",
+    )
 
 
 @transaction.atomic

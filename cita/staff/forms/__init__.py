@@ -196,8 +196,8 @@ class ScanForm(forms.Form):
     payload = forms.CharField(
         label="Scan a pass",
         max_length=400,
-        help_text="Scan the QR code with the scanner (it types the pass and presses Enter), or type the text "
-        "printed under the code.",
+        help_text="Scan the QR code with the scanner (it types the pass and presses Enter), or type the pass "
+        "code printed in large letters (like 7KQ2M-XD4PA).",
         widget=forms.TextInput(
             attrs={
                 "autofocus": True,
@@ -205,6 +205,26 @@ class ScanForm(forms.Form):
                 "autocapitalize": "characters",
                 "spellcheck": "false",
                 "class": "scan",
+            }
+        ),
+    )
+    # Set by "Check in anyway" after the console said the group is early.
+    early = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class ManifestSearchForm(forms.Form):
+    """Find a group of the day by a name of its principal or its pass code (GET, no JavaScript)."""
+
+    q = forms.CharField(
+        label="Find a group",
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "aria-describedby": "id_q_helptext",
+                "autocomplete": "off",
+                "spellcheck": "false",
             }
         ),
     )

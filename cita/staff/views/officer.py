@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from cita.appointments.errors import AlreadyCheckedIn, OutcomeRefused
+from cita.appointments.errors import AlreadyCheckedIn, CheckInEarly, OutcomeRefused
 from cita.appointments.models import Appointment
 from cita.appointments.selectors import officer_appointment_get, officer_group, officer_manifest
 from cita.appointments.services import appointment_check_in
@@ -26,7 +26,7 @@ from cita.core.errors import CitaError
 from cita.core.forms import form_error_add
 from cita.core.http import actor_of
 from cita.draws.services import priority_flag
-from cita.staff.forms import FlagForm, OutcomesForm, ScanForm
+from cita.staff.forms import FlagForm, ManifestSearchForm, OutcomesForm, ScanForm
 from cita.staff.selectors import staff_names
 
 
@@ -57,13 +57,21 @@ def _names(*appointments: Appointment) -> dict[str, str]:
 @require_GET
 @never_cache
 def manifest(request: HttpRequest) -> HttpResponse:
-    """Today's groups at the officer's port, by slot, with their check-in state and the counts."""
+    """Today's groups at the officer's port, by slot, with their check-in state and the counts; `q` finds
+    groups by a name or their pass code."""
     actor = actor_of(request)
-    day = officer_manifest(actor=actor)
+    search = ManifestSearchForm(request.GET)
+    query = search.cleaned_data["q"] if search.is_valid() else ""
+    day = officer_manifest(actor=actor, query=query)
     return render(
         request,
         "staff/officer/manifest.html",
-        {"manifest": day, "form": ScanForm(), "names": _names(*(r.appointment for r in day.rows))},
+        {
+            "manifest": day,
+            "form": ScanForm(),
+            "search": search,
+            "names": _names(*(r.appointment for r in day.rows)),
+        },
     )
 
 
@@ -77,22 +85,29 @@ def scan(request: HttpRequest) -> HttpResponse:
     form = ScanForm(request.POST)
     result = None
     if form.is_valid():
-        result = appointment_scan(payload=form.cleaned_data["payload"], actor=actor)
+        result = appointment_scan(
+            payload=form.cleaned_data["payload"], actor=actor, early_ok=form.cleaned_data["early"]
+        )
         if result.checked_in_now or result.already:
             assert result.appointment is not None
             _scan_message(request, result)
             return HttpResponseRedirect(reverse("staff:officer_group", args=[result.appointment.pk]))
     day = officer_manifest(actor=actor)
+    # An early group is a question to the officer, not a refusal.
+    status = 200 if result is None or result.early else 429 if result.code == "too_many_codes" else 409
     return render(
         request,
         "staff/officer/manifest.html",
         {
             "manifest": day,
             "form": ScanForm(),
-            "refused": result,
+            "search": ManifestSearchForm(),
+            "refused": None if result is None or result.early else result,
+            "early": result if result is not None and result.early else None,
+            "early_payload": form.cleaned_data.get("payload", "") if form.is_valid() else "",
             "names": _names(*(r.appointment for r in day.rows)),
         },
-        status=200 if result is None else 409,
+        status=status,
     )
 
 
@@ -101,8 +116,13 @@ def scan(request: HttpRequest) -> HttpResponse:
 @never_cache
 def group(request: HttpRequest, appointment_id: int) -> HttpResponse:
     """One group of today: its people (names and documents), check-in, outcomes, urgent flag."""
-    actor = actor_of(request)
-    appointment, members = officer_group(actor=actor, appointment_id=appointment_id)
+    return _group_page(request, appointment_id)
+
+
+def _group_page(
+    request: HttpRequest, appointment_id: int, *, early: str = "", status: int = 200
+) -> HttpResponse:
+    appointment, members = officer_group(actor=actor_of(request), appointment_id=appointment_id)
     return render(
         request,
         "staff/officer/group.html",
@@ -114,17 +134,24 @@ def group(request: HttpRequest, appointment_id: int) -> HttpResponse:
             "form": ScanForm(),
             "names": _names(appointment),
             "identity_changed": any(row.change != "same" for row in members),
+            "early": early,
         },
+        status=status,
     )
 
 
 @allow(Role.OFFICER)
 @require_POST
 def check_in(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    """Check a group in from the manifest when its pass cannot be scanned (exactly once, as a scan)."""
+    """Check a group in from the manifest when its pass cannot be scanned (exactly once, as a scan); a
+    group long before its slot is checked in only once the officer confirms."""
     appointment = _appointment(request, appointment_id)
     try:
-        appointment = appointment_check_in(appointment=appointment, actor=actor_of(request))
+        appointment = appointment_check_in(
+            appointment=appointment, actor=actor_of(request), early_ok=request.POST.get("early") == "1"
+        )
+    except CheckInEarly as exc:
+        return _group_page(request, appointment.pk, early=exc.message)
     except AlreadyCheckedIn as exc:
         _scan_message(request, ScanResult("already_checked_in", exc.message, appointment, exc.by, exc.at))
     except CitaError as exc:

@@ -39,17 +39,16 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from cita.core import crockford
+
 PREFIX = "CP1:"
 DOMAIN = b"cita-pass-v1\x00"
 KEYS_FORMAT = "cita-pass-keys-v1"
 EPOCH = dt.date(1970, 1, 1)
 _FIXED = struct.Struct(">6s3sHHBIB")
 _SIGNATURE = 64
-CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 SHORT_CODE_LENGTH = 10
 _SHORT_DOMAIN = b"cita-pass-code-v1\x00"
-# Typed by hand: the look-alikes read as the digits they resemble (Crockford's decoding rule).
-_LOOK_ALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 
 class PassRefused(Exception):
@@ -155,15 +154,16 @@ def pass_short_code(payload: str) -> str:
     digest = hashlib.sha256(_SHORT_DOMAIN + payload.strip().upper().encode("ascii")).digest()
     number = int.from_bytes(digest[:8], "big") >> (64 - 5 * SHORT_CODE_LENGTH)
     return "".join(
-        CROCKFORD[(number >> (5 * (SHORT_CODE_LENGTH - 1 - i))) & 31] for i in range(SHORT_CODE_LENGTH)
+        crockford.ALPHABET[(number >> (5 * (SHORT_CODE_LENGTH - 1 - i))) & 31]
+        for i in range(SHORT_CODE_LENGTH)
     )
 
 
 def short_code_normalise(text: str) -> str | None:
     """A short code as typed (any case, spaces and dashes, O/I/L for 0/1) in its canonical form; None when
     the text is not a short code (a whole pass, or the wrong length or letters)."""
-    code = "".join(text.split()).replace("-", "").upper().translate(_LOOK_ALIKES)
-    if len(code) != SHORT_CODE_LENGTH or not set(code) <= set(CROCKFORD):
+    code = crockford.typed(text).translate(crockford.LOOK_ALIKES)
+    if len(code) != SHORT_CODE_LENGTH or not set(code) <= set(crockford.ALPHABET):
         return None
     return code
 

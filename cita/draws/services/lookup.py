@@ -12,13 +12,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cita.audit.services import audit_record, audit_source_limit
+from cita.core import crockford
 from cita.core.actors import Actor, Role
 from cita.draws.models import Draw, DrawStatus, Offer, Request
 from cita.draws.selectors import second_chance_pending
-
-# What a ticket typed by hand may hold for a character of Crockford's alphabet (tickets issued before it
-# may hold any of A-Z0-9, so the ticket as typed is tried first).
-LOOK_ALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 
 @dataclass(frozen=True)
@@ -33,13 +30,14 @@ class TicketLookup:
 
 def ticket_normal(ticket: str) -> str:
     """The ticket as written in entries.csv: capitals, without spaces or dashes."""
-    return "".join(ticket.split()).replace("-", "").upper()
+    return crockford.typed(ticket)
 
 
 def _answer(*, first: Draw, ticket: str) -> TicketLookup:
     if first.status == DrawStatus.OPEN:
         return TicketLookup("not_yet")
-    candidates = list(dict.fromkeys([ticket, ticket.translate(LOOK_ALIKES)]))
+    # Tickets issued before Crockford's alphabet may hold any of A-Z0-9: the ticket as typed goes first.
+    candidates = list(dict.fromkeys([ticket, ticket.translate(crockford.LOOK_ALIKES)]))
     found = {
         r.ticket: r
         for r in Request.objects.filter(draw=first, ticket__in=candidates, withdrawn_at__isnull=True)

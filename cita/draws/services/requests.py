@@ -10,7 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from cita.audit.services import audit_record
-from cita.core import clock
+from cita.core import clock, crockford
 from cita.core.actors import Actor, Role
 from cita.core.crypto import blind_indexes
 from cita.core.days import reference_today
@@ -45,7 +45,7 @@ from cita.registrations.models import Applicant
 # Crockford's base-32 alphabet: digits and capitals without I, L, O and U, so that a ticket read aloud or
 # copied by hand has no O to take for 0 and no I or L to take for 1 (issue 15, item 9). draw-v1 allows any
 # of A-Z0-9, so tickets issued before stay valid as they are.
-TICKET_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+TICKET_ALPHABET = crockford.ALPHABET
 TICKET_LENGTH = 10
 MAX_REASON = 500
 FLAGGERS = (Role.OFFICER, Role.NGO, Role.PLANNER, Role.ADMIN)

@@ -59,20 +59,26 @@ def secrets_write(path: Path, *, base_url: str) -> bool:
         f"CITA_INDEX_KEY={new_key_ring_entry('i1')}",
         f"CITA_SIGNING_KEY={new_key_ring_entry('s1')}",
         f"CITA_BASE_URL={base_url}",
-        *(f"{name}={value}" for name, value in _later_secrets().items()),
+        *(f"{name}={value}" for name, value in _later_secrets(path.parent).items()),
     ]
     return file_write_private(path, "\n".join(lines) + "\n", overwrite=False)
 
+
+# The beacon stand-in's key (cita.demo.beacon), beside the secrets file.
+BEACON_KEY_FILE = "beacon.key"
 
 # The secrets of the text-message webhooks (docs/sms.md): `cita demo-sms` signs with them.
 WEBHOOK_SECRETS = ("CITA_SMS_WEBHOOK_TOKEN", "CITA_WHATSAPP_APP_SECRET", "CITA_WHATSAPP_VERIFY_TOKEN")
 
 
-def _later_secrets() -> dict[str, str]:
-    """Fresh values of the secrets added after the first demos (a secrets file written before lacks them)."""
+def _later_secrets(home: Path) -> dict[str, str]:
+    """Fresh values of the secrets added after the first demos (a secrets file written before lacks them);
+    the beacon stand-in's key file is made in `home` when missing."""
     import secrets as pysecrets
 
+    from cita.core.beacon_signature import QUICKNET
     from cita.core.crypto import new_key_ring_entry
+    from cita.demo import beacon as standin
 
     return {
         "CITA_METRICS_TOKEN": pysecrets.token_urlsafe(24),
@@ -80,6 +86,9 @@ def _later_secrets() -> dict[str, str]:
         **{name: pysecrets.token_urlsafe(24) for name in WEBHOOK_SECRETS},
         # The demo's beacon: a local stand-in `cita demo` starts (cita.demo.beacon); start-up needs one.
         "CITA_BEACON_URL": f"http://127.0.0.1:{os.environ.get('CITA_DEMO_BEACON_PORT', '8027')}",
+        # ... which signs its rounds with a BLS key of its own: the demo verifies them as production does.
+        "CITA_BEACON_PUBLIC_KEY": standin.public_key(standin.key_load(home / BEACON_KEY_FILE)),
+        "CITA_BEACON_SCHEME": QUICKNET,
     }
 
 
@@ -90,7 +99,7 @@ def secrets_complete(path: Path) -> list[str]:
 
     text = path.read_text()
     have = frozenset(line.partition("=")[0].strip() for line in text.splitlines() if "=" in line)
-    missing = {name: value for name, value in _later_secrets().items() if name not in have}
+    missing = {name: value for name, value in _later_secrets(path.parent).items() if name not in have}
     if missing:
         lines = [f"{name}={value}" for name, value in missing.items()]
         file_write_private(path, text.rstrip("\n") + "\n" + "\n".join(lines) + "\n")
@@ -120,12 +129,20 @@ def run(args: argparse.Namespace) -> int:
 def _beacon_start(home: Path) -> subprocess.Popen[bytes] | None:
     """Start the local beacon stand-in when CITA_BEACON_URL points at this machine (the demo's default),
     and wait until it answers; None when the beacon is elsewhere."""
+    from cita.demo import beacon as standin
+
     url = os.environ.get("CITA_BEACON_URL", "")
     match = re.fullmatch(r"http://127\.0\.0\.1:(\d+)/?", url)
     if match is None:
         return None
+    key_file = home / BEACON_KEY_FILE
+    if standin.public_key(standin.key_load(key_file)) != os.environ.get("CITA_BEACON_PUBLIC_KEY", ""):
+        raise CommandError(
+            f"CITA_BEACON_PUBLIC_KEY is not the public key of the demo beacon's {key_file}; remove the "
+            f"CITA_BEACON_PUBLIC_KEY line of {home / 'secrets.env'} and `cita demo` writes the right one"
+        )
     command = [sys.executable, "-m", "cita.demo.beacon", "--port", match.group(1)]
-    child = subprocess.Popen([*command, "--key-file", str(home / "beacon.key")], start_new_session=True)
+    child = subprocess.Popen([*command, "--key-file", str(key_file)], start_new_session=True)
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline and child.poll() is None:
         try:

@@ -64,6 +64,10 @@ def secrets_write(path: Path, *, base_url: str) -> bool:
     return file_write_private(path, "\n".join(lines) + "\n", overwrite=False)
 
 
+# The application role of the demo's embedded database (docs/operations.md, "Database roles").
+DEMO_APP_ROLE = "cita_app"
+DEMO_APP_PASSWORD = "CITA_DEMO_DB_APP_PASSWORD"  # noqa: S105 - the name of the setting, not a password
+
 # The beacon stand-in's key (cita.demo.beacon), beside the secrets file.
 BEACON_KEY_FILE = "beacon.key"
 
@@ -89,6 +93,8 @@ def _later_secrets(home: Path) -> dict[str, str]:
         # ... which signs its rounds with a BLS key of its own: the demo verifies them as production does.
         "CITA_BEACON_PUBLIC_KEY": standin.public_key(standin.key_load(home / BEACON_KEY_FILE)),
         "CITA_BEACON_SCHEME": QUICKNET,
+        # The password of the least-privilege application role the web server and worker connect as.
+        DEMO_APP_PASSWORD: pysecrets.token_urlsafe(24),
     }
 
 
@@ -156,10 +162,19 @@ def _beacon_start(home: Path) -> subprocess.Popen[bytes] | None:
 
 def _prepare_and_serve(args: argparse.Namespace, base_url: str) -> int:
     from cita.cli import django_setup
-    from cita.db import database_url
+    from cita.db import APP_DATABASE_URL, app_role_ensure, database_url, url_with_user
 
     # Resolve the database once here; children get its URL, so this process alone holds the embedded server.
+    embedded = not os.environ.get("DATABASE_URL")
     os.environ["DATABASE_URL"] = database_url()
+    if embedded and not os.environ.get(APP_DATABASE_URL):
+        # This process migrates and loads as the owner; the web server and worker connect as a role that
+        # owns nothing (it cannot switch the audit trigger off), granted its rows by the migration.
+        password = os.environ[DEMO_APP_PASSWORD]
+        app_role_ensure(os.environ["DATABASE_URL"], role=DEMO_APP_ROLE, password=password)
+        os.environ[APP_DATABASE_URL] = url_with_user(
+            os.environ["DATABASE_URL"], user=DEMO_APP_ROLE, password=password
+        )
     django_setup.setup()
 
     from django.core.management import call_command
@@ -206,6 +221,7 @@ def _sinks(args: argparse.Namespace) -> tuple[list[str], list[str], dict[str, st
 
 def _serve(args: argparse.Namespace, base_url: str, logins: list[tuple[str, str, str]]) -> int:
     from cita.cli.serve import granian_command
+    from cita.db import app_environment
 
     # Email and SMS of the demo never leave the machine: local sinks, started first, in this process group.
     mail, sms, env = _sinks(args)
@@ -214,7 +230,9 @@ def _serve(args: argparse.Namespace, base_url: str, logins: list[tuple[str, str,
     # workers): nothing is left behind, even when a child has to be killed.
     commands = [mail, sms, granian_command(host=args.host, port=args.port, workers=2)]
     commands.append([sys.executable, "-m", "cita", "worker"])
-    children = [subprocess.Popen(command, start_new_session=True) for command in commands]
+    # The web server and the worker connect as the application role (CITA_APP_DATABASE_URL).
+    child_env = app_environment(os.environ)
+    children = [subprocess.Popen(command, start_new_session=True, env=child_env) for command in commands]
     stopping = False
 
     def stop(signum: int, frame: object) -> None:

@@ -6,9 +6,10 @@ One code path either way: Django always talks to a real PostgreSQL server throug
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit, urlunsplit
 
 EMBEDDED_DB_NAME = "cita"
 
@@ -166,3 +167,53 @@ def pool_options() -> dict[str, Any]:
         return {}
     timeout = float(os.environ.get("CITA_DB_POOL_TIMEOUT") or 10)
     return {"pool": {"min_size": 1, "max_size": size, "timeout": timeout}}
+
+
+# The least-privilege application role (docs/operations.md, "Database roles"): migrations run as the role
+# that owns the tables (`DATABASE_URL`); `cita serve` and `cita worker` connect as `CITA_APP_DATABASE_URL`'s
+# role, which may read and write rows but owns nothing, so it cannot alter a table or switch its triggers
+# off (the audit table's append-only trigger among them).
+APP_DATABASE_URL = "CITA_APP_DATABASE_URL"
+
+
+def app_environment(env: Mapping[str, str]) -> dict[str, str]:
+    """The environment of a web or worker process: `env`, with `DATABASE_URL` set to
+    `CITA_APP_DATABASE_URL` when that is set (the one place the application role is chosen)."""
+    app_url = env.get(APP_DATABASE_URL, "")
+    return {**env, "DATABASE_URL": app_url} if app_url else dict(env)
+
+
+def app_role_name(env: Mapping[str, str] = os.environ) -> str:
+    """The user name of `CITA_APP_DATABASE_URL` ('' when unset): the role migrations grant rows to."""
+    url = env.get(APP_DATABASE_URL, "")
+    return unquote(urlsplit(url).username or "") if url else ""
+
+
+def url_with_user(url: str, *, user: str, password: str) -> str:
+    """`url` (postgresql://…) with its user and password replaced."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{quote(user, safe='')}:{quote(password, safe='')}@{host}"
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def app_role_ensure(admin_url: str, *, role: str, password: str) -> None:
+    """Create the application role (LOGIN, no other attribute) on the server of `admin_url`, or set its
+    password when it exists (the demo: the embedded server's superuser makes it)."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+        verb = "ALTER" if exists else "CREATE"
+        statement = sql.SQL(verb + " ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {}").format(
+            sql.Identifier(role), sql.Literal(password)
+        )
+        try:
+            conn.execute(statement)
+        except psycopg.errors.DuplicateObject:  # made meanwhile by another process
+            conn.execute(
+                sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(role), sql.Literal(password))
+            )

@@ -15,6 +15,7 @@ from typing import Any
 from django.conf.locale import LANG_INFO
 from django.utils.translation import gettext_lazy as _
 
+from cita.core.beacon_signature import beacon_settings_problem
 from cita.core.languages import ENGLISH_NAMES
 from cita.db import cita_home, database_url, django_database
 
@@ -271,20 +272,22 @@ CITA_NOTIFY_SIGNIN_RATE_PER_HOUR = int(os.environ.get("CITA_NOTIFY_SIGNIN_RATE_P
 
 # Randomness beacon (drand-style HTTP endpoint). The class (a cita.draws.beacon.Beacon) talks to it; timeout
 # and attempts bound each fetch (a draw waits, alerting, until it gets the value). Without a beacon whoever
-# holds a draw's seed knows every draw key while its window is open (docs/draw.md, "What an insider can
-# do"), so only development (CITA_DEBUG) may run without one; `cita demo` runs a local stand-in.
+# holds a draw's seed knows every draw key while its window is open, and without the chain's public key
+# whoever can change the beacon's answer (a look-alike server, a proxy) chooses the draw's randomness
+# (docs/draw.md, "What an insider can and cannot do"), so only development (CITA_DEBUG) may run without
+# both; `cita demo` runs a local stand-in that signs its rounds.
 CITA_BEACON_URL = os.environ.get("CITA_BEACON_URL", "")
-if not CITA_BEACON_URL and not DEBUG:
-    raise SystemExit(
-        "cita: CITA_BEACON_URL is unset; a draw needs a public randomness beacon (e.g. https://api.drand.sh, "
-        "README, 'Configuration'); only CITA_DEBUG=1 runs without one"
-    )
+# The chain's published BLS public key (hex) and scheme: every round's signature is verified.
+CITA_BEACON_PUBLIC_KEY = os.environ.get("CITA_BEACON_PUBLIC_KEY", "").strip().lower()
+CITA_BEACON_SCHEME = os.environ.get("CITA_BEACON_SCHEME", "pedersen-bls-chained")
+_beacon_problem = beacon_settings_problem(
+    url=CITA_BEACON_URL, public_key=CITA_BEACON_PUBLIC_KEY, scheme=CITA_BEACON_SCHEME, debug=DEBUG
+)
+if _beacon_problem:
+    raise SystemExit(f"cita: {_beacon_problem}")
 # NGO console: phones or emails a worker may find to belong to other accounts in 24 hours (issue 14, item 5).
 CITA_NGO_CONTACT_CHECKS_PER_DAY = int(os.environ.get("CITA_NGO_CONTACT_CHECKS_PER_DAY", "10"))
 CITA_BEACON_CLASS = os.environ.get("CITA_BEACON_CLASS", "cita.draws.beacon.DrandBeacon")
-# The chain's published BLS public key (hex) and scheme: with it, every round's signature is verified.
-CITA_BEACON_PUBLIC_KEY = os.environ.get("CITA_BEACON_PUBLIC_KEY", "")
-CITA_BEACON_SCHEME = os.environ.get("CITA_BEACON_SCHEME", "pedersen-bls-chained")
 CITA_BEACON_TIMEOUT = float(os.environ.get("CITA_BEACON_TIMEOUT", "5"))
 CITA_BEACON_ATTEMPTS = int(os.environ.get("CITA_BEACON_ATTEMPTS", "3"))
 

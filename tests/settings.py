@@ -17,14 +17,20 @@ os.environ.setdefault("CITA_INDEX_KEY", new_key_ring_entry("ti1"))
 os.environ.setdefault("CITA_SIGNING_KEY", new_key_ring_entry("ts1"))
 os.environ.setdefault("CITA_AUDIT_HEAD_KEY", new_key_ring_entry("ta1"))
 os.environ.setdefault("CITA_BASE_URL", "http://testserver")
-# Start-up wants a beacon (issue 14, item 7); the tests run draws without one unless a test sets one
-# (tests/draws/test_beacon.py runs a real drand-style HTTP server).
+# Start-up wants a beacon and its chain's public key (issue 14, item 7); the tests run draws without them
+# unless a test sets them (tests/draws/test_beacon.py runs a real drand-style HTTP server). The key is drand
+# mainnet's (pedersen-bls-chained, the default scheme).
 os.environ.setdefault("CITA_BEACON_URL", "http://beacon.invalid")
+os.environ.setdefault(
+    "CITA_BEACON_PUBLIC_KEY",
+    "868f005eb8e6e4ca0a47c8a77ceaa5309a47978a7c71bc5cce96366b5d7a569937c529eeda66c7293784a9402801af31",
+)
 
 from cita.settings import *  # noqa: F403
 
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 CITA_BEACON_URL = ""
+CITA_BEACON_PUBLIC_KEY = ""
 # The test database's name: CITA_TEST_DATABASE, else one per checkout, so that two checkouts testing against
 # the same server (DATABASE_URL) never take each other's database (two runs in one checkout need the former).
 DATABASES["default"]["TEST"] = {  # noqa: F405

@@ -59,20 +59,30 @@ def secrets_write(path: Path, *, base_url: str) -> bool:
         f"CITA_INDEX_KEY={new_key_ring_entry('i1')}",
         f"CITA_SIGNING_KEY={new_key_ring_entry('s1')}",
         f"CITA_BASE_URL={base_url}",
-        *(f"{name}={value}" for name, value in _later_secrets().items()),
+        *(f"{name}={value}" for name, value in _later_secrets(path.parent).items()),
     ]
     return file_write_private(path, "\n".join(lines) + "\n", overwrite=False)
 
+
+# The application role of the demo's embedded database (docs/operations.md, "Database roles").
+DEMO_APP_ROLE = "cita_app"
+DEMO_APP_PASSWORD = "CITA_DEMO_DB_APP_PASSWORD"  # noqa: S105 - the name of the setting, not a password
+
+# The beacon stand-in's key (cita.demo.beacon), beside the secrets file.
+BEACON_KEY_FILE = "beacon.key"
 
 # The secrets of the text-message webhooks (docs/sms.md): `cita demo-sms` signs with them.
 WEBHOOK_SECRETS = ("CITA_SMS_WEBHOOK_TOKEN", "CITA_WHATSAPP_APP_SECRET", "CITA_WHATSAPP_VERIFY_TOKEN")
 
 
-def _later_secrets() -> dict[str, str]:
-    """Fresh values of the secrets added after the first demos (a secrets file written before lacks them)."""
+def _later_secrets(home: Path) -> dict[str, str]:
+    """Fresh values of the secrets added after the first demos (a secrets file written before lacks them);
+    the beacon stand-in's key file is made in `home` when missing."""
     import secrets as pysecrets
 
+    from cita.core.beacon_signature import QUICKNET
     from cita.core.crypto import new_key_ring_entry
+    from cita.demo import beacon as standin
 
     return {
         "CITA_METRICS_TOKEN": pysecrets.token_urlsafe(24),
@@ -80,6 +90,11 @@ def _later_secrets() -> dict[str, str]:
         **{name: pysecrets.token_urlsafe(24) for name in WEBHOOK_SECRETS},
         # The demo's beacon: a local stand-in `cita demo` starts (cita.demo.beacon); start-up needs one.
         "CITA_BEACON_URL": f"http://127.0.0.1:{os.environ.get('CITA_DEMO_BEACON_PORT', '8027')}",
+        # ... which signs its rounds with a BLS key of its own: the demo verifies them as production does.
+        "CITA_BEACON_PUBLIC_KEY": standin.public_key(standin.key_load(home / BEACON_KEY_FILE)),
+        "CITA_BEACON_SCHEME": QUICKNET,
+        # The password of the least-privilege application role the web server and worker connect as.
+        DEMO_APP_PASSWORD: pysecrets.token_urlsafe(24),
     }
 
 
@@ -90,7 +105,7 @@ def secrets_complete(path: Path) -> list[str]:
 
     text = path.read_text()
     have = frozenset(line.partition("=")[0].strip() for line in text.splitlines() if "=" in line)
-    missing = {name: value for name, value in _later_secrets().items() if name not in have}
+    missing = {name: value for name, value in _later_secrets(path.parent).items() if name not in have}
     if missing:
         lines = [f"{name}={value}" for name, value in missing.items()]
         file_write_private(path, text.rstrip("\n") + "\n" + "\n".join(lines) + "\n")
@@ -120,12 +135,20 @@ def run(args: argparse.Namespace) -> int:
 def _beacon_start(home: Path) -> subprocess.Popen[bytes] | None:
     """Start the local beacon stand-in when CITA_BEACON_URL points at this machine (the demo's default),
     and wait until it answers; None when the beacon is elsewhere."""
+    from cita.demo import beacon as standin
+
     url = os.environ.get("CITA_BEACON_URL", "")
     match = re.fullmatch(r"http://127\.0\.0\.1:(\d+)/?", url)
     if match is None:
         return None
+    key_file = home / BEACON_KEY_FILE
+    if standin.public_key(standin.key_load(key_file)) != os.environ.get("CITA_BEACON_PUBLIC_KEY", ""):
+        raise CommandError(
+            f"CITA_BEACON_PUBLIC_KEY is not the public key of the demo beacon's {key_file}; remove the "
+            f"CITA_BEACON_PUBLIC_KEY line of {home / 'secrets.env'} and `cita demo` writes the right one"
+        )
     command = [sys.executable, "-m", "cita.demo.beacon", "--port", match.group(1)]
-    child = subprocess.Popen([*command, "--key-file", str(home / "beacon.key")], start_new_session=True)
+    child = subprocess.Popen([*command, "--key-file", str(key_file)], start_new_session=True)
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline and child.poll() is None:
         try:
@@ -139,10 +162,19 @@ def _beacon_start(home: Path) -> subprocess.Popen[bytes] | None:
 
 def _prepare_and_serve(args: argparse.Namespace, base_url: str) -> int:
     from cita.cli import django_setup
-    from cita.db import database_url
+    from cita.db import APP_DATABASE_URL, app_role_ensure, database_url, url_with_user
 
     # Resolve the database once here; children get its URL, so this process alone holds the embedded server.
+    embedded = not os.environ.get("DATABASE_URL")
     os.environ["DATABASE_URL"] = database_url()
+    if embedded and not os.environ.get(APP_DATABASE_URL):
+        # This process migrates and loads as the owner; the web server and worker connect as a role that
+        # owns nothing (it cannot switch the audit trigger off), granted its rows by the migration.
+        password = os.environ[DEMO_APP_PASSWORD]
+        app_role_ensure(os.environ["DATABASE_URL"], role=DEMO_APP_ROLE, password=password)
+        os.environ[APP_DATABASE_URL] = url_with_user(
+            os.environ["DATABASE_URL"], user=DEMO_APP_ROLE, password=password
+        )
     django_setup.setup()
 
     from django.core.management import call_command
@@ -189,6 +221,7 @@ def _sinks(args: argparse.Namespace) -> tuple[list[str], list[str], dict[str, st
 
 def _serve(args: argparse.Namespace, base_url: str, logins: list[tuple[str, str, str]]) -> int:
     from cita.cli.serve import granian_command
+    from cita.db import app_environment
 
     # Email and SMS of the demo never leave the machine: local sinks, started first, in this process group.
     mail, sms, env = _sinks(args)
@@ -197,7 +230,9 @@ def _serve(args: argparse.Namespace, base_url: str, logins: list[tuple[str, str,
     # workers): nothing is left behind, even when a child has to be killed.
     commands = [mail, sms, granian_command(host=args.host, port=args.port, workers=2)]
     commands.append([sys.executable, "-m", "cita", "worker"])
-    children = [subprocess.Popen(command, start_new_session=True) for command in commands]
+    # The web server and the worker connect as the application role (CITA_APP_DATABASE_URL).
+    child_env = app_environment(os.environ)
+    children = [subprocess.Popen(command, start_new_session=True, env=child_env) for command in commands]
     stopping = False
 
     def stop(signum: int, frame: object) -> None:

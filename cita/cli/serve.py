@@ -8,7 +8,7 @@ import shutil
 import sys
 from collections.abc import Mapping
 
-from cita.db import web_threads
+from cita.db import app_environment, web_threads
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -65,9 +65,10 @@ def metrics_folder_prepare(*, port: int) -> None:
 
 
 def serve_environment(env: Mapping[str, str]) -> dict[str, str]:
-    """The environment of the web processes: `env`, with a connection pool as large as the threads
-    (`CITA_DB_POOL`) unless it says otherwise: a thread holds one connection while it serves a request."""
-    return {"CITA_DB_POOL": str(web_threads()), **env}
+    """The environment of the web processes: `env` connecting as the application role when one is set
+    (`CITA_APP_DATABASE_URL`), with a connection pool as large as the threads (`CITA_DB_POOL`) unless it
+    says otherwise: a thread holds one connection while it serves a request."""
+    return {"CITA_DB_POOL": str(web_threads()), **app_environment(env)}
 
 
 def run(args: argparse.Namespace) -> int:

@@ -13,9 +13,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the worker until interrupted."""
-    from cita.cli.django_setup import setup
+    """Run the worker until interrupted, as the application role when one is set (`CITA_APP_DATABASE_URL`)."""
+    import os
 
+    from cita.cli.django_setup import load_dev_env, setup
+    from cita.db import app_environment
+
+    load_dev_env()
+    os.environ.update(app_environment(os.environ))
     setup()
     from django.core.management import call_command
 

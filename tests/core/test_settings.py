@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from cita.core.crypto import new_key_ring_entry
+from tests.draws.test_beacon import QUICKNET_KEY
 
 
 def run_cita(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -40,7 +41,9 @@ def production_env(home: str) -> dict[str, str]:
         CITA_INDEX_KEY=new_key_ring_entry("pi1"),
         CITA_SIGNING_KEY=new_key_ring_entry("ps1"),
         CITA_BASE_URL="https://cita.example.org",
-        CITA_BEACON_URL="https://api.drand.sh",
+        CITA_BEACON_URL="https://api.drand.sh/v2/beacons/quicknet",
+        CITA_BEACON_PUBLIC_KEY=QUICKNET_KEY,
+        CITA_BEACON_SCHEME="bls-unchained-g1-rfc9380",
         # An empty home: no development secrets file to fall back on.
         CITA_HOME=home,
     )
@@ -69,6 +72,27 @@ def test_without_a_beacon_start_up_stops_unless_debug_is_on(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert "CITA_BEACON_URL" in lines[0]
+    env["CITA_DEBUG"] = "1"
+    result = run_cita("manage", "check", env=env)
+    assert result.returncode == 0, result.stderr
+
+
+def test_without_the_beacons_public_key_start_up_stops_unless_debug_is_on(tmp_path):
+    """Issue 14, item 7: without the chain's public key whoever can change the beacon's answer (a look-alike
+    server, a proxy) chooses the draw's randomness; outside development the key is required."""
+    env = production_env(str(tmp_path))
+    del env["CITA_BEACON_PUBLIC_KEY"]
+    result = run_cita("manage", "check", env=env)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "CITA_BEACON_PUBLIC_KEY" in lines[0]
+    # A key of the wrong length for its scheme (drand mainnet's G1 key under quicknet) is named too.
+    env["CITA_BEACON_PUBLIC_KEY"] = QUICKNET_KEY[:96]
+    result = run_cita("manage", "check", env=env)
+    assert result.returncode != 0
+    assert "not a bls-unchained-g1-rfc9380 public key" in result.stderr.strip().splitlines()[0]
+    del env["CITA_BEACON_PUBLIC_KEY"]
     env["CITA_DEBUG"] = "1"
     result = run_cita("manage", "check", env=env)
     assert result.returncode == 0, result.stderr

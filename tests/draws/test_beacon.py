@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
+import urllib.request
 
 import pytest
 
@@ -126,22 +128,35 @@ def test_without_any_known_chain_facts_the_window_does_not_open_and_says_why(fro
     assert any("beacon unreachable" in record.message for record in caplog.records)
 
 
-def test_the_demo_beacon_stand_in_speaks_the_drand_protocol_and_hides_future_rounds(tmp_path):
+def test_the_demo_beacon_stand_in_signs_its_rounds_as_quicknet_does_and_hides_future_rounds(tmp_path):
+    """Issue 14, item 7: the demo's stand-in signs each round with a BLS key of its own, and the demo's
+    client verifies it against the public key written to the demo's secrets, as production does."""
     import threading
 
+    from cita.core.beacon_signature import QUICKNET
     from cita.demo import beacon as standin
 
     key = standin.key_load(tmp_path / "beacon.key")
     assert standin.key_load(tmp_path / "beacon.key") == key  # made once, then kept
+    public_key = standin.public_key(key)
     httpd = standin.server("127.0.0.1", 0, key)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
+    url = f"http://127.0.0.1:{httpd.server_address[1]}"
     try:
-        client = DrandBeacon(f"http://127.0.0.1:{httpd.server_address[1]}", attempts=1)
+        client = DrandBeacon(url, attempts=1, public_key=public_key, scheme=QUICKNET)
         info = client.info()
         assert (info.genesis_time, info.period) == (standin.GENESIS, standin.PERIOD)
+        with urllib.request.urlopen(f"{url}/info") as answer:  # noqa: S310 - the local stand-in
+            published = json.loads(answer.read())
+        assert (published["public_key"], published["schemeID"]) == (public_key, QUICKNET)
         past = info.round_at(dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
         assert client.value(past) == standin.randomness(key, past)
+        # Another key's public key does not verify the stand-in's rounds.
+        other = standin.public_key(standin.key_load(tmp_path / "other.key"))
+        stranger = DrandBeacon(url, attempts=1, public_key=other, scheme=QUICKNET)
+        with pytest.raises(BeaconUnavailable, match="signature"):
+            stranger.value(past)
         future = info.round_at(dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))
         with pytest.raises(BeaconUnavailable):
             client.value(future)
@@ -188,3 +203,62 @@ def test_with_the_chains_public_key_a_round_is_taken_only_with_a_valid_bls_signa
     chain.answers[72786] = {**ROUND_72785, "round": 72786, "randomness": randomness}
     with pytest.raises(BeaconUnavailable, match="signature"):
         beacon.value(72786)
+
+
+# A real round of drand's quicknet (League of Entropy mainnet, bls-unchained-g1-rfc9380), as published:
+# the chain's /info (https://api.drand.sh/52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971/info)
+# and round 657413 with its randomness, copied from the README of github.com/mcdcam/python-drand-verify
+# (a Python binding of noislabs/drand-verify: `verify_quicknet(657413, "b713…d97b")` → "fc18…3587").
+QUICKNET_KEY = (
+    "83cf0f2896adee7eb8b5f01fcad3912212c437e0073e911fb90022d3e760183c8c4b450b6a0a6c3ac6a5776a2d1064510d"
+    "1fec758c921cc22b0e17e63aaf4bcb5ed66304de9cf809bd274ca73bab4af5a6e9c76a4bc09e76eae8991ef5ece45a"
+)
+ROUND_657413 = {
+    "round": 657413,
+    "randomness": "fc1873a13f3545aeade8401532ef5519920652eee6b0d2b19ca12643b87b3587",
+    "signature": (
+        "b713718a38ae728dfd477991af2822e08d2f305e47718cef9f7848ce4050e7be41076862b98fad56e91a6b85b89cd97b"
+    ),
+}
+# Another real quicknet round's signature (round 5928395, from tLockTest's Test_tlock.cs, which cites
+# https://api.drand.sh/52db9ba7…e971/public/5928395): a valid point, signed by the chain, for another round.
+SIGNATURE_5928395 = (
+    "a5d07c0071b4e386b3ae09206522253c68fefe8490ad59ecc44a7dd0d0745be91da5779e2247a82403fbc0cb9a34cb61"
+)
+
+
+def test_a_real_quicknet_round_is_taken_and_a_changed_or_borrowed_signature_is_refused(chain, settings):
+    """Issue 14, item 7: quicknet (signatures on G1, public key on G2, RFC 9380) is verified too."""
+    from cita.core.beacon_signature import QUICKNET, round_signature_valid
+    from cita.draws.beacon import beacon_from_settings
+
+    chain.answers[657413] = dict(ROUND_657413)
+    settings.CITA_BEACON_PUBLIC_KEY = QUICKNET_KEY
+    settings.CITA_BEACON_SCHEME = QUICKNET
+    beacon = beacon_from_settings()
+    assert beacon is not None
+    assert beacon.value(657413) == ROUND_657413["randomness"]
+    # The other round's signature is the chain's own for its round, and for no other.
+    assert round_signature_valid(
+        public_key=QUICKNET_KEY, scheme=QUICKNET, round_number=5928395, signature=SIGNATURE_5928395
+    )
+    borrowed = hashlib.sha256(bytes.fromhex(SIGNATURE_5928395)).hexdigest()
+    chain.answers[657413] = {**ROUND_657413, "signature": SIGNATURE_5928395, "randomness": borrowed}
+    with pytest.raises(BeaconUnavailable, match="signature"):
+        beacon.value(657413)
+    # One bit of the signature changed (and the randomness made to match it): refused.
+    changed = str(ROUND_657413["signature"])[:-1] + "a"
+    chain.answers[657413] = {
+        **ROUND_657413,
+        "signature": changed,
+        "randomness": hashlib.sha256(bytes.fromhex(changed)).hexdigest(),
+    }
+    with pytest.raises(BeaconUnavailable, match="signature"):
+        beacon.value(657413)
+    # The real signature with a chosen randomness, or presented as the next round: refused.
+    chain.answers[657413] = {**ROUND_657413, "randomness": "ab" * 32}
+    with pytest.raises(BeaconUnavailable, match="signature"):
+        beacon.value(657413)
+    chain.answers[657414] = {**ROUND_657413, "round": 657414}
+    with pytest.raises(BeaconUnavailable, match="signature"):
+        beacon.value(657414)

@@ -137,3 +137,33 @@ def test_verify_checks_the_beacon_rounds_signature_given_the_chain_info(
     finished = run("draw", "verify", str(day), "--chain-info", str(info), "--round", str(answer))
     assert finished.returncode == 1
     assert "BLS signature does not verify" in finished.stderr
+
+
+def test_verify_checks_a_quicknet_rounds_signature(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 14, item 7: a draw mixed with a real quicknet round (signature on G1) verifies against the
+    chain's /info; read as a chain signing on G2, the same files do not."""
+    import json
+
+    from cita.lottery.model import Beacon
+    from tests.draws.test_beacon import QUICKNET_KEY, ROUND_657413
+
+    value = str(ROUND_657413["randomness"])
+    entries = entries_to_bytes(entries_make(30, ports=("ELP", "SYS")))
+    beacon = Beacon(source="https://api.drand.sh/v2/beacons/quicknet", round=657413, value=value)
+    day = bundle_write(
+        tmp_path / "day", manifest=manifest_make(entries=entries, beacon=beacon), entries=entries
+    )
+    main(["draw", "compute", str(day)])
+    info, answer = tmp_path / "info.json", tmp_path / "round.json"
+    info.write_text(json.dumps({"public_key": QUICKNET_KEY, "schemeID": "bls-unchained-g1-rfc9380"}))
+    answer.write_text(json.dumps(ROUND_657413))
+    capsys.readouterr()
+    assert main(["draw", "verify", str(day), "--chain-info", str(info), "--round", str(answer)]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("; beacon round 657413 signed by the chain")
+    # Read as a chain signing on G2 (pedersen-bls-unchained), the same round is refused, exit status 1.
+    info.write_text(json.dumps({"public_key": QUICKNET_KEY, "schemeID": "pedersen-bls-unchained"}))
+    finished = run("draw", "verify", str(day), "--chain-info", str(info), "--round", str(answer))
+    assert finished.returncode == 1
+    assert "BLS signature does not verify" in finished.stderr

@@ -223,7 +223,9 @@ CONTRACTS: dict[str, Contract] = {
     ),
     NoticeKind.DEADLINE_REMINDER: Contract({"offer_id": ident, "deadline": instant, **PLACE}, {"url": url}),
     NoticeKind.CONFIRMED: Contract(
-        {"appointment_id": ident, **PLACE, "port_address": text(MAX_PORT_ADDRESS), "pass_url": url}
+        {"appointment_id": ident, **PLACE, "port_address": text(MAX_PORT_ADDRESS), "pass_url": url},
+        # The group moved its appointment to another port or day (cita.appointments.services.swap).
+        optional={"changed": flag},
     ),
     NoticeKind.REBOOKED: Contract(
         {"appointment_id": ident, "placed": flag, "old_port_name": PORT_NAME, "old_date": date},

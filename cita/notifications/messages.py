@@ -169,6 +169,21 @@ CONFIRMED = Template(
     ),
 )
 
+# The group moved its confirmed appointment to another port or day (cita.appointments.services.swap).
+CHANGED = Template(
+    subject=_("Your appointment was changed"),
+    paragraphs=(
+        _("You changed your appointment. This is your new appointment."),
+        (PORT, ADDRESS, DATE, TIME),
+        _("Your new pass: %(pass_url)s"),
+        _("Your old pass no longer works."),
+    ),
+    sms=_(
+        "cita: your appointment was changed. %(port_name)s, %(port_address)s, %(date_short)s, %(slot)s. "
+        "New pass: %(pass_url)s"
+    ),
+)
+
 REBOOKED = Template(
     subject=_("Your appointment was moved"),
     paragraphs=(
@@ -327,7 +342,10 @@ TEMPLATES: dict[str, Template] = {
 
 
 def template_for(kind: str, context: dict[str, object]) -> Template:
-    """The template of a notice (a rebooking that found no new place has its own words)."""
+    """The template of a notice (a rebooking that found no new place, and a changed appointment, have
+    their own words)."""
+    if kind == NoticeKind.CONFIRMED and context.get("changed"):
+        return CHANGED
     if kind == NoticeKind.REBOOKED and not context.get("placed"):
         return REBOOKED_NOT_PLACED
     if kind == NoticeKind.REBOOKED and context.get("wait_url"):

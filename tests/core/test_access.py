@@ -199,6 +199,7 @@ RULES: dict[str, Rule] = {
     "appointments:pass_png": Rule(APPLICANT_PAGES, "/appointments/900001/pass.png"),
     "appointments:cancel": Rule(APPLICANT_PAGES, "/appointments/900001/cancel", "post"),
     "appointments:wait": Rule(APPLICANT_PAGES, "/appointments/900001/wait"),
+    "appointments:change": Rule(APPLICANT_PAGES, "/appointments/900001/change"),
     "appointments:pass_keys": Rule(EVERYONE, "/.well-known/cita-pass-keys.json"),
     "transparency:home": Rule(EVERYONE, "/transparency/"),
     "transparency:audit": Rule(EVERYONE, "/transparency/audit/"),

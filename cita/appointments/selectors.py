@@ -24,6 +24,7 @@ from cita.appointments.rebook_plan import (
     plan_from_json,
     snapshot_from_json,
 )
+from cita.audit.models import AuditEvent
 from cita.core import clock
 from cita.core.actors import Actor, Role
 from cita.core.days import reference_today
@@ -363,6 +364,42 @@ def swap_places(*, appointment: Appointment, now: dt.datetime | None = None) -> 
         and dt.datetime.combine(row.day, row.slot, tzinfo=row.port.tz) >= earliest
     ]
     return sorted(places, key=lambda p: (p.rank, p.day, p.slot))
+
+
+@dataclass(frozen=True)
+class OfferWaitChoice:
+    """An open offer a closure moved away from the group's first port may be given back to wait for that
+    port, as a rebooked appointment may (`WaitChoice`): tier 0 in the draws for days from `from_day`."""
+
+    offer: Offer
+    closure: PortClosure
+    first_port: Port
+    from_day: dt.date
+
+
+def offer_wait_choice_for(*, offer: Offer, now: dt.datetime | None = None) -> OfferWaitChoice | None:
+    """The choice "I prefer to wait for my first port" of an open offer a closure's rebooking moved to
+    another port (its `offer.moved` audit event names the closure), until its deadline; None otherwise."""
+    if offer.state != OfferState.OPEN or (now or clock.now()) >= offer.deadline:
+        return None
+    first = offer.request.ports[0]
+    if first == offer.port.code:
+        return None
+    moved = (
+        AuditEvent.objects.filter(action="offer.moved", object_type="offer", object_id=str(offer.pk))
+        .order_by("-id")
+        .values_list("data", flat=True)
+        .first()
+    )
+    if moved is None:
+        return None
+    closure = PortClosure.objects.filter(pk=moved["closure"]).select_related("port").first()
+    first_port = Port.objects.filter(code=first).first()
+    if closure is None or first_port is None:
+        return None
+    return OfferWaitChoice(
+        offer=offer, closure=closure, first_port=first_port, from_day=closure.end + dt.timedelta(days=1)
+    )
 
 
 # -- the officer console: one port, its current day ---------------------------------------------------------

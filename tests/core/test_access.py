@@ -194,6 +194,7 @@ RULES: dict[str, Rule] = {
     "draws:request": Rule(APPLICANT_PAGES, "/draw/requests/900001"),
     "draws:offer": Rule(APPLICANT_PAGES, "/draw/offers/900001"),
     "draws:offer_decline": Rule(APPLICANT_PAGES, "/draw/offers/900001/decline"),
+    "draws:offer_wait": Rule(APPLICANT_PAGES, "/draw/offers/900001/wait"),
     "appointments:pass": Rule(APPLICANT_PAGES, "/appointments/900001/pass"),
     "appointments:pass_offline": Rule(APPLICANT_PAGES, "/appointments/900001/pass.html"),
     "appointments:pass_png": Rule(APPLICANT_PAGES, "/appointments/900001/pass.png"),

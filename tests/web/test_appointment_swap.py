@@ -169,3 +169,19 @@ def test_someone_elses_appointment_cannot_be_changed(booked_at_sys, browser):
 
     sign_in_applicant(browser, registered_group())
     assert browser.get(f"/appointments/{booked_at_sys.pk}/change").status_code == 404
+
+
+def test_the_page_speaks_the_groups_language_and_says_until_when(frozen_clock):
+    port_with_slots("SYS", slots=[("08:00", 2), ("10:00", 0)], position=1, name="San Ysidro")
+    (offer,) = booked(frozen_clock, [Ask(size=2, ports=["SYS"], language="es")])
+    appointment = Appointment.objects.get(offer=offer)
+    browser = Client(enforce_csrf_checks=True)
+    sign_in_applicant(browser, appointment.applicant)
+    assert (
+        "Cambiar el puerto o el día" in browser.get(f"/appointments/{appointment.pk}/pass").content.decode()
+    )
+    html = browser.get(f"/appointments/{appointment.pk}/change").content.decode()
+    assert "Puede cambiarla hasta el" in html
+    assert "domingo, 13 de diciembre de 2026 a las 08:00" in html
+    assert "(hora de San Ysidro)." in html
+    assert "Ahora no hay lugares libres en sus puertos." in html

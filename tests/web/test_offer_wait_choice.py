@@ -12,6 +12,7 @@ from django.test import Client
 from cita.audit.models import AuditEvent
 from cita.draws.models import DrawApplicant, Offer, OfferState, PriorityFlag
 from cita.notifications.models import Notice
+from cita.notifications.rendering import render
 from cita.ports.models import SlotCapacity
 from tests.conftest import csrf_post, sign_in_applicant
 from tests.factories.closures import offer_moved_away_from_first_port
@@ -55,6 +56,11 @@ def test_the_moved_offer_links_to_the_choice_and_the_page_explains_both_ways(mov
     # The notice of the move links to the offer page, where the choice is.
     notice = Notice.objects.get(applicant=offer.applicant, dedup_key__endswith=f"offer:{offer.pk}:moved")
     assert notice.context["url"] == f"http://testserver/draw/offers/{offer.pk}"
+    assert notice.context["first_port_name"] == "San Ysidro"
+    text = render(kind=notice.kind, context=notice.context, language="es")
+    assert "El puerto San Ysidro está cerrado" in text.body
+    assert "O puede esperar a su primer puerto, San Ysidro." in text.body
+    assert "jueves 17 de diciembre de 2026" in text.body
 
 
 def test_choosing_to_wait_gives_the_offer_back_and_sets_the_priority(moved):

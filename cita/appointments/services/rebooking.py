@@ -279,6 +279,16 @@ def _rebook_appointment(
     ]
 
 
+def _offer_choice_context(closure: PortClosure, offer: Offer, port: Port) -> dict[str, object]:
+    """The choice to wait of an offer moved away from the group's first port (`offer_wait_choice_for`
+    finds it later by the `offer.moved` event written with the rebooking)."""
+    first = offer.request.ports[0]
+    first_port = Port.objects.filter(code=first).first()
+    if first == port.code or first_port is None:
+        return {}
+    return {"first_port_name": first_port.name, "wait_from": closure.end + dt.timedelta(days=1)}
+
+
 def _move_offer(
     *,
     closure: PortClosure,
@@ -343,6 +353,9 @@ def _move_offer(
             "time_zone": port.time_zone,
             # The offer page: confirm there, or (moved away from the first port) choose to wait.
             "url": offer_url(offer),
+            "old_port_name": closure.port.name,
+            "old_date": old[1].isoformat(),
+            **_offer_choice_context(closure, offer, port),
         },
     )
     return [

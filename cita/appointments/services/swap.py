@@ -48,10 +48,10 @@ def appointment_swap(*, appointment: Appointment, place: str, actor: Actor) -> A
     if chosen is None:
         raise PlaceTaken(_("That place is no longer free. Choose another one."), appointment=appointment)
     old = {"port": appointment.port.code, "day": appointment.day, "slot": f"{appointment.slot:%H:%M}"}
-    # Both slots locked in one order (by id) first: two groups swapping into each other's slots wait for
-    # each other instead of deadlocking.
+    # Both slots locked first, in the order the rebooking job locks seats (rebooking_input): two groups
+    # swapping into each other's slots, or a swap and a rebooking, wait for each other, never deadlock.
     list(
-        SlotCapacity.objects.select_for_update()
+        SlotCapacity.objects.select_for_update(of=("self",))
         .filter(
             pk__in=[
                 *SlotCapacity.objects.filter(
@@ -62,7 +62,7 @@ def appointment_swap(*, appointment: Appointment, place: str, actor: Actor) -> A
                 ).values_list("pk", flat=True),
             ]
         )
-        .order_by("pk")
+        .order_by("day", "port__position", "port__code", "slot")
     )
     if not capacity_take(
         port_id=chosen.port.pk, day=chosen.day, slot=chosen.slot, seats=appointment.group_size

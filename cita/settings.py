@@ -344,6 +344,9 @@ CITA_CHECKIN_EARLY_MINUTES = int(os.environ.get("CITA_CHECKIN_EARLY_MINUTES", "1
 CITA_OFFICER_CODE_LIMIT = int(os.environ.get("CITA_OFFICER_CODE_LIMIT", "10"))
 # A closure's rebooking sends a group to a port in another city only this many days ahead or more.
 CITA_REBOOK_NOTICE_DAYS = int(os.environ.get("CITA_REBOOK_NOTICE_DAYS", "3"))
+# A group may change the port or day of its confirmed appointment until this many hours before its slot
+# (and only to a place starting at least this many hours ahead).
+CITA_SWAP_CLOSES_HOURS = int(os.environ.get("CITA_SWAP_CLOSES_HOURS", "48"))
 
 # /metrics (Prometheus text format) answers callers sending `Authorization: Bearer <CITA_METRICS_TOKEN>`
 # or coming from one of CITA_METRICS_NETWORKS (comma-separated, e.g. "10.0.0.0/8,127.0.0.1/32"); no one else.

@@ -72,3 +72,9 @@ class IdentityLocked(Conflict):
     the applicant's confirmation that the holding is given up, or an NGO worker's or officer's approval."""
 
     code = "identity_locked"
+
+
+class PlaceTaken(Conflict):
+    """The free place a group chose to move to was taken first (another group, or it is no longer offered)."""
+
+    code = "place_taken"

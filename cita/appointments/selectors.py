@@ -26,11 +26,12 @@ from cita.appointments.rebook_plan import (
     plan_from_json,
     snapshot_from_json,
 )
+from cita.audit.models import AuditEvent
 from cita.core import clock
 from cita.core.actors import Actor, Role
 from cita.core.days import reference_today
 from cita.core.errors import NotFound
-from cita.draws.models import Draw, Offer, OfferState, Request, RequestState, RequestStatus
+from cita.draws.models import Draw, DrawStatus, Offer, OfferState, Request, RequestState, RequestStatus
 from cita.draws.selectors import draw_open_queryset, second_chance_queryset
 from cita.notifications.selectors import unread_queryset
 from cita.policy.models import DrawPolicy
@@ -298,6 +299,108 @@ def wait_choice_for(*, appointment: Appointment, now: dt.datetime | None = None)
         closure=closure,
         first_port=first_port,
         from_day=closure.end + dt.timedelta(days=1),
+    )
+
+
+@dataclass(frozen=True)
+class SwapPlace:
+    """One free place a group may move its appointment to: a port it ranked, a day, a slot."""
+
+    port: Port
+    day: dt.date
+    slot: dt.time
+    rank: int  # 1 is the group's first port
+
+    @property
+    def key(self) -> str:
+        """The place as one form value: "SYS|2026-12-16|08:00"."""
+        return f"{self.port.code}|{self.day.isoformat()}|{self.slot:%H:%M}"
+
+
+def swap_closes_at(*, appointment: Appointment) -> dt.datetime:
+    """The last moment the group may change its appointment: `CITA_SWAP_CLOSES_HOURS` before its slot."""
+    starts = dt.datetime.combine(appointment.day, appointment.slot, tzinfo=appointment.port.tz)
+    return starts - dt.timedelta(hours=settings.CITA_SWAP_CLOSES_HOURS)
+
+
+def swap_open(*, appointment: Appointment, now: dt.datetime | None = None) -> bool:
+    """The group may still change the port or day of this appointment (scheduled, not too close)."""
+    if appointment.state != AppointmentState.SCHEDULED:
+        return False
+    return (now or clock.now()) < swap_closes_at(appointment=appointment)
+
+
+def swap_places(*, appointment: Appointment, now: dt.datetime | None = None) -> list[SwapPlace]:
+    """The free places this appointment may move to, in the group's ranking, then by day and slot.
+
+    Only seats the draws have already handed out are offered: days whose draw has published (a seat a
+    draw still to run will give is never taken from its entrants), at ports the group ranked, open that
+    day, with room for the whole group, starting `CITA_SWAP_CLOSES_HOURS` or more from now. Empty when
+    the appointment can no longer be changed.
+    """
+    now = now or clock.now()
+    if not swap_open(appointment=appointment, now=now):
+        return []
+    root = _root(appointment)
+    ranked = list(root.offer.request.ports) if root.offer is not None else [root.port.code]
+    rank = {code: i + 1 for i, code in enumerate(ranked)}
+    published = Draw.objects.filter(
+        status=DrawStatus.PUBLISHED, round=1, appointment_date__gte=reference_today(now=now)
+    ).values_list("appointment_date", flat=True)
+    rows = SlotCapacity.objects.filter(
+        port__code__in=ranked,
+        port__active=True,
+        day__in=list(published),
+        left__gte=appointment.group_size,
+    ).select_related("port")
+    closed = [
+        (c.port_id, c.start, c.end)
+        for c in PortClosure.objects.filter(reopened_at__isnull=True, port__code__in=ranked)
+    ]
+    earliest = now + dt.timedelta(hours=settings.CITA_SWAP_CLOSES_HOURS)
+    places = [
+        SwapPlace(port=row.port, day=row.day, slot=row.slot, rank=rank[row.port.code])
+        for row in rows
+        if (row.port_id, row.day, row.slot) != (appointment.port_id, appointment.day, appointment.slot)
+        and not any(port_id == row.port_id and start <= row.day <= end for port_id, start, end in closed)
+        and dt.datetime.combine(row.day, row.slot, tzinfo=row.port.tz) >= earliest
+    ]
+    return sorted(places, key=lambda p: (p.rank, p.day, p.slot))
+
+
+@dataclass(frozen=True)
+class OfferWaitChoice:
+    """An open offer a closure moved away from the group's first port may be given back to wait for that
+    port, as a rebooked appointment may (`WaitChoice`): tier 0 in the draws for days from `from_day`."""
+
+    offer: Offer
+    closure: PortClosure
+    first_port: Port
+    from_day: dt.date
+
+
+def offer_wait_choice_for(*, offer: Offer, now: dt.datetime | None = None) -> OfferWaitChoice | None:
+    """The choice "I prefer to wait for my first port" of an open offer a closure's rebooking moved to
+    another port (its `offer.moved` audit event names the closure), until its deadline; None otherwise."""
+    if offer.state != OfferState.OPEN or (now or clock.now()) >= offer.deadline:
+        return None
+    first = offer.request.ports[0]
+    if first == offer.port.code:
+        return None
+    moved = (
+        AuditEvent.objects.filter(action="offer.moved", object_type="offer", object_id=str(offer.pk))
+        .order_by("-id")
+        .values_list("data", flat=True)
+        .first()
+    )
+    if moved is None:
+        return None
+    closure = PortClosure.objects.filter(pk=moved["closure"]).select_related("port").first()
+    first_port = Port.objects.filter(code=first).first()
+    if closure is None or first_port is None:
+        return None
+    return OfferWaitChoice(
+        offer=offer, closure=closure, first_port=first_port, from_day=closure.end + dt.timedelta(days=1)
     )
 
 

@@ -224,9 +224,22 @@ CONTRACTS: dict[str, Contract] = {
         # queued before).
         optional={"draw_date": date, "lookup_url": url},
     ),
-    NoticeKind.DEADLINE_REMINDER: Contract({"offer_id": ident, "deadline": instant, **PLACE}, {"url": url}),
+    NoticeKind.DEADLINE_REMINDER: Contract(
+        {"offer_id": ident, "deadline": instant, **PLACE},
+        {
+            "url": url,
+            # A closure moved the open offer (cita.appointments.services.rebooking): from where; and, moved
+            # away from the group's first port, the choice to wait for it (both, or none).
+            "old_port_name": PORT_NAME,
+            "old_date": date,
+            "first_port_name": PORT_NAME,
+            "wait_from": date,
+        },
+    ),
     NoticeKind.CONFIRMED: Contract(
-        {"appointment_id": ident, **PLACE, "port_address": text(MAX_PORT_ADDRESS), "pass_url": url}
+        {"appointment_id": ident, **PLACE, "port_address": text(MAX_PORT_ADDRESS), "pass_url": url},
+        # The group moved its appointment to another port or day (cita.appointments.services.swap).
+        optional={"changed": flag},
     ),
     NoticeKind.REBOOKED: Contract(
         {"appointment_id": ident, "placed": flag, "old_port_name": PORT_NAME, "old_date": date},

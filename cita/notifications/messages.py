@@ -166,6 +166,41 @@ DEADLINE_REMINDER = Template(
     ),
 )
 
+# A closure moved an open offer (cita.appointments.services.rebooking): where it is now, and the deadline.
+OFFER_MOVED = Template(
+    subject=_("The place offered to you was moved: confirm before %(deadline)s"),
+    paragraphs=(
+        _("The port %(old_port_name)s is closed on %(old_date)s, so we moved the place offered to you."),
+        (_("The new place:"), *PLACE),
+        _("Confirm before %(deadline)s. After that, the place goes to another group."),
+        CONFIRM_AT,
+    ),
+    sms=_(
+        "cita: %(old_port_name)s is closed. Your new place: %(port_name)s, %(date_short)s, %(slot)s. "
+        "Confirm before %(deadline)s: %(url)s"
+    ),
+)
+
+# The same, moved away from the group's first port: it may confirm or wait for that port.
+OFFER_MOVED_WITH_CHOICE = Template(
+    subject=_("The place offered to you was moved: confirm it or wait"),
+    paragraphs=(
+        _("The port %(old_port_name)s is closed on %(old_date)s, so we moved the place offered to you."),
+        (_("The new place:"), *PLACE),
+        _("Confirm before %(deadline)s. After that, the place goes to another group."),
+        _(
+            "Or you can wait for your first port, %(first_port_name)s. Then your group will be first in "
+            "line in the draws for days from %(wait_from)s, when the port is open again. You keep your "
+            "place: the day you first asked does not change."
+        ),
+        _("Confirm or choose to wait here: %(url)s"),
+    ),
+    sms=_(
+        "cita: %(old_port_name)s is closed. New place: %(port_name)s, %(date_short)s, %(slot)s. Confirm it "
+        "or wait for %(first_port_name)s: %(url)s"
+    ),
+)
+
 CONFIRMED = Template(
     subject=_("Your appointment is confirmed"),
     paragraphs=(
@@ -180,6 +215,21 @@ CONFIRMED = Template(
     sms=_(
         "cita: your appointment is confirmed. %(port_name)s, %(port_address)s, %(date_short)s, %(slot)s. "
         "Your pass: %(pass_url)s"
+    ),
+)
+
+# The group moved its confirmed appointment to another port or day (cita.appointments.services.swap).
+CHANGED = Template(
+    subject=_("Your appointment was changed"),
+    paragraphs=(
+        _("You changed your appointment. This is your new appointment."),
+        (PORT, ADDRESS, DATE, TIME),
+        _("Your new pass: %(pass_url)s"),
+        _("Your old pass no longer works."),
+    ),
+    sms=_(
+        "cita: your appointment was changed. %(port_name)s, %(port_address)s, %(date_short)s, %(slot)s. "
+        "New pass: %(pass_url)s"
     ),
 )
 
@@ -341,7 +391,14 @@ TEMPLATES: dict[str, Template] = {
 
 
 def template_for(kind: str, context: dict[str, object]) -> Template:
-    """The template of a notice (a rebooking that found no new place has its own words)."""
+    """The template of a notice (a rebooking that found no new place, and a changed appointment, have
+    their own words)."""
+    if kind == NoticeKind.DEADLINE_REMINDER and context.get("first_port_name"):
+        return OFFER_MOVED_WITH_CHOICE
+    if kind == NoticeKind.DEADLINE_REMINDER and context.get("old_port_name"):
+        return OFFER_MOVED
+    if kind == NoticeKind.CONFIRMED and context.get("changed"):
+        return CHANGED
     if kind == NoticeKind.REBOOKED and not context.get("placed"):
         return REBOOKED_NOT_PLACED
     if kind == NoticeKind.REBOOKED and context.get("wait_url"):

@@ -11,7 +11,8 @@ One simulated day `t`, in the order the real cycle meets them:
    seats, never displacing anyone; a port in another city only from `rebook_notice_days` ahead. Groups
    that cannot be placed wait again with tier 0 for their next `displaced_draws` draws; a group rebooked
    away from its first port chooses (probability `rebook_wait_rate`) to wait for it instead: it gives its
-   new seats back and gets tier 0 in the draws for days after the closure, keeping its place.
+   new seats back and gets tier 0 in the draws for days after the closure, keeping its place, and asks
+   with its first port alone from then on.
 3. **Beds**: stays that end today free their beds; today's removal flights take those awaiting removal.
 4. **Appointments of day t**: each booked group comes, or is a no-show (probability `no_show_rate`); the
    people seen are released, detained or to be removed, and those held take beds.
@@ -501,6 +502,9 @@ class Simulation:
                 self._wait_again(group)
                 self.displaced[group] = max(1, self.scenario.displaced_draws)
                 self.wait_from[group] = last + 1
+                # It wants that port: it asks with it alone from now on.
+                self.ranking[group] = self.population.ranking_first_only(int(self.ranking[group]))
+                self._ranking_cities()
                 self._line_make(group)
                 day.rebook_waited += 1
             else:

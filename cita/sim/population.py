@@ -181,6 +181,11 @@ class Population:
             self.code_id[code] = number
         return number
 
+    def ranking_first_only(self, number: int) -> int:
+        """The id of the ranking made of ranking `number`'s first port alone (a group that waits for it)."""
+        first = self.port_codes.index(self.rankings[number][0])
+        return self._ranking_add(np.array([first], dtype=np.int64))
+
     @staticmethod
     def _log_weights(weights: Sequence[float]) -> npt.NDArray[np.float64]:
         array = np.array(weights, dtype=float)

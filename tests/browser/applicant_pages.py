@@ -210,6 +210,7 @@ VISITS: list[Visit] = [
     Visit("status-booked", "booked", _goto("/draw/")),
     Visit("pass", "booked", _goto(lambda w: f"/appointments/{w.appointment.pk}/pass")),
     Visit("cancel", "booked", _goto(lambda w: f"/appointments/{w.appointment.pk}/cancel")),
+    Visit("change", "booked", _goto(lambda w: f"/appointments/{w.appointment.pk}/change")),
     Visit("transparency", "public", _goto("/transparency/")),
     Visit("transparency-draw", "public", _goto("/transparency/draws/2026-12-01/")),
     Visit(

@@ -167,3 +167,21 @@ def moved_away_from_first_port(
     closure_rebook(closure_id=closure.pk, actor=JOB)
     new = Appointment.objects.select_related("port").get(rebooked_from=old)
     return old, new, closure
+
+
+def offer_moved_away_from_first_port(
+    frozen_clock: clock.FrozenClock, *, planner: Actor, language: str = "es"
+) -> tuple[Offer, PortClosure]:
+    """A group of 2 that ranked SYS then OTM (both in San Diego), selected for SYS on 15 December and not
+    confirmed yet when SYS closed on 15 and 16 December: its open offer, moved to OTM on 16 December."""
+    from cita.appointments.services.rebooking import closure_rebook
+    from tests.factories.draws import port_with_slots
+
+    sys_ = port_with_slots("SYS", slots=[("08:00", 40)], position=1, name="San Ysidro", city="San Diego, CA")
+    otm = port_with_slots("OTM", slots=[], position=2, name="Otay Mesa", city="San Diego, CA")
+    day = dt.date(2026, 12, 15)
+    slots(otm, day=day + dt.timedelta(days=1), seats=[("08:00", 4)])
+    offers = booked(frozen_clock, [Ask(size=2, ports=["SYS", "OTM"], language=language)], confirm=False)
+    closure = closed(sys_, start=day, end=day + dt.timedelta(days=1), actor=planner)
+    closure_rebook(closure_id=closure.pk, actor=JOB)
+    return Offer.objects.select_related("port", "request").get(pk=offers[0].pk), closure

@@ -52,6 +52,17 @@ def context_for(kind: str, *, longest: bool = False, placed: bool = True) -> dic
             **place,
             **({"url": url} if longest else {}),
         },
+        # A closure moved the open offer away from the group's first port (variant: `moved`).
+        "offer_moved": {
+            "offer_id": 7,
+            "deadline": _DEADLINE,
+            **place,
+            "url": url,
+            "old_port_name": port,
+            "old_date": "2026-09-29",
+            "first_port_name": port,
+            "wait_from": "2026-10-01",
+        },
         NoticeKind.CONFIRMED: {
             "appointment_id": 3,
             **place,

@@ -107,3 +107,45 @@ def test_the_longest_values_are_as_long_as_the_contract_allows():
 
     assert (len(LONG_PORT), len(LONG_ADDRESS), len(LONG_URL)) == (MAX_PORT_NAME, MAX_PORT_ADDRESS, MAX_URL)
     assert re.match(r"^https://", LONG_URL)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_changed_appointment_has_its_own_words_and_its_sms_fits_two_segments(language):
+    # cita.appointments.services.swap: the group moved its appointment to another port or day.
+    context = {**context_for(NoticeKind.CONFIRMED, longest=True), "changed": True}
+    text = render(kind=NoticeKind.CONFIRMED, context=context, language=language)
+    confirmed = render(
+        kind=NoticeKind.CONFIRMED, context=context_for(NoticeKind.CONFIRMED, longest=True), language=language
+    )
+    assert text.subject != confirmed.subject
+    assert text.sms != confirmed.sms
+    assert segments(text.sms) <= 2, f"{language}: {segments(text.sms)} segments: {text.sms}"
+    for part in (text.subject, text.body, text.sms):
+        assert "%(" not in part
+    for key in ("port_name", "pass_url", "port_address"):
+        assert context[key] in text.body
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("choice", [True, False])
+def test_a_moved_offer_says_where_from_and_the_choice_and_its_sms_fits_two_segments(language, choice):
+    # A closure moved an open offer (cita.appointments.services.rebooking); away from the group's first
+    # port, the group may wait for it instead (issue 15).
+    context = context_for("offer_moved", longest=True)
+    if not choice:
+        context = {k: v for k, v in context.items() if k not in ("first_port_name", "wait_from")}
+    text = render(kind=NoticeKind.DEADLINE_REMINDER, context=context, language=language)
+    reminder = render(
+        kind=NoticeKind.DEADLINE_REMINDER,
+        context=context_for(NoticeKind.DEADLINE_REMINDER, longest=True),
+        language=language,
+    )
+    assert text.subject != reminder.subject
+    assert segments(text.sms) <= 2, f"{language}: {segments(text.sms)} segments, {len(text.sms)}: {text.sms}"
+    for part in (text.subject, text.body, text.sms):
+        assert "%(" not in part
+    assert context["url"] in text.body
+    assert context["url"] in text.sms
+    assert context["old_port_name"] in text.body
+    if language != "en":
+        assert text.body != render(kind=NoticeKind.DEADLINE_REMINDER, context=context, language="en").body

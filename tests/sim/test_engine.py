@@ -424,6 +424,48 @@ def test_rebooking_uses_a_port_in_another_city_only_with_the_minimum_notice():
     assert _port_day(same, same._rebook(group, home="AAA", last=15)) == ("BBB", 11)
 
 
+def test_a_group_that_waits_for_its_first_port_asks_again_with_that_port_only():
+    # A group that gives its new appointment back to wait for its first port wants that port: it asks
+    # with it alone from then on (before, it still asked with its whole ranking, and could be drawn at
+    # the very port it had just refused).
+    scenario = scenario_make(
+        {
+            "days": 30,
+            "draws": "lottery",
+            "arrivals.urgent_share": 0,
+            "confirm_rate": 1.0,
+            "rebook_days": 0,
+            "rebook_notice_days": 0,
+            "rebook_wait_rate": 1.0,
+            "arrivals.ports_ranked": {"2": 1},
+            "ports.1.seats": 200,
+            "closures": [{"port": "AAA", "from": 9, "days": 4, "announced": 8}],
+        }
+    )
+    records: list[DrawRecord] = []
+    simulation = Simulation(scenario, observer=records.append, check=True)
+    for _ in range(8):
+        simulation.step()
+    before = {g: simulation.rankings[simulation.ranking[g]] for g in simulation.holding}
+    day = simulation.step()  # day 8: the closure is announced
+    waiting = sorted(simulation.wait_from)
+    assert day.rebook_waited == len(waiting) > 0
+    assert all(len(before[g]) == 2 for g in waiting)
+    assert {simulation.rankings[simulation.ranking[g]] for g in waiting} == {("AAA",)}
+    assert {line.rsplit(b",", 1)[1] for line in simulation._entry_lines(waiting, set(), 13)} == {b"AAA\n"}
+    records.clear()
+    for _ in range(8):
+        simulation.step()
+    asked = [
+        entry.ports
+        for record in records
+        for entry in entries_of(record)
+        if int(entry.ticket[1:]) in set(waiting)
+    ]
+    assert asked
+    assert {tuple(ports) for ports in asked} == {("AAA",)}
+
+
 def test_a_group_that_waits_for_its_first_port_is_in_tier_0_only_in_draws_for_days_after_the_closure():
     scenario = scenario_make(
         {
@@ -473,7 +515,9 @@ def test_a_group_that_waits_for_its_first_port_is_in_tier_0_only_in_draws_for_da
                 group = int(entry.ticket[1:])
                 if group in waiting:
                     tiers[group].append((appointment, entry.tier))
-    # The day's own draw (for day 12, closed at AAA) entered them in tier 1.
-    assert any(appointment <= 12 for pairs in tiers.values() for appointment, _ in pairs)
+    # They ask with AAA alone now: the draws for the closed days (to day 12) do not enter them at all,
+    # the next ones enter them in tier 0 for their 2 draws of priority.
+    assert tiers
+    assert all(appointment > 12 for pairs in tiers.values() for appointment, _ in pairs)
     for group, pairs in tiers.items():
-        assert all(tier == (0 if appointment > 12 else 1) for appointment, tier in pairs[:3]), (group, pairs)
+        assert all(tier == 0 for _, tier in pairs[:2]), (group, pairs)

@@ -37,7 +37,7 @@ from cita.appointments.rebook_plan import (
     snapshot_from_json,
     snapshot_to_json,
 )
-from cita.appointments.selectors import WaitChoice, rebooking_input, wait_choice_for
+from cita.appointments.selectors import WaitChoice, offer_wait_choice_for, rebooking_input, wait_choice_for
 from cita.appointments.services import _place, _sign, pass_url
 from cita.audit.models import AuditEvent
 from cita.audit.services import Event, audit_record, audit_record_many
@@ -45,8 +45,10 @@ from cita.core import clock
 from cita.core.actors import Actor, Role
 from cita.core.errors import PermissionDenied
 from cita.core.locks import advisory_lock
+from cita.draws.errors import OfferNotOpen
 from cita.draws.models import Draw, DrawStatus, Offer, OfferState
 from cita.draws.services import priority_grant_displaced
+from cita.draws.services.notices import offer_url
 from cita.notifications.models import NoticeKind
 from cita.notifications.services import notice_enqueue
 from cita.ports.models import Port, PortClosure
@@ -277,6 +279,16 @@ def _rebook_appointment(
     ]
 
 
+def _offer_choice_context(closure: PortClosure, offer: Offer, port: Port) -> dict[str, object]:
+    """The choice to wait of an offer moved away from the group's first port (`offer_wait_choice_for`
+    finds it later by the `offer.moved` event written with the rebooking)."""
+    first = offer.request.ports[0]
+    first_port = Port.objects.filter(code=first).first()
+    if first == port.code or first_port is None:
+        return {}
+    return {"first_port_name": first_port.name, "wait_from": closure.end + dt.timedelta(days=1)}
+
+
 def _move_offer(
     *,
     closure: PortClosure,
@@ -339,6 +351,11 @@ def _move_offer(
             "date": day.isoformat(),
             "slot": f"{slot:%H:%M}",
             "time_zone": port.time_zone,
+            # The offer page: confirm there, or (moved away from the first port) choose to wait.
+            "url": offer_url(offer),
+            "old_port_name": closure.port.name,
+            "old_date": old[1].isoformat(),
+            **_offer_choice_context(closure, offer, port),
         },
     )
     return [
@@ -407,6 +424,51 @@ def appointment_wait_for_first_port(*, appointment: Appointment, actor: Actor) -
     )
     appointment.refresh_from_db()
     return appointment
+
+
+@transaction.atomic
+def offer_wait_for_first_port(*, offer: Offer, actor: Actor) -> Offer:
+    """ "I prefer to wait for my first port" for an open offer a closure moved elsewhere: the same as for a
+    rebooked appointment (`appointment_wait_for_first_port`): the offer is declined, its seats go back to
+    the slot, the group gets tier 0 in its next draws for days after the closure and keeps its place."""
+    own = actor.role in (Role.APPLICANT, Role.NGO) and actor.applicant_id == offer.applicant_id
+    if not own or actor.mfa_pending:
+        raise PermissionDenied(_("You cannot act for this group."))
+    # Lock the row alone, then read it with its relations (as offer_confirm does).
+    Offer.objects.select_for_update().filter(pk=offer.pk).values_list("pk", flat=True).first()
+    offer = Offer.objects.select_related("port", "request", "draw", "applicant").get(pk=offer.pk)
+    now = clock.now()
+    choice = offer_wait_choice_for(offer=offer, now=now)
+    if choice is None:
+        raise OfferNotOpen(_("This offer can no longer be changed."), offer=offer)
+    updated = Offer.objects.filter(pk=offer.pk, state=OfferState.OPEN).update(
+        state=OfferState.DECLINED, settled_at=now, settled_reason=WAIT_REASON
+    )
+    if updated != 1:
+        raise OfferNotOpen(_("This offer can no longer be changed."), offer=offer)
+    capacity_release(port_id=offer.port_id, day=offer.day, slot=offer.slot, seats=offer.group_size)
+    flag = priority_grant_displaced(
+        applicant=offer.applicant,
+        actor=actor,
+        draws=DISPLACED_DRAWS,
+        reason=f"Waits for {choice.first_port.code} after the closure {choice.closure.pk}",
+        from_day=choice.from_day,
+    )
+    audit_record(
+        actor=actor,
+        action="offer.waits_for_first_port",
+        object_type="offer",
+        object_id=offer.pk,
+        data={
+            "closure": choice.closure.pk,
+            "first_port": choice.first_port.code,
+            "from_day": choice.from_day,
+            "flag": flag.pk,
+            "priority_draws": DISPLACED_DRAWS,
+        },
+    )
+    offer.refresh_from_db()
+    return offer
 
 
 @dataclass(frozen=True)

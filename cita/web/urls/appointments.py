@@ -9,5 +9,6 @@ urlpatterns = [
     path("appointments/<int:appointment_id>/pass.png", views.pass_png, name="pass_png"),
     path("appointments/<int:appointment_id>/cancel", views.cancel, name="cancel"),
     path("appointments/<int:appointment_id>/wait", views.wait_for_first_port, name="wait"),
+    path("appointments/<int:appointment_id>/change", views.change, name="change"),
     path(".well-known/cita-pass-keys.json", views.pass_keys, name="pass_keys"),
 ]

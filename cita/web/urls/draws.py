@@ -11,4 +11,5 @@ urlpatterns = [
     path("draw/requests/<int:request_id>", views.request_detail, name="request"),
     path("draw/offers/<int:offer_id>", views.offer, name="offer"),
     path("draw/offers/<int:offer_id>/decline", views.offer_decline_page, name="offer_decline"),
+    path("draw/offers/<int:offer_id>/wait", views.offer_wait_page, name="offer_wait"),
 ]

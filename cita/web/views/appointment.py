@@ -26,10 +26,14 @@ from cita.appointments.selectors import (
     appointment_get_for_actor,
     appointment_member_list,
     appointment_replacement,
+    swap_closes_at,
+    swap_open,
+    swap_places,
     wait_choice_for,
 )
 from cita.appointments.services import appointment_cancel, pass_url, public_keys_document
 from cita.appointments.services.rebooking import appointment_wait_for_first_port
+from cita.appointments.services.swap import appointment_swap
 from cita.core import clock
 from cita.core.access import allow
 from cita.core.actors import Actor, Role
@@ -70,6 +74,7 @@ def _pass_context(appointment: Appointment) -> dict[str, object]:
         "replaced_url": _replaced_url(appointment),
         "usable": _usable(appointment),
         "wait_choice": wait_choice_for(appointment=appointment),
+        "swap_open": swap_open(appointment=appointment),
     }
 
 
@@ -220,6 +225,47 @@ def wait_for_first_port(request: HttpRequest, applicant: Applicant, appointment_
             "people": appointment_member_list(appointment=appointment),
             "notice_days": settings.CITA_REBOOK_NOTICE_DAYS,
         },
+    )
+
+
+@allow(Role.APPLICANT, Role.NGO)
+@require_http_methods(["GET", "POST"])
+@for_applicant
+def change(request: HttpRequest, applicant: Applicant, appointment_id: int) -> HttpResponse:
+    """Change the port or day of a confirmed appointment: the free places at the group's ranked ports, in
+    its order, one to choose (a plain form); the seat is kept until the new one is taken."""
+    appointment = _own(request, appointment_id)
+    if not swap_open(appointment=appointment):
+        return HttpResponseRedirect(reverse("appointments:pass", args=[appointment.pk]))
+    error = ""
+    if request.method == "POST":
+        place = request.POST.get("place", "")
+        if not place:
+            error = _("Choose a new place, or go back to keep your appointment.")
+        else:
+            try:
+                appointment = appointment_swap(appointment=appointment, place=place, actor=actor_of(request))
+            except CitaError as exc:
+                error = exc.message
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Done: your appointment was changed. This is your new pass. "
+                        "The old one no longer works."
+                    ),
+                )
+                return HttpResponseRedirect(reverse("appointments:pass", args=[appointment.pk]))
+    return render(
+        request,
+        "appointments/change.html",
+        {
+            "appointment": appointment,
+            "places": swap_places(appointment=appointment),
+            "closes_at": swap_closes_at(appointment=appointment),
+            "error": error,
+        },
+        status=409 if error else 200,
     )
 
 

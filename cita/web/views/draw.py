@@ -15,7 +15,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from cita.appointments.selectors import offer_wait_choice_for
 from cita.appointments.services.offers import offer_confirm, offer_decline
+from cita.appointments.services.rebooking import offer_wait_for_first_port
 from cita.core.access import allow
 from cita.core.actors import Role
 from cita.core.errors import CitaError
@@ -37,6 +39,7 @@ from cita.draws.services import request_submit, request_withdraw
 from cita.ports.selectors import port_list
 from cita.registrations.models import Applicant
 from cita.web.cycle import appointment_of, cycle_read, next_step, offer_of, timeline
+from cita.web.dates import date_words
 from cita.web.forms.draw import RequestForm
 from cita.web.timezones import zone_of
 from cita.web.views.common import for_applicant
@@ -183,6 +186,7 @@ def _offer_page(request: HttpRequest, row: Offer, *, template: str, error: str =
             "people": request_member_list(request=row.request),
             "zone": zone_of(request),
             "error": error,
+            "wait_choice": offer_wait_choice_for(offer=row),
         },
         status=409 if error else 200,
     )
@@ -225,3 +229,41 @@ def offer_decline_page(request: HttpRequest, applicant: Applicant, offer_id: int
         messages.success(request, _("You gave the seat back. Someone else can use it now."))
         return HttpResponseRedirect(reverse("draws:home"))
     return _offer_page(request, row, template="draws/offer_decline.html")
+
+
+@allow(Role.APPLICANT, Role.NGO)
+@require_http_methods(["GET", "POST"])
+@for_applicant
+def offer_wait_page(request: HttpRequest, applicant: Applicant, offer_id: int) -> HttpResponse:
+    """An open offer a closure moved away from the group's first port: confirm the new place, or give it
+    back and wait for the first port (first in line in the draws after it reopens, keeping its place)."""
+    row = _own_offer(request, offer_id)
+    choice = offer_wait_choice_for(offer=row)
+    if choice is None:
+        return HttpResponseRedirect(reverse("draws:offer", args=[row.pk]))
+    if request.method == "POST":
+        try:
+            offer_wait_for_first_port(offer=row, actor=actor_of(request))
+        except CitaError as exc:
+            return _offer_page(
+                request, _own_offer(request, offer_id), template="draws/offer.html", error=exc.message
+            )
+        messages.success(
+            request,
+            _(
+                "Done: you wait for %(port)s. Ask for an appointment in the request window as usual. In "
+                "the draws for days from %(day)s your group will be first in line."
+            )
+            % {"port": choice.first_port.name, "day": date_words(choice.from_day)},
+        )
+        return HttpResponseRedirect(reverse("draws:home"))
+    return render(
+        request,
+        "draws/offer_wait.html",
+        {
+            "offer": row,
+            "choice": choice,
+            "people": request_member_list(request=row.request),
+            "zone": zone_of(request),
+        },
+    )

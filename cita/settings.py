@@ -306,6 +306,8 @@ CITA_AUDIT_HEAD_KEY = os.environ.get("CITA_AUDIT_HEAD_KEY", "")
 CITA_GROUP_SIZE_LIMIT = int(os.environ.get("CITA_GROUP_SIZE_LIMIT", "8"))
 # Sign-in codes sent to one network address per 15 minutes (a shelter puts many people behind one address).
 CITA_SIGNIN_IP_LIMIT = int(os.environ.get("CITA_SIGNIN_IP_LIMIT", "60"))
+# Codes one NGO worker's registrations of residents may send per 15 minutes (one per phone or email given).
+CITA_NGO_CODE_LIMIT = int(os.environ.get("CITA_NGO_CODE_LIMIT", "30"))
 # Wrong sign-in codes a phone or email may get in 24 hours, over all its codes, before it is locked for
 # CITA_SIGNIN_LOCK_HOURS (its owner is told). 10 a day makes guessing a 6-digit code hopeless.
 CITA_SIGNIN_FAILURES_PER_DAY = int(os.environ.get("CITA_SIGNIN_FAILURES_PER_DAY", "10"))

@@ -174,3 +174,13 @@ def test_a_new_code_replaces_the_first_one(frozen_clock):
         assert "That code is not right" in refused.content.decode()  # only the new code counts
     assert csrf_post(client, page, {"field": "email", "code": second}).status_code == 302
     assert Applicant.objects.get(pk=resident.pk).email == "rosa@example.org"
+
+
+def test_a_worker_can_register_a_shelter_s_worth_of_residents_with_phones_in_a_quarter_hour(frozen_clock):
+    """Each registration sends a code, limited per worker: the limit for a worker is the NGO one
+    (`CITA_NGO_CODE_LIMIT`), not the five a quarter hour of one applicant's browser."""
+    _worker, client = worker_client()
+    for n in range(12):
+        response, _resident = register(client, given_names=f"Rosa{n}", phone=f"+5266455{n:05d}")
+        assert response.status_code == 302, response.content.decode()[:500]
+    assert Notice.objects.filter(kind=NoticeKind.SIGNIN_CODE).count() == 12

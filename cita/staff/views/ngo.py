@@ -48,6 +48,7 @@ from cita.registrations.residents import (
     resident_register,
     shelter_occupancy_set,
 )
+from cita.registrations.signin import STAFF_CLIENT
 from cita.staff.forms import FlagForm, MemberAddForm, OccupancyForm, ResidentCodeForm, ResidentRegisterForm
 from cita.staff.selectors import (
     resident_appointment_for_actor,
@@ -148,7 +149,7 @@ def register(request: HttpRequest) -> HttpResponse:
 
 def _client(request: HttpRequest) -> str:
     """What limits the codes one worker sends: their account, whichever browser they use."""
-    return f"staff:{request.user.pk}"
+    return f"{STAFF_CLIENT}{request.user.pk}"
 
 
 def _code_fields(data: dict[str, Any]) -> list[str]:

@@ -12,7 +12,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 
-from cita.appointments.passes import pass_short_code, short_code_display
+from cita.appointments.passes import short_code_display
 from cita.core.constraints import iff
 from cita.core.fields import EncryptedTextField
 
@@ -82,6 +82,9 @@ class Appointment(models.Model):
     pass_payload = models.TextField()
     pass_kid = models.CharField(max_length=16)
     pass_issued_at = models.DateTimeField()
+    # The pass's short code (`pass_short_code` of the payload), stored so that the public check finds a
+    # pass by it; set with every payload (`services.pass_issue`).
+    short_code = models.CharField(max_length=10, blank=True, db_index=True)
     day_before_sent_at = models.DateTimeField(null=True, blank=True)
     # The appointment this one replaces when a port closure moved the group (cita.appointments.services
     # .rebooking); the chain leads back to the offer of the original allocation.
@@ -122,7 +125,7 @@ class Appointment(models.Model):
     @property
     def pass_code(self) -> str:
         """The pass's short code as printed (`XXXXX-XXXXX`), for typing when the QR code cannot be read."""
-        return short_code_display(pass_short_code(self.pass_payload)) if self.pass_payload else ""
+        return short_code_display(self.short_code) if self.short_code else ""
 
 
 class Outcome(models.TextChoices):

@@ -15,7 +15,7 @@ from django.db.models import Count, Field, JSONField, Model, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 
 from cita.appointments.models import ACTIVE, Appointment, AppointmentState, MemberOutcome, Rebooking
-from cita.appointments.passes import pass_short_code, short_code_normalise
+from cita.appointments.passes import short_code_normalise
 from cita.appointments.rebook_plan import (
     Group,
     Placement,
@@ -460,11 +460,7 @@ def _folded(text: str) -> str:
 
 def _matches(row: ManifestRow, query: str) -> bool:
     code = short_code_normalise(query)
-    if (
-        code is not None
-        and row.appointment.pass_payload
-        and pass_short_code(row.appointment.pass_payload) == code
-    ):
+    if code is not None and row.appointment.short_code == code:
         return True
     return _folded(query.strip()) in _folded(row.principal)
 

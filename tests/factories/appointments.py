@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from cita.appointments.models import Appointment
-from cita.appointments.services import _sign
+from cita.appointments.services import pass_issue
 from cita.core import clock
 from cita.draws.models import Draw, DrawFile, Offer, Request, RequestPeople
 from cita.lottery import seed_new
@@ -84,6 +84,6 @@ def access_objects(*, applicant: Applicant, port: Port) -> Appointment:
         pass_kid="",
         pass_issued_at=now,
     )
-    appointment.pass_payload, appointment.pass_kid = _sign(appointment, issued_at=now)
+    pass_issue(appointment, issued_at=now)
     appointment.save()
     return appointment

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cita.appointments.models import Appointment
-from cita.appointments.services import _sign
+from cita.appointments.services import pass_issue
 from cita.appointments.services.closures import port_close
 from cita.appointments.services.offers import offer_confirm
 from cita.core import clock
@@ -128,7 +128,7 @@ def appointment_today(
         pass_kid="",
         pass_issued_at=now,
     )
-    appointment.pass_payload, appointment.pass_kid = _sign(appointment, issued_at=now)
+    pass_issue(appointment, issued_at=now)
     appointment.save()
     return appointment
 

@@ -55,3 +55,19 @@ def test_checks_are_limited_per_address(settings, frozen_clock):
     assert refused.status_code == 429
     assert "You checked many passes in a short time." in refused.content.decode()
     assert check("NOTAPASS", ip="10.5.5.6").status_code == 200
+
+
+def test_the_short_code_printed_on_the_pass_checks_it_too(frozen_clock):
+    """Someone offered a "bought" appointment types the code printed on the pass (issue 14: "or types the
+    short code"): any case, with or without the dash, O and I for 0 and 1."""
+    appointment = appointment_made(frozen_clock, size=2)
+    code = appointment.pass_code
+    assert len(code) == 11 and code[5] == "-"
+    typed = code.lower().replace("0", "o").replace("1", "i")
+    page = check(typed).content.decode()
+    assert "This appointment is valid." in page
+    assert appointment.port.name in page
+    assert "Pérez" not in page
+    assert "We did not find this appointment." in check("ZZZZZ-ZZZZZ").content.decode()
+    appointment_cancel(appointment=appointment, reason="staff", actor=JOB)
+    assert "This appointment was cancelled." in check(code).content.decode()

@@ -29,6 +29,7 @@ from cita.appointments.passes import (
     PassRefused,
     keys_document,
     pass_check,
+    pass_short_code,
     pass_sign,
     public_key_of,
 )
@@ -93,6 +94,13 @@ def _sign(appointment: Appointment, *, issued_at: dt.datetime) -> tuple[str, str
     return payload, ring.current
 
 
+def pass_issue(appointment: Appointment, *, issued_at: dt.datetime) -> list[str]:
+    """Sign the appointment's pass anew (its payload, key id and short code); the fields to save."""
+    appointment.pass_payload, appointment.pass_kid = _sign(appointment, issued_at=issued_at)
+    appointment.short_code = pass_short_code(appointment.pass_payload)
+    return ["pass_payload", "pass_kid", "short_code"]
+
+
 def _place(appointment: Appointment) -> dict[str, str]:
     port = appointment.port
     return {
@@ -123,8 +131,7 @@ def appointment_issue(*, offer: Offer, actor: Actor) -> Appointment:
         pass_kid="",
         pass_issued_at=now,
     )
-    appointment.pass_payload, appointment.pass_kid = _sign(appointment, issued_at=now)
-    appointment.save(update_fields=["pass_payload", "pass_kid"])
+    appointment.save(update_fields=pass_issue(appointment, issued_at=now))
     audit_record(
         actor=actor,
         action="appointment.issued",

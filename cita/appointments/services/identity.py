@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from cita.appointments.errors import IdentityLocked
 from cita.appointments.models import Appointment, AppointmentState
-from cita.appointments.services import _sign, appointment_cancel
+from cita.appointments.services import appointment_cancel, pass_issue
 from cita.appointments.services.offers import offer_decline
 from cita.audit.services import audit_record
 from cita.core import clock
@@ -198,10 +198,8 @@ def member_leave(*, actor: Actor, member: Member) -> None:
             )
             appointment.members = [m for m in appointment.members if m != member_id]
             appointment.group_size -= 1
-            appointment.pass_payload, appointment.pass_kid = _sign(appointment, issued_at=now)
+            signed = pass_issue(appointment, issued_at=now)
             appointment.pass_issued_at = now
-            appointment.save(
-                update_fields=["members", "group_size", "pass_payload", "pass_kid", "pass_issued_at"]
-            )
+            appointment.save(update_fields=["members", "group_size", *signed, "pass_issued_at"])
             capacity_release(port_id=appointment.port_id, day=appointment.day, slot=appointment.slot, seats=1)
     _audit_holdings(actor, "group.member_left", applicant, member_id, held, requests=held.submitted)

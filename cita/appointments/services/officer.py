@@ -15,7 +15,7 @@ from django.db import transaction
 
 from cita.appointments.errors import AlreadyCheckedIn, AppointmentStateError, CheckInEarly, OutcomeRefused
 from cita.appointments.models import Appointment, AppointmentState, MemberOutcome, Outcome
-from cita.appointments.passes import PREFIX, pass_short_code, short_code_normalise
+from cita.appointments.passes import PREFIX, short_code_normalise
 from cita.appointments.selectors import officer_scope
 from cita.appointments.services import PassCheck, appointment_check_in, pass_verify
 from cita.audit.models import AuditEvent
@@ -140,10 +140,9 @@ def _by_short_code(*, actor: Actor, port: Port, day: dt.date, code: str) -> Appo
             code="too_many_codes",
             message="Too many wrong codes in 15 minutes. Scan the QR code of the pass, or wait.",
         )
-    # A port's day holds a few hundred passes at most: the code is computed, not stored.
-    for appointment in Appointment.objects.filter(port=port, day=day).exclude(pass_payload=""):
-        if pass_short_code(appointment.pass_payload) == code:
-            return appointment
+    found = Appointment.objects.filter(port=port, day=day, short_code=code).first()
+    if found is not None:
+        return found
     return ScanResult(
         code="unknown_code",
         message=f"No pass with this code at {port.code} today. Check the code, or scan the QR code.",

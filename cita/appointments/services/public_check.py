@@ -1,6 +1,8 @@
-"""The public "Is this appointment real?" check (issue 14): anyone pastes a pass code and learns whether it
-is valid, used, cancelled, moved or not found, with its port and day and never a name. Limited per
-network address; every check is audited (the result and a short keyed hash of the address)."""
+"""The public "Is this appointment real?" check (issue 14): anyone pastes a pass, or types its short code,
+and learns whether it is valid, used, cancelled, moved or not found, with its port and day and never a
+name. Limited per network address; every check is audited (the result and a short keyed hash of the
+address). A short code finds only a current pass: a pass signed anew (a person left, the place changed)
+has a new code, and the old one is not found."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cita.appointments.models import Appointment, AppointmentState
-from cita.appointments.passes import PassRefused, pass_check
+from cita.appointments.passes import PassRefused, pass_check, short_code_normalise
 from cita.appointments.services import public_keys
 from cita.audit.services import audit_record, audit_source_limit
 from cita.core.actors import Actor, Role
@@ -28,13 +30,24 @@ class PublicCheck:
     slot: dt.time | None = None
 
 
-def _result(payload: str) -> PublicCheck:
+def _appointment(text: str) -> Appointment | None:
+    """The appointment whose current pass is this text: the whole pass, or its short code."""
+    code = short_code_normalise(text)
+    if code is not None:
+        return Appointment.objects.select_related("port").filter(short_code=code).first()
     try:
-        fields = pass_check(payload, keys=public_keys())
+        fields = pass_check(text, keys=public_keys())
     except PassRefused:
-        return PublicCheck("not_found")
+        return None
     appointment = Appointment.objects.select_related("port").filter(pk=fields.appointment_id).first()
-    if appointment is None or appointment.pass_payload != payload.strip().upper():
+    if appointment is None or appointment.pass_payload != text.strip().upper():
+        return None
+    return appointment
+
+
+def _result(payload: str) -> PublicCheck:
+    appointment = _appointment(payload)
+    if appointment is None:
         return PublicCheck("not_found")
     if appointment.state == AppointmentState.REBOOKED:
         moved = Appointment.objects.select_related("port").filter(rebooked_from=appointment).first()

@@ -38,7 +38,7 @@ from cita.appointments.rebook_plan import (
     snapshot_to_json,
 )
 from cita.appointments.selectors import WaitChoice, offer_wait_choice_for, rebooking_input, wait_choice_for
-from cita.appointments.services import _place, _sign, pass_url
+from cita.appointments.services import _place, pass_issue, pass_url
 from cita.audit.models import AuditEvent
 from cita.audit.services import Event, audit_record, audit_record_many
 from cita.core import clock
@@ -238,8 +238,7 @@ def _rebook_appointment(
         pass_issued_at=now,
         rebooked_from=old,
     )
-    new.pass_payload, new.pass_kid = _sign(new, issued_at=now)
-    new.save(update_fields=["pass_payload", "pass_kid"])
+    new.save(update_fields=pass_issue(new, issued_at=now))
     choice = wait_choice_for(appointment=new, now=now)
     notice_enqueue(
         kind=NoticeKind.REBOOKED,

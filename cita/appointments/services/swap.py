@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from cita.appointments.errors import AppointmentStateError, PlaceTaken
 from cita.appointments.models import Appointment
 from cita.appointments.selectors import swap_open, swap_places
-from cita.appointments.services import _place, _sign, pass_url
+from cita.appointments.services import _place, pass_issue, pass_url
 from cita.audit.services import audit_record
 from cita.core import clock
 from cita.core.actors import Actor, Role
@@ -72,20 +72,10 @@ def appointment_swap(*, appointment: Appointment, place: str, actor: Actor) -> A
         port_id=appointment.port_id, day=appointment.day, slot=appointment.slot, seats=appointment.group_size
     )
     appointment.port, appointment.day, appointment.slot = chosen.port, chosen.day, chosen.slot
-    appointment.pass_payload, appointment.pass_kid = _sign(appointment, issued_at=now)
+    signed = pass_issue(appointment, issued_at=now)
     appointment.pass_issued_at = now
     appointment.day_before_sent_at = None  # the reminder belongs to the new day
-    appointment.save(
-        update_fields=[
-            "port",
-            "day",
-            "slot",
-            "pass_payload",
-            "pass_kid",
-            "pass_issued_at",
-            "day_before_sent_at",
-        ]
-    )
+    appointment.save(update_fields=["port", "day", "slot", *signed, "pass_issued_at", "day_before_sent_at"])
     audit_record(
         actor=actor,
         action="appointment.swapped",

@@ -310,7 +310,10 @@ class PassCheckForm(ApplicantForm):
 
     payload = forms.CharField(
         label=_("The pass code"),
-        help_text=_("The letters and numbers printed under the QR code of the pass."),
+        help_text=_(
+            "The pass code printed on the pass (10 letters and numbers, like ABCDE-12345), or the letters "
+            "and numbers printed under the QR code."
+        ),
         max_length=400,
         error_messages={"required": _("Write or paste the pass code.")},
         widget=forms.Textarea(attrs={"rows": "3", "spellcheck": "false", "autocapitalize": "characters"}),

@@ -35,10 +35,14 @@ def resident_language(*, applicant_id: int, shelter_id: int | None) -> str | Non
     )
 
 
-def applicant_get_for_actor(*, actor: Actor) -> Applicant:
-    """The applicant the actor works on: themselves, or the resident an NGO worker is helping."""
+def applicant_get_for_actor(*, actor: Actor, known: object = None) -> Applicant:
+    """The applicant the actor works on: themselves, or the resident an NGO worker is helping. `known` is
+    the row of the applicant's session, when the caller has it (`cita.core.http.session_row`): it is used
+    instead of reading the row again when it is the signed-in applicant's own."""
     if actor.applicant_id is None:
         raise NotFound("no applicant")
+    if actor.role is Role.APPLICANT and isinstance(known, Applicant) and known.pk == actor.applicant_id:
+        return known
     applicants = Applicant.objects.all()
     if actor.role is Role.NGO:
         if actor.shelter_id is None:

@@ -11,7 +11,7 @@ from django.utils.cache import patch_vary_headers
 
 from cita.core import clock
 from cita.core.actors import PUBLIC, Actor, Role
-from cita.core.http import CitaRequest
+from cita.core.http import CitaRequest, session_row
 from cita.core.middleware import SESSION_ACTING_FOR, SESSION_APPLICANT, SESSION_EPOCH
 from cita.registrations.models import Applicant
 from cita.registrations.selectors import applicant_for_session, resident_language
@@ -82,7 +82,7 @@ def _idle_too_long(request: HttpRequest) -> bool:
 
 def session_applicant(request: HttpRequest) -> Applicant | None:
     """The signed-in applicant's row as `ActorMiddleware` read it for this request, if it did."""
-    row = getattr(request, "_cita_applicant", None)
+    row = session_row(request)
     return row if isinstance(row, Applicant) else None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from django.conf import settings
 from django.db import connection
@@ -27,7 +27,7 @@ from cita.core import clock
 from cita.core.actors import Actor, Role
 from cita.core.days import reference_today
 from cita.core.errors import NotFound
-from cita.core.rows import json_of, row_of, sql_of
+from cita.core.rows import json_of, row_of, sql_fill, sql_of, sql_once
 from cita.draws.models import Draw, Offer, OfferState, Request, RequestState, RequestStatus
 from cita.draws.selectors import draw_open_queryset, second_chance_queryset
 from cita.notifications.selectors import unread_queryset
@@ -616,16 +616,13 @@ class CycleRows:
     unread: int
 
 
-def cycle_rows_for_actor(*, actor: Actor, applicant: Applicant, now: dt.datetime) -> CycleRows:
-    """The rows of the actor's group's status page in one round trip (the page is the crowd's: after a draw
-    every applicant opens it). `applicant` is the one `applicant_get_for_actor` gave for this actor.
+# Stand-ins for compiling the status page's statement once (`sql_once`): no row has these values.
+_APPLICANT, _NOW = -7_000_000_010, dt.datetime(1901, 1, 1, tzinfo=dt.UTC)
 
-    The filters are the selectors' own querysets (`draw_open_queryset`, `policy_current`'s, the active
-    appointments, `second_chance_queryset`, `unread_queryset`), compiled into one statement.
-    """
-    if applicant.pk != actor.applicant_id:
-        raise NotFound("no applicant")
-    a = applicant.pk
+
+def _cycle_statement() -> tuple[str, tuple[Any, ...]]:
+    """The status page's statement with stand-ins for the applicant and the moment (compiled once)."""
+    a, now = _APPLICANT, _NOW
     open_draw, p1 = sql_of(draw_open_queryset(now=now).values("pk")[:1])
     policy, p2 = sql_of(DrawPolicy.objects.filter(effective_from__lte=now).order_by("-effective_from")[:1])
     latest, p3 = sql_of(
@@ -663,8 +660,21 @@ def cycle_rows_for_actor(*, actor: Actor, applicant: Applicant, now: dt.datetime
             (SELECT count(*) FROM registrations_member m WHERE m.applicant_id = %s),
             coalesce({unread}, 0)
     """  # noqa: S608
+    return statement, (*p3, *p1, *p2, *p4, *p6, a, *p5)
+
+
+def cycle_rows_for_actor(*, actor: Actor, applicant: Applicant, now: dt.datetime) -> CycleRows:
+    """The rows of the actor's group's status page in one round trip (the page is the crowd's: after a draw
+    every applicant opens it). `applicant` is the one `applicant_get_for_actor` gave for this actor.
+
+    The filters are the selectors' own querysets (`draw_open_queryset`, `policy_current`'s, the active
+    appointments, `second_chance_queryset`, `unread_queryset`), compiled into one statement.
+    """
+    if applicant.pk != actor.applicant_id:
+        raise NotFound("no applicant")
+    statement, params = sql_once("appointments.cycle_rows", _cycle_statement, stand_ins=[_APPLICANT, _NOW])
     with connection.cursor() as cursor:
-        cursor.execute(statement, (*p3, *p1, *p2, *p4, *p6, a, *p5))
+        cursor.execute(statement, sql_fill(params, {_APPLICANT: applicant.pk, _NOW: now}))
         row = cursor.fetchone()
     ports_json, draw, policy_row, request, status, request_draw, offer, offer_draw, issued, appointment = row[
         :10

@@ -4,7 +4,7 @@ round trip (the status page, a request's submission): each value converted as th
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection
@@ -49,13 +49,30 @@ def _field_value(field: Field[Any, Any], value: Any) -> Any:
 _COMPILED: dict[Hashable, tuple[str, tuple[Any, ...]]] = {}
 
 
-def sql_once(key: Hashable, build: Callable[[], QuerySet[Any]]) -> tuple[str, tuple[Any, ...]]:
-    """`sql_of(build())`, compiled on the first call for `key` only. `build` makes the queryset of this
-    shape with stand-in values (see `sql_fill`); `key` must name everything that changes its text."""
+def sql_once(
+    key: Hashable, build: Callable[[], tuple[str, tuple[Any, ...]]], *, stand_ins: Iterable[Any]
+) -> tuple[str, tuple[Any, ...]]:
+    """`build()` (a statement and its parameters, e.g. `sql_of` of a queryset), run on the first call for
+    `key` only. `build` makes the statement of this shape with `stand_ins` for the values (see
+    `sql_fill`); `key` must name everything that changes its text. A stand-in the compiled parameters do
+    not hold as given (a field converted it: a datetime given for a date) is refused."""
     compiled = _COMPILED.get(key)
     if compiled is None:
-        compiled = _COMPILED[key] = sql_of(build())
+        compiled = build()
+        held = {tuple(p) if isinstance(p, list) else p for p in compiled[1] if _hashable(p)}
+        missing = [value for value in stand_ins if value not in held]
+        if missing:
+            raise ValueError(f"stand-ins not found as given in the compiled parameters: {missing}")
+        _COMPILED[key] = compiled
     return compiled
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(tuple(value) if isinstance(value, list) else value)
+    except TypeError:
+        return False
+    return True
 
 
 def sql_fill(params: tuple[Any, ...], values: Mapping[Hashable, Any]) -> tuple[Any, ...]:

@@ -14,7 +14,7 @@ from cita.core import clock
 from cita.core.actors import Actor
 from cita.core.days import reference_today
 from cita.core.errors import NotFound
-from cita.core.rows import sql_fill, sql_once
+from cita.core.rows import sql_fill, sql_of, sql_once
 from cita.draws.models import (
     UNCOUNTED_KINDS,
     Draw,
@@ -277,7 +277,13 @@ def request_rules_sql(
     sql, params = sql_once(
         # The text has a placeholder per port and per document (`IN (…)`, `&& ARRAY[…]`).
         ("draws.request_rules", len(ports), len(documents)),
-        lambda: _rules_build(ports=len(ports), documents=len(documents)),
+        lambda: sql_of(_rules_build(ports=len(ports), documents=len(documents))),
+        stand_ins=[
+            _GROUP,
+            _DRAW,
+            *map(_port_stand_in, range(len(ports))),
+            *map(_document_stand_in, range(len(documents))),
+        ],
     )
     values: dict[Any, Any] = {_GROUP: applicant_id, _DRAW: draw.pk}
     values.update({_port_stand_in(rank): code for rank, code in enumerate(ports)})

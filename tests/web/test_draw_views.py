@@ -167,9 +167,11 @@ def test_asking_by_the_form_takes_nine_queries(draw, group):
     browser = Client(enforce_csrf_checks=True)
     sign_in_applicant(browser, group)
     html = browser.get("/draw/ask").content.decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert token is not None
+    form = {"port_1": "ELP", "port_2": "SYS", "csrfmiddlewaretoken": token.group(1)}
     with CaptureQueriesContext(connection) as captured:
-        response = browser.post("/draw/ask", {"port_1": "ELP", "port_2": "SYS", "csrfmiddlewaretoken": token})
+        response = browser.post("/draw/ask", form)
     assert (response.status_code, response["Location"]) == (302, "/draw/")
     assert len(captured.captured_queries) == 9, [q["sql"][:80] for q in captured.captured_queries]
     assert Request.objects.get(applicant=group).ports == ["ELP", "SYS"]

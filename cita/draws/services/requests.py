@@ -19,7 +19,7 @@ from cita.core.actors import Actor, Role
 from cita.core.crypto import blind_indexes
 from cita.core.days import reference_today
 from cita.core.errors import PermissionDenied
-from cita.core.rows import json_of, row_of, sql_fill, sql_once
+from cita.core.rows import json_of, row_of, sql_fill, sql_of, sql_once
 from cita.draws.errors import (
     AlreadyRequested,
     GroupNotRegistered,
@@ -182,7 +182,9 @@ def _hold(
     people's documents; returns the draw (None when no window is open), the group's members by id (as
     they are in this statement), and the day the group has waited since."""
     draw_sql, draw_params = sql_once(
-        ("draws.open_draw", pk is None), lambda: _open_draw(by_pk=pk is not None)
+        ("draws.open_draw", pk is None),
+        lambda: sql_of(_open_draw(by_pk=pk is not None)),
+        stand_ins=[_NOW] if pk is None else [_NOW, _DRAW],
     )
     draw_params = sql_fill(draw_params, {_NOW: now, _DRAW: pk})
     # Only the selector's compiled queryset is put into the text; every value is a parameter.

@@ -84,6 +84,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz is answered here, before everything below (issue 19; docs/performance.md, "Round 2").
+    "cita.core.middleware.HealthMiddleware",
     "cita.core.middleware.RequestIdMiddleware",
     "cita.core.metrics.MetricsMiddleware",
     "cita.core.replica.ReadYourWritesMiddleware",

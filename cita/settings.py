@@ -161,7 +161,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Sessions live in the database so that "sign out everywhere" and staff deactivation take effect at once.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "cita.core.sessions"  # the database engine, its read compiled once (issue 19)
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

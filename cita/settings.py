@@ -85,6 +85,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz is answered here, before everything below (issue 19; docs/performance.md, "Round 2").
+    "cita.core.middleware.HealthMiddleware",
     "cita.core.middleware.RequestIdMiddleware",
     "cita.core.metrics.MetricsMiddleware",
     "cita.core.replica.ReadYourWritesMiddleware",
@@ -160,7 +162,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Sessions live in the database so that "sign out everywhere" and staff deactivation take effect at once.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "cita.core.sessions"  # the database engine, its read compiled once (issue 19)
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

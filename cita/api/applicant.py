@@ -29,7 +29,7 @@ from cita.api.schemas import (
 from cita.appointments.selectors import appointment_get_for_actor, appointment_list_for_actor
 from cita.appointments.services import appointment_cancel
 from cita.appointments.services.offers import offer_confirm, offer_decline
-from cita.core.http import actor_of
+from cita.core.http import actor_of, session_row
 from cita.core.replica import replica_reads
 from cita.draws.selectors import (
     offer_get_for_actor,
@@ -68,7 +68,8 @@ def requests(request: HttpRequest, limit: Limit = 10) -> RequestListOut:
 def request_new(request: HttpRequest, data: RequestIn) -> Status[RequestOut]:
     """Ask in the draw whose window is open now, with the ports ranked (most wanted first)."""
     actor = actor_of(request)
-    row = request_submit(applicant=applicant_get_for_actor(actor=actor), ports=data.ports, actor=actor)
+    applicant = applicant_get_for_actor(actor=actor, known=session_row(request))
+    row = request_submit(applicant=applicant, ports=data.ports, actor=actor)
     return Status(201, RequestOut.of(row))
 
 

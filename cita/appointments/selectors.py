@@ -4,14 +4,13 @@ who oversee every port."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import unicodedata
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection
-from django.db.models import Count, Field, JSONField, Model, QuerySet, Sum
+from django.db import connection
+from django.db.models import Count, Model, Sum
 from django.db.models.expressions import RawSQL
 
 from cita.appointments.models import ACTIVE, Appointment, AppointmentState, MemberOutcome, Rebooking
@@ -31,6 +30,7 @@ from cita.core import clock
 from cita.core.actors import Actor, Role
 from cita.core.days import reference_today
 from cita.core.errors import NotFound
+from cita.core.rows import json_of, row_of, sql_fill, sql_of, sql_once
 from cita.draws.models import Draw, DrawStatus, Offer, OfferState, Request, RequestState, RequestStatus
 from cita.draws.selectors import draw_open_queryset, second_chance_queryset
 from cita.notifications.selectors import unread_queryset
@@ -739,58 +739,27 @@ class CycleRows:
     unread: int
 
 
-def _sql(queryset: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
-    sql, params = queryset.query.sql_with_params()
-    return f"({sql})", tuple(params)
+# Stand-ins for compiling the status page's statement once (`sql_once`): no row has these values.
+_APPLICANT, _NOW = -7_000_000_010, dt.datetime(1901, 1, 1, tzinfo=dt.UTC)
 
 
-def _json(value: Any) -> Any:
-    # Django has psycopg hand jsonb over as text (its JSONField parses it).
-    return json.loads(value) if isinstance(value, str) else value
-
-
-def _row(model: type[M], text: str | None) -> M | None:
-    """A model instance from the `to_jsonb` of its row, each value read as its field reads it."""
-    data = _json(text)
-    if data is None:
-        return None
-    fields = model._meta.concrete_fields
-    return model.from_db(
-        DEFAULT_DB_ALIAS, [f.attname for f in fields], [_field_value(f, data[f.column]) for f in fields]
+def _cycle_statement() -> tuple[str, tuple[Any, ...]]:
+    """The status page's statement with stand-ins for the applicant and the moment (compiled once)."""
+    a, now = _APPLICANT, _NOW
+    open_draw, p1 = sql_of(draw_open_queryset(now=now).values("pk")[:1])
+    policy, p2 = sql_of(DrawPolicy.objects.filter(effective_from__lte=now).order_by("-effective_from")[:1])
+    latest, p3 = sql_of(
+        Request.objects.filter(applicant_id=a).order_by("-created_at", "-id").values("pk")[:1]
     )
-
-
-def _field_value(field: Field[Any, Any], value: Any) -> Any:
-    """A column's value from `to_jsonb` as the ORM would read it: through the field's own conversion from
-    the database (an encrypted column is opened) except for JSON, which `to_jsonb` already parsed."""
-    convert = getattr(field, "from_db_value", None)
-    if convert is not None and not isinstance(field, JSONField) and value is not None:
-        value = convert(value, None, connection)
-    return field.to_python(value)
-
-
-def cycle_rows_for_actor(*, actor: Actor, applicant: Applicant, now: dt.datetime) -> CycleRows:
-    """The rows of the actor's group's status page in one round trip (the page is the crowd's: after a draw
-    every applicant opens it). `applicant` is the one `applicant_get_for_actor` gave for this actor.
-
-    The filters are the selectors' own querysets (`draw_open_queryset`, `policy_current`'s, the active
-    appointments, `second_chance_queryset`, `unread_queryset`), compiled into one statement.
-    """
-    if applicant.pk != actor.applicant_id:
-        raise NotFound("no applicant")
-    a = applicant.pk
-    open_draw, p1 = _sql(draw_open_queryset(now=now).values("pk")[:1])
-    policy, p2 = _sql(DrawPolicy.objects.filter(effective_from__lte=now).order_by("-effective_from")[:1])
-    latest, p3 = _sql(Request.objects.filter(applicant_id=a).order_by("-created_at", "-id").values("pk")[:1])
-    booked, p4 = _sql(
+    booked, p4 = sql_of(
         Appointment.objects.filter(applicant_id=a, state__in=ACTIVE).order_by("day", "slot").values("pk")[:1]
     )
-    unread, p5 = _sql(
+    unread, p5 = sql_of(
         unread_queryset(applicant_id=a).values("applicant_id").annotate(n=Count("pk")).values("n")
     )
     day_of_latest = RawSQL("(SELECT coalesce(d.first_id, d.id) FROM latest_draw d)", ())
     pending = second_chance_queryset(first_id=day_of_latest)
-    second, p6 = _sql(pending.values("pk")[:1])
+    second, p6 = sql_of(pending.values("pk")[:1])
     # Only compiled querysets are put into the text; every value is a parameter.
     statement = f"""
     WITH latest(latest_id) AS {latest},
@@ -814,34 +783,47 @@ def cycle_rows_for_actor(*, actor: Actor, applicant: Applicant, now: dt.datetime
             (SELECT count(*) FROM registrations_member m WHERE m.applicant_id = %s),
             coalesce({unread}, 0)
     """  # noqa: S608
+    return statement, (*p3, *p1, *p2, *p4, *p6, a, *p5)
+
+
+def cycle_rows_for_actor(*, actor: Actor, applicant: Applicant, now: dt.datetime) -> CycleRows:
+    """The rows of the actor's group's status page in one round trip (the page is the crowd's: after a draw
+    every applicant opens it). `applicant` is the one `applicant_get_for_actor` gave for this actor.
+
+    The filters are the selectors' own querysets (`draw_open_queryset`, `policy_current`'s, the active
+    appointments, `second_chance_queryset`, `unread_queryset`), compiled into one statement.
+    """
+    if applicant.pk != actor.applicant_id:
+        raise NotFound("no applicant")
+    statement, params = sql_once("appointments.cycle_rows", _cycle_statement, stand_ins=[_APPLICANT, _NOW])
     with connection.cursor() as cursor:
-        cursor.execute(statement, (*p3, *p1, *p2, *p4, *p6, a, *p5))
+        cursor.execute(statement, sql_fill(params, {_APPLICANT: applicant.pk, _NOW: now}))
         row = cursor.fetchone()
     ports_json, draw, policy_row, request, status, request_draw, offer, offer_draw, issued, appointment = row[
         :10
     ]
-    ports = [p for p in (_row(Port, p) for p in _json(ports_json) or []) if p is not None]
+    ports = [p for p in (row_of(Port, p) for p in json_of(ports_json) or []) if p is not None]
     by_id = {p.pk: p for p in ports}
-    latest_row = _row(Request, request)
+    latest_row = row_of(Request, request)
     if latest_row is not None:
-        Request.draw.field.set_cached_value(latest_row, _row(Draw, request_draw))
-        Request.status.related.set_cached_value(latest_row, _row(RequestStatus, status))
-        offer_row = _row(Offer, offer)
+        Request.draw.field.set_cached_value(latest_row, row_of(Draw, request_draw))
+        Request.status.related.set_cached_value(latest_row, row_of(RequestStatus, status))
+        offer_row = row_of(Offer, offer)
         if offer_row is not None:
             Offer.port.field.set_cached_value(offer_row, by_id[offer_row.port_id])
-            Offer.draw.field.set_cached_value(offer_row, _row(Draw, offer_draw))
-            Offer.appointment.related.set_cached_value(offer_row, _row(Appointment, issued))
+            Offer.draw.field.set_cached_value(offer_row, row_of(Draw, offer_draw))
+            Offer.appointment.related.set_cached_value(offer_row, row_of(Appointment, issued))
         Request.offer.related.set_cached_value(latest_row, offer_row)
-    booked_row = _row(Appointment, appointment)
+    booked_row = row_of(Appointment, appointment)
     if booked_row is not None:
         Appointment.port.field.set_cached_value(booked_row, by_id[booked_row.port_id])
     return CycleRows(
         ports=ports,
-        draw=_row(Draw, draw),
-        policy=_row(DrawPolicy, policy_row),
+        draw=row_of(Draw, draw),
+        policy=row_of(DrawPolicy, policy_row),
         latest=latest_row,
         appointment=booked_row,
-        second_chance=_row(Draw, row[10]),
+        second_chance=row_of(Draw, row[10]),
         members=int(row[11]),
         unread=int(row[12]),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import cast
+from typing import Any, cast
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
@@ -21,6 +21,12 @@ class CitaRequest(HttpRequest):
 def actor_of(request: HttpRequest) -> Actor:
     """Who is asking (set on every request by the actor middleware)."""
     return cast(CitaRequest, request).actor
+
+
+def session_row(request: HttpRequest) -> Any:
+    """The signed-in applicant's row as the actor middleware read it for this request (None when it read
+    none): pages and API handlers use it instead of reading the row again."""
+    return getattr(request, "_cita_applicant", None)
 
 
 class NotFoundMiddleware:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from django.db.models import Expression, Q, QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import BooleanField, Exists, Expression, ExpressionWrapper, Q, QuerySet, Subquery
 
 from cita.appointments.models import ACTIVE as ACTIVE_APPOINTMENT
 from cita.appointments.models import Appointment
@@ -12,6 +14,7 @@ from cita.core import clock
 from cita.core.actors import Actor
 from cita.core.days import reference_today
 from cita.core.errors import NotFound
+from cita.core.rows import sql_fill, sql_of, sql_once
 from cita.draws.models import (
     UNCOUNTED_KINDS,
     Draw,
@@ -25,6 +28,7 @@ from cita.draws.models import (
     RequestState,
 )
 from cita.policy.selectors import PolicyValues, policy_current
+from cita.ports.models import Port
 from cita.registrations.models import Applicant, Member, Relationship
 from cita.registrations.selectors import applicant_get_for_actor
 
@@ -194,25 +198,97 @@ def priority_tier(*, applicant: Applicant) -> int:
     return 0 if active.exists() else 1
 
 
+def _busy_querysets(*, applicant_id: int, documents: list[str], draw: Draw) -> list[QuerySet[Any]]:
+    """What makes a group busy: another active request or appointment of its own, or one of another group
+    holding one of its people (by document)."""
+    rows: list[QuerySet[Any]] = [
+        Request.objects.filter(ACTIVE_REQUEST, applicant_id=applicant_id).exclude(draw=draw),
+        Appointment.objects.filter(applicant_id=applicant_id, state__in=ACTIVE_APPOINTMENT),
+    ]
+    if documents:
+        rows += [
+            Request.objects.filter(ACTIVE_REQUEST, people__document_indexes__overlap=documents).exclude(
+                applicant_id=applicant_id
+            ),
+            Appointment.objects.filter(
+                state__in=ACTIVE_APPOINTMENT, document_indexes__overlap=documents
+            ).exclude(applicant_id=applicant_id),
+        ]
+    return rows
+
+
 def people_busy(*, applicant: Applicant, documents: list[str], draw: Draw) -> bool:
     """True when the group, or any of its people (by document), holds another active request or
     appointment. People without documents are matched within their group only (the group check).
 
     One person, one booking: the rule spans requests and appointments, so this selector reads the
     appointments table (a listed exception to the layer order, tests/core/test_layers.py)."""
-    own_requests = Request.objects.filter(ACTIVE_REQUEST, applicant=applicant).exclude(draw=draw)
-    own_appointments = Appointment.objects.filter(applicant=applicant, state__in=ACTIVE_APPOINTMENT)
-    if own_requests.exists() or own_appointments.exists():
-        return True
-    if not documents:
-        return False
-    others = Request.objects.filter(ACTIVE_REQUEST, people__document_indexes__overlap=documents).exclude(
-        applicant=applicant
+    rows = _busy_querysets(applicant_id=applicant.pk, documents=documents, draw=draw)
+    return any(row.exists() for row in rows)
+
+
+# Stand-ins for compiling a submission's rules once per shape (`sql_once`): no row has these values.
+_GROUP, _DRAW = -7_000_000_001, -7_000_000_002
+
+
+def _port_stand_in(rank: int) -> str:
+    return f"~port{rank}~"
+
+
+def _document_stand_in(number: int) -> str:
+    return f"~document{number}~"
+
+
+def _rules_build(*, ports: int, documents: int) -> QuerySet[Any]:
+    """The rules' statement (see `request_rules_sql`) with stand-ins, as a queryset of no rows' own: each
+    rule is a compiled subquery annotated onto one row."""
+    draw = Draw(pk=_DRAW)
+    live = Request.objects.filter(draw=draw, applicant_id=_GROUP, withdrawn_at__isnull=True)
+    issued = (
+        Request.objects.filter(draw=draw, applicant_id=_GROUP)
+        .order_by("created_at", "pk")
+        .values("ticket")[:1]
     )
-    other_appointments = Appointment.objects.filter(
-        state__in=ACTIVE_APPOINTMENT, document_indexes__overlap=documents
-    ).exclude(applicant=applicant)
-    return others.exists() or other_appointments.exists()
+    codes = [_port_stand_in(rank) for rank in range(ports)]
+    active = Port.objects.filter(active=True, code__in=codes).values("code")
+    stand_ins = [_document_stand_in(number) for number in range(documents)]
+    busy = _busy_querysets(applicant_id=_GROUP, documents=stand_ins, draw=draw)
+    checks = Q()
+    for rows in busy:
+        checks |= Q(Exists(rows))
+    return (
+        Draw.objects.filter(pk=_DRAW)
+        .annotate(
+            live=Exists(live),
+            issued=Subquery(issued),
+            active=ArraySubquery(active),
+            busy=ExpressionWrapper(checks, output_field=BooleanField()),
+        )
+        .values("live", "issued", "active", "busy")
+    )
+
+
+def request_rules_sql(
+    *, applicant_id: int, draw: Draw, ports: list[str], documents: list[str]
+) -> tuple[str, tuple[Any, ...]]:
+    """One row, as SQL to put into a submission's statement (and its parameters): `live` (the group has a
+    live request in `draw`), `issued` (the ticket it was first issued there, or NULL), `active` (which of
+    `ports` are active) and `busy` (`people_busy` for its `documents`). Compiled once per shape."""
+    sql, params = sql_once(
+        # The text has a placeholder per port and per document (`IN (…)`, `&& ARRAY[…]`).
+        ("draws.request_rules", len(ports), len(documents)),
+        lambda: sql_of(_rules_build(ports=len(ports), documents=len(documents))),
+        stand_ins=[
+            _GROUP,
+            _DRAW,
+            *map(_port_stand_in, range(len(ports))),
+            *map(_document_stand_in, range(len(documents))),
+        ],
+    )
+    values: dict[Any, Any] = {_GROUP: applicant_id, _DRAW: draw.pk}
+    values.update({_port_stand_in(rank): code for rank, code in enumerate(ports)})
+    values.update({_document_stand_in(number): index for number, index in enumerate(documents)})
+    return sql, sql_fill(params, values)
 
 
 def draw_last_step_seconds() -> dict[str, float]:

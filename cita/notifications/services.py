@@ -54,6 +54,10 @@ LANES: dict[str, int] = {
 }
 
 
+# From this many notices at once, `notice_enqueue_many` gives its statement more memory (a draw's results).
+BIG_BATCH = 10_000
+
+
 def lane_of(kind: str) -> int:
     """The priority lane of a kind of notice (0 first)."""
     return LANES.get(kind, DEFAULT_PRIORITY)
@@ -243,12 +247,16 @@ def notice_enqueue_many(
         SELECT (SELECT count(*) FROM created), (SELECT count(*) FROM delivered)
     """  # noqa: S608 - only fixed SQL fragments are formatted in; every value is a bound parameter
     with connection.cursor() as cursor:
-        # Hash joins and the sort of a million rows in memory, for this statement only.
-        cursor.execute("SELECT current_setting('work_mem'), set_config('work_mem', '256MB', true)")
-        previous = cursor.fetchone()[0]
-        cursor.execute(sql, params)
-        created, _deliveries = cursor.fetchone()
-        cursor.execute("SELECT set_config('work_mem', %s, true)", [previous])
+        if count < BIG_BATCH:  # one request's notice (a submission): the statement alone
+            cursor.execute(sql, params)
+            created, _deliveries = cursor.fetchone()
+        else:
+            # Hash joins and the sort of a million rows in memory, for this statement only.
+            cursor.execute("SELECT current_setting('work_mem'), set_config('work_mem', '256MB', true)")
+            previous = cursor.fetchone()[0]
+            cursor.execute(sql, params)
+            created, _deliveries = cursor.fetchone()
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [previous])
     if created:
         deliver_on_commit()
     return int(created)

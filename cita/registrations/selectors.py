@@ -6,6 +6,7 @@ from django.db.models import Case, QuerySet, When
 
 from cita.core.actors import Actor, Role
 from cita.core.errors import NotFound
+from cita.core.rows import sql_fill, sql_of, sql_once
 from cita.policy.selectors import policy_current
 from cita.registrations.models import Applicant, Member, Relationship, Shelter
 
@@ -15,10 +16,19 @@ def group_size_limit() -> int:
     return policy_current().group_size_limit
 
 
+_APPLICANT = -7_000_000_020  # a stand-in for compiling once (`sql_once`): no row has this id
+
+
 def applicant_for_session(*, applicant_id: int, epoch: int | None) -> Applicant | None:
     """The signed-in applicant, or None when the session is no longer valid ("sign out everywhere" bumped
     the epoch, or the account is gone)."""
-    row = Applicant.objects.filter(pk=applicant_id).first()
+    # Every applicant request reads it (issue 19): its query is compiled once.
+    sql, params = sql_once(
+        "registrations.applicant_for_session",
+        lambda: sql_of(Applicant.objects.filter(pk=_APPLICANT).order_by("pk")[:1]),
+        stand_ins=[_APPLICANT],
+    )
+    row = next(iter(Applicant.objects.raw(sql[1:-1], sql_fill(params, {_APPLICANT: applicant_id}))), None)
     if row is None or row.session_epoch != epoch:
         return None
     return row
@@ -35,10 +45,14 @@ def resident_language(*, applicant_id: int, shelter_id: int | None) -> str | Non
     )
 
 
-def applicant_get_for_actor(*, actor: Actor) -> Applicant:
-    """The applicant the actor works on: themselves, or the resident an NGO worker is helping."""
+def applicant_get_for_actor(*, actor: Actor, known: object = None) -> Applicant:
+    """The applicant the actor works on: themselves, or the resident an NGO worker is helping. `known` is
+    the row of the applicant's session, when the caller has it (`cita.core.http.session_row`): it is used
+    instead of reading the row again when it is the signed-in applicant's own."""
     if actor.applicant_id is None:
         raise NotFound("no applicant")
+    if actor.role is Role.APPLICANT and isinstance(known, Applicant) and known.pk == actor.applicant_id:
+        return known
     applicants = Applicant.objects.all()
     if actor.role is Role.NGO:
         if actor.shelter_id is None:

@@ -11,8 +11,13 @@ from django.utils.cache import patch_vary_headers
 
 from cita.core import clock
 from cita.core.actors import PUBLIC, Actor, Role
-from cita.core.http import CitaRequest
-from cita.core.middleware import SESSION_ACTING_FOR, SESSION_APPLICANT, SESSION_EPOCH
+from cita.core.http import CitaRequest, session_row
+from cita.core.middleware import (
+    NOT_HTML_CONTENT_SECURITY_POLICY,
+    SESSION_ACTING_FOR,
+    SESSION_APPLICANT,
+    SESSION_EPOCH,
+)
 from cita.registrations.models import Applicant
 from cita.registrations.selectors import applicant_for_session, resident_language
 
@@ -82,7 +87,7 @@ def _idle_too_long(request: HttpRequest) -> bool:
 
 def session_applicant(request: HttpRequest) -> Applicant | None:
     """The signed-in applicant's row as `ActorMiddleware` read it for this request, if it did."""
-    row = getattr(request, "_cita_applicant", None)
+    row = session_row(request)
     return row if isinstance(row, Applicant) else None
 
 
@@ -108,7 +113,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 STAFF_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY + "; style-src-attr 'unsafe-inline'"
 
 # The API answers JSON only: nothing in it may load, run or be framed.
-API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+API_CONTENT_SECURITY_POLICY = NOT_HTML_CONTENT_SECURITY_POLICY
 
 # The URL namespaces of the pages applicants (and NGO workers helping them, and the public) see: the web
 # app, the daily cycle (draw, offers, passes), the transparency pages and the inbox.

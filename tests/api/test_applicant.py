@@ -6,12 +6,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from cita.appointments.models import Appointment, AppointmentState
 from cita.appointments.passes import pass_check
 from cita.appointments.services import public_keys
+from cita.audit.models import AuditEvent
 from cita.draws.models import Draw, Offer, OfferState, RequestState
 from cita.draws.services import draw_close
+from cita.notifications.models import Notice
 from cita.ports.models import SlotCapacity
 from tests.api.conftest import as_applicant, problem
 from tests.factories.draws import (
@@ -50,6 +54,29 @@ def test_the_group_shows_its_own_people_to_its_owner_only():
     assert child["relationship"] == "child"
     seen_by_other = as_applicant(other).get("/me/group").json()
     assert [m["given_names"] for m in seen_by_other["members"]] == ["Rosa"]
+
+
+# A real transaction: BEGIN, COMMIT and the work after the commit, as a server runs it.
+@pytest.mark.django_db(transaction=True)
+def test_a_submission_takes_eight_queries(ports, frozen_clock):
+    """The crowd's write (issue 19): the session, the applicant, and three statements in one transaction
+    (the locks, the rules with the request and its audit event, the notice), the worker woken after the
+    commit. The request, its audit event and its notice are all there."""
+    open_draw(frozen_clock)
+    group = registered_group(size=3)
+    api = as_applicant(group)
+    api.token()  # the session's first request of a minute notes its use: not the submission's cost
+    with CaptureQueriesContext(connection) as captured:
+        response = api.post("/me/requests", {"ports": ["ELP", "SYS"]})
+    assert response.status_code == 201, response.content
+    made = response.json()
+    assert (made["state"], made["group_size"]) == (RequestState.SUBMITTED, 3)
+    assert [q["sql"] for q in captured.captured_queries].count("BEGIN") == 1
+    assert len(captured.captured_queries) == 8, [q["sql"][:80] for q in captured.captured_queries]
+    assert AuditEvent.objects.filter(action="request.submitted", object_id=str(made["id"])).exists()
+    notice = Notice.objects.get(applicant=group, kind="request_received")
+    assert notice.context["ticket"] == made["ticket"]
+    assert notice.deliveries.count() == 1
 
 
 def test_a_request_is_submitted_with_ranked_ports_listed_and_withdrawn(ports, frozen_clock):

@@ -36,3 +36,19 @@ def test_readyz_asks_the_database_once_and_names_an_unapplied_migration(client, 
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "database": "ok", "unapplied_migrations": 1}
+
+
+@pytest.mark.django_db
+def test_healthz_answers_before_the_stack_without_reading_a_session(client, django_assert_num_queries):
+    """Issue 19: a load balancer asks /healthz many times a second; it is answered before the sessions, the
+    actor, the language and the access log, even when a signed-in browser asks it."""
+    from tests.conftest import sign_in_applicant
+    from tests.factories.registrations import registered_group
+
+    sign_in_applicant(client, registered_group())
+    with django_assert_num_queries(0):
+        response = client.get("/healthz")
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+    assert "no-store" in response["Cache-Control"]
+    assert "Content-Language" not in response
+    assert response["Content-Security-Policy"].startswith("default-src 'none'")

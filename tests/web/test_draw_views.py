@@ -10,6 +10,7 @@ from html import unescape
 import pytest
 from django.db import connection
 from django.forms.models import model_to_dict
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from cita.appointments.models import Appointment
@@ -155,6 +156,25 @@ def test_asking_gives_the_ticket_on_the_status_page(draw, group, client):
     assert 'href="/draw/withdraw"' in page.content.decode()
     # Asking again shows the status instead of the form.
     assert client.get("/draw/ask")["Location"] == "/draw/"
+
+
+# A real transaction: BEGIN, COMMIT and the work after the commit, as a server runs it.
+@pytest.mark.django_db(transaction=True)
+def test_asking_by_the_form_takes_nine_queries(draw, group):
+    """The form's POST (issue 19): the session, the applicant, the ports of the form, and the service's three
+    statements in one transaction, the worker woken after the commit; the status page's rows are read only
+    when the form is shown again."""
+    browser = Client(enforce_csrf_checks=True)
+    sign_in_applicant(browser, group)
+    html = browser.get("/draw/ask").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert token is not None
+    form = {"port_1": "ELP", "port_2": "SYS", "csrfmiddlewaretoken": token.group(1)}
+    with CaptureQueriesContext(connection) as captured:
+        response = browser.post("/draw/ask", form)
+    assert (response.status_code, response["Location"]) == (302, "/draw/")
+    assert len(captured.captured_queries) == 9, [q["sql"][:80] for q in captured.captured_queries]
+    assert Request.objects.get(applicant=group).ports == ["ELP", "SYS"]
 
 
 def test_a_port_chosen_twice_is_refused_beside_it_and_the_choices_stay(draw, group, client):

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
 from collections.abc import Sequence
+from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from psycopg.types.json import Jsonb
 
 from cita.audit.services import audit_record
 from cita.core import clock, crockford
@@ -15,7 +19,7 @@ from cita.core.actors import Actor, Role
 from cita.core.crypto import blind_indexes
 from cita.core.days import reference_today
 from cita.core.errors import PermissionDenied
-from cita.core.locks import advisory_lock
+from cita.core.rows import json_of, row_of, sql_fill, sql_of, sql_once
 from cita.draws.errors import (
     AlreadyRequested,
     GroupNotRegistered,
@@ -28,19 +32,19 @@ from cita.draws.errors import (
 )
 from cita.draws.models import (
     Draw,
-    DrawApplicant,
     DrawStatus,
     PriorityFlag,
     PriorityKind,
     Request,
     RequestPeople,
+    RequestState,
+    RequestStatus,
 )
-from cita.draws.selectors import draw_open_now, people_busy
+from cita.draws.selectors import draw_open_queryset, request_rules_sql
 from cita.notifications.models import NoticeKind
-from cita.notifications.services import notice_enqueue
-from cita.ports.models import Port
-from cita.registrations.identity import identity_snapshot
-from cita.registrations.models import Applicant
+from cita.notifications.services import notice_enqueue_many
+from cita.registrations.identity import person_of
+from cita.registrations.models import Applicant, Member, Relationship
 
 # Crockford's base-32 alphabet: digits and capitals without I, L, O and U, so that a ticket read aloud or
 # copied by hand has no O to take for 0 and no I or L to take for 1 (issue 15, item 9). draw-v1 allows any
@@ -81,41 +85,28 @@ def _acting_for(actor: Actor, applicant: Applicant) -> None:
         raise PermissionDenied(_("You cannot act for this group."))
 
 
-def _ports_clean(codes: Sequence[str]) -> list[str]:
-    ranked = [code.strip().upper() for code in codes if code and code.strip()]
-    if not ranked:
-        raise InvalidPorts(_("Choose at least one port."), field="ports")
-    if len(set(ranked)) != len(ranked):
-        raise InvalidPorts(_("Choose each port only once."), field="ports")
-    active = set(Port.objects.filter(active=True).values_list("code", flat=True))
-    if not set(ranked) <= active:
-        raise InvalidPorts(_("Choose ports from the list."), field="ports")
-    return ranked
-
-
 @transaction.atomic
 def request_submit(
     *, applicant: Applicant, ports: Sequence[str], actor: Actor, draw: Draw | None = None
 ) -> Request:
-    """Enter the travel group in the open draw with its ranked ports; gives the group its ticket."""
+    """Enter the travel group in the open draw with its ranked ports; gives the group its ticket.
+
+    The crowd's write (issue 19), in three statements. 1. The locks, in the order every other writer takes
+    them: the open draw FOR SHARE (never while it freezes), the group's `DrawApplicant` row (made on its
+    first request; two requests of one group queue here), each person's document (two groups asking for
+    the same person queue here); and the group's people. 2. In a new snapshot, after those locks: the rules
+    (ports, one live request per draw, the group's ticket, one person in one booking) and, when they pass,
+    the request, its people and its audit event. 3. The "request received" notice and its deliveries."""
     _acting_for(actor, applicant)
     now = clock.now()
-    draw = draw or draw_open_now(now=now)
-    if draw is None or draw.round != 1:
+    if draw is not None and draw.round != 1:
         raise _window_closed()
-    _lock_draw_shared(draw, now)
-    today = reference_today(now=now)
-    record = DrawApplicant.objects.select_for_update().filter(applicant=applicant).first()
-    if record is None:
-        try:
-            with transaction.atomic():
-                record = DrawApplicant.objects.create(
-                    applicant=applicant, waiting_since=today, first_request_at=now
-                )
-        except IntegrityError:
-            # The group's first request racing with another: the other created the row; queue behind it.
-            record = DrawApplicant.objects.select_for_update().get(applicant=applicant)
-    members = list(applicant.members.order_by("id").values_list("id", "document_index"))
+    held, members, waiting_since = _hold(
+        applicant=applicant, now=now, pk=draw.pk if draw is not None else None
+    )
+    if held is None:
+        raise _window_closed()
+    draw = held
     if not members:
         raise GroupNotRegistered(_("Register your group before you ask for an appointment."), field="ports")
     if len(members) > draw.group_size_limit:
@@ -124,52 +115,27 @@ def request_submit(
             % {"limit": draw.group_size_limit},
             field="ports",
         )
-    ranked = _ports_clean(ports)
-    if Request.objects.filter(draw=draw, applicant=applicant, withdrawn_at__isnull=True).exists():
-        raise AlreadyRequested(_("Your group already asked in this draw."), field="ports")
-    documents = sorted({doc for _id, doc in members if doc})
-    for document in documents:
-        # One person can be in one group only, but a person moved between groups keeps their old group's
-        # request; the lock makes two groups asking for the same person at once queue up.
-        advisory_lock("draws.person", document)
-    # Matched under every key of the index ring: requests made before a rotation keep the older key's hashes.
-    numbers = [m.document_number for m in applicant.members.only("document_number") if m.document_number]
-    lookups = sorted({h for number in numbers for h in blind_indexes(number, purpose="document")})
-    if people_busy(applicant=applicant, documents=lookups, draw=draw):
-        raise MemberBusy(
-            _(
-                "Someone in your group already has a request or an appointment. "
-                "One person can be in only one request or appointment at a time."
-            ),
-            field="ports",
-        )
+    ranked = _ports_ranked(ports)
+    people = sorted(members, key=lambda m: (m.relationship != Relationship.SELF, m.pk))
+    numbers = [m.document_number for m in members if m.document_number]
     request = _request_create(
         draw=draw,
         applicant=applicant,
         ports=ranked,
-        members=[member_id for member_id, _doc in members],
-        documents=documents,
-        identities=identity_snapshot(applicant=applicant),
-        waiting_since=record.waiting_since,
+        members=[m.pk for m in members],
+        documents=sorted({m.document_index for m in members if m.document_index}),
+        # Matched under every key of the index ring: requests made before a rotation keep the older
+        # key's hashes.
+        lookups=sorted({h for number in numbers for h in blind_indexes(number, purpose="document")}),
+        identities=json.dumps([person_of(m).__dict__ for m in people], ensure_ascii=False),
+        waiting_since=waiting_since or reference_today(now=now),
         now=now,
         actor=actor,
     )
-    audit_record(
-        actor=actor,
-        action="request.submitted",
-        object_type="request",
-        object_id=request.pk,
-        data={
-            "draw": draw.draw_id,
-            "applicant": applicant.pk,
-            "group_size": request.group_size,
-            "ports": ranked,
-        },
-    )
-    notice_enqueue(
+    notice_enqueue_many(
         kind=NoticeKind.REQUEST_RECEIVED,
-        dedup_key=f"draw:{draw.draw_id}:request:{request.pk}:request_received",
-        applicant=applicant,
+        applicant_ids=[applicant.pk],
+        dedup_keys=[f"draw:{draw.draw_id}:request:{request.pk}:request_received"],
         context={
             "ticket": request.ticket,
             "draw_id": draw.draw_id,
@@ -179,6 +145,105 @@ def request_submit(
     return request
 
 
+# Statement 1 of a submission. Each lock waits for the one before it through what it reads: the group's row
+# is made or locked only once the draw is held (`held` reads `open_draw`), the people's documents only once
+# the group's row is (`EXISTS (SELECT FROM held)`), in the order of the documents' keyed hashes (the
+# ordered subquery; the C collation is Python's order). `ON CONFLICT … DO UPDATE` locks an existing row.
+_HOLD = """
+WITH open_draw AS ({draw} FOR SHARE),
+held AS (
+    INSERT INTO draws_drawapplicant (applicant_id, waiting_since, first_request_at)
+    SELECT %s, %s, %s WHERE EXISTS (SELECT FROM open_draw)
+    ON CONFLICT (applicant_id) DO UPDATE SET waiting_since = draws_drawapplicant.waiting_since
+    RETURNING waiting_since
+), locked AS (
+    SELECT count(pg_advisory_xact_lock(hashtext('draws.person'), hashtext(d.document_index))) AS n
+    FROM (
+        SELECT document_index FROM registrations_member
+        WHERE applicant_id = %s AND document_index IS NOT NULL AND EXISTS (SELECT FROM held)
+        ORDER BY document_index COLLATE "C"
+    ) d
+)
+SELECT (SELECT to_jsonb(o) FROM open_draw o), (SELECT waiting_since FROM held), (SELECT n FROM locked),
+    (SELECT jsonb_agg(to_jsonb(m) ORDER BY m.id) FROM registrations_member m WHERE m.applicant_id = %s)
+"""
+
+
+# Stand-ins for compiling the open draw's query once (`sql_once`).
+_NOW, _DRAW = dt.datetime(1901, 1, 1, tzinfo=dt.UTC), -7_000_000_003
+
+
+def _open_draw(*, by_pk: bool) -> QuerySet[Draw]:
+    rows = draw_open_queryset(now=_NOW)
+    return (rows.filter(pk=_DRAW) if by_pk else rows)[:1]
+
+
+def _hold(
+    *, applicant: Applicant, now: dt.datetime, pk: int | None
+) -> tuple[Draw | None, list[Member], dt.date | None]:
+    """Hold the round-1 draw open now (`pk`: the one the caller read) FOR SHARE, the group's row and its
+    people's documents; returns the draw (None when no window is open), the group's members by id (as
+    they are in this statement), and the day the group has waited since."""
+    draw_sql, draw_params = sql_once(
+        ("draws.open_draw", pk is None),
+        lambda: sql_of(_open_draw(by_pk=pk is not None)),
+        stand_ins=[_NOW] if pk is None else [_NOW, _DRAW],
+    )
+    draw_params = sql_fill(draw_params, {_NOW: now, _DRAW: pk})
+    # Only the selector's compiled queryset is put into the text; every value is a parameter.
+    statement = _HOLD.format(draw=draw_sql[1:-1])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            statement, (*draw_params, applicant.pk, reference_today(now=now), now, applicant.pk, applicant.pk)
+        )
+        draw_json, since, _locked, members_json = cursor.fetchone()
+    draw = row_of(Draw, draw_json)
+    if draw is None:
+        return None, [], None
+    members = [m for m in (row_of(Member, row) for row in json_of(members_json) or []) if m is not None]
+    for member in members:
+        Member.applicant.field.set_cached_value(member, applicant)
+    return draw, members, since
+
+
+def _ports_ranked(codes: Sequence[str]) -> list[str]:
+    """The ports as ranked, checked for form (that they are active is checked with the other rules)."""
+    ranked = [code.strip().upper() for code in codes if code and code.strip()]
+    if not ranked:
+        raise InvalidPorts(_("Choose at least one port."), field="ports")
+    if len(set(ranked)) != len(ranked):
+        raise InvalidPorts(_("Choose each port only once."), field="ports")
+    return ranked
+
+
+# Statement 2: the rules, read after statement 1's locks, and the request only when they pass (and its
+# ticket is free: else nothing, and another ticket is tried); with the people it was made for and its audit
+# event (appended as `audit_record` appends it; the sequencer chains it, decision 0012).
+_REQUEST_INSERT = """
+WITH rules AS ({rules}),
+made AS (
+    INSERT INTO draws_request (draw_id, applicant_id, ticket, ports, group_size, waiting_since, created_at,
+        created_by, withdrawn_at)
+    SELECT %(draw)s, %(applicant)s, coalesce(r.issued, %(ticket)s), %(ports)s::varchar(3)[], %(size)s,
+        %(since)s, %(now)s, %(by)s, NULL
+    FROM rules r
+    WHERE NOT r.live AND NOT r.busy AND cardinality(r.active) = %(port_count)s
+      -- A fresh ticket must not be one a withdrawn request of another group holds (the unique constraint
+      -- covers the live ones); a ticket issued before is the group's own.
+      AND (r.issued IS NOT NULL OR NOT EXISTS (SELECT FROM draws_request WHERE ticket = %(ticket)s))
+    ON CONFLICT DO NOTHING
+    RETURNING id, ticket
+), people AS (
+    INSERT INTO draws_requestpeople (request_id, members, document_indexes, identities)
+    SELECT id, %(members)s::bigint[], %(documents)s::varchar(64)[], %(identities)s FROM made
+), audited AS (
+    INSERT INTO audit_auditevent (at, actor, action, object_type, object_id, data)
+    SELECT %(now)s, %(by)s, 'request.submitted', 'request', id::text, %(data)s::jsonb FROM made
+)
+SELECT r.live, r.busy, r.active, r.issued, m.id, m.ticket FROM rules r LEFT JOIN made m ON true
+"""
+
+
 def _request_create(
     *,
     draw: Draw,
@@ -186,49 +251,87 @@ def _request_create(
     ports: list[str],
     members: list[int],
     documents: list[str],
+    lookups: list[str],
     identities: str,
     waiting_since: dt.date,
     now: dt.datetime,
     actor: Actor,
 ) -> Request:
-    """Insert the request with the group's ticket for this draw: the one it was issued before (a withdrawn
-    request's), or a fresh one, trying another in the (rare) case of a clash.
+    """Check the rules and insert the request with the group's ticket for this draw: the one it was issued
+    before (a withdrawn request's), or a fresh one, trying another in the (rare) case of a clash; with its
+    people and its audit event.
 
     A (group, draw) keeps its first ticket for good (issue 14, item 7): whoever knows the seed while the
     window is open could otherwise withdraw and ask again until a ticket draws well. The caller holds the
     group's `DrawApplicant` row locked, so two requests of one group cannot be issued two tickets."""
-    issued = (
-        Request.objects.filter(draw=draw, applicant=applicant)
-        .order_by("created_at", "pk")
-        .values_list("ticket", flat=True)
-        .first()
+    rules, rule_params = request_rules_sql(
+        applicant_id=applicant.pk, draw=draw, ports=ports, documents=lookups
     )
-    for _attempt in range(8):
-        ticket = issued or ticket_new()
-        if issued is None and Request.objects.filter(ticket=ticket).exists():
-            continue  # a withdrawn request of another group holds it (the constraint covers live ones)
-        try:
-            with transaction.atomic():
-                request = Request.objects.create(
-                    draw=draw,
-                    applicant=applicant,
-                    ticket=ticket,
-                    ports=ports,
-                    group_size=len(members),
-                    waiting_since=waiting_since,
-                    created_at=now,
-                    created_by=actor.label,
+    # The rules' positional parameters become named ones, so that both kinds live in one statement.
+    names = {f"r{i}": value for i, value in enumerate(rule_params)}
+    rules = rules.replace("%%", "%%%%") % tuple(f"%({name})s" for name in names)
+    statement = _REQUEST_INSERT.format(rules=rules)
+    params: dict[str, Any] = {
+        **names,
+        "draw": draw.pk,
+        "applicant": applicant.pk,
+        "ports": ports,
+        "port_count": len(ports),
+        "size": len(members),
+        "since": waiting_since,
+        "now": now,
+        "by": actor.label,
+        "members": members,
+        "documents": documents,
+        "identities": _IDENTITIES.get_prep_value(identities),
+        "data": Jsonb(
+            {"draw": draw.draw_id, "applicant": applicant.pk, "group_size": len(members), "ports": ports}
+        ),
+    }
+    with connection.cursor() as cursor:
+        for _attempt in range(8):
+            params["ticket"] = ticket_new()
+            cursor.execute(statement, params)
+            live, busy, active, issued, pk, ticket = cursor.fetchone()
+            if not set(ports) <= set(active):
+                raise InvalidPorts(_("Choose ports from the list."), field="ports")
+            if live:
+                raise AlreadyRequested(_("Your group already asked in this draw."), field="ports")
+            if busy:
+                raise MemberBusy(
+                    _(
+                        "Someone in your group already has a request or an appointment. "
+                        "One person can be in only one request or appointment at a time."
+                    ),
+                    field="ports",
                 )
-                RequestPeople.objects.create(
-                    request=request, members=members, document_indexes=documents, identities=identities
-                )
-                return request
-        except IntegrityError as exc:
-            if "request_one_per_draw" in str(exc):
-                raise AlreadyRequested(_("Your group already asked in this draw."), field="ports") from exc
-            if "ticket" not in str(exc):
-                raise
-    raise RuntimeError("no free ticket after 8 tries")  # pragma: no cover - 32^10 tickets
+            if pk is not None:
+                break
+            if issued is not None:  # pragma: no cover - the group's own ticket, its row locked
+                raise AlreadyRequested(_("Your group already asked in this draw."), field="ports")
+        else:  # pragma: no cover - 32^10 tickets
+            raise RuntimeError("no free ticket after 8 tries")
+    request = Request(
+        pk=pk,
+        draw=draw,
+        applicant=applicant,
+        ticket=ticket,
+        ports=ports,
+        group_size=len(members),
+        waiting_since=waiting_since,
+        created_at=now,
+        created_by=actor.label,
+        withdrawn_at=None,
+    )
+    request._state.adding = False
+    # Its state is `submitted` (its draw is open and held), as the view would say.
+    Request.status.related.set_cached_value(
+        request, RequestStatus(request=request, draw=draw, state=RequestState.SUBMITTED, decided_at=None)
+    )
+    return request
+
+
+_IDENTITIES = RequestPeople._meta.get_field("identities")
 
 
 @transaction.atomic

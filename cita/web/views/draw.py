@@ -69,14 +69,13 @@ def home(request: HttpRequest, applicant: Applicant) -> HttpResponse:
 def ask(request: HttpRequest, applicant: Applicant) -> HttpResponse:
     """Ask for an appointment in today's draw: the ports, most preferred first."""
     actor = actor_of(request)
-    cycle = cycle_read(actor=actor, applicant=applicant, request=request)
-    zone, draw = cycle.zone, cycle.draw
-    if request.method == "GET" and cycle.current is not None:
-        return HttpResponseRedirect(reverse("draws:home"))
-    form = RequestForm(request.POST if request.method == "POST" else None, ports=list(port_list()))
+    ports = list(port_list())
+    form = RequestForm(request.POST if request.method == "POST" else None, ports=ports)
     if request.method == "POST" and form.is_valid():
+        # The crowd's write: the service finds and holds the open draw itself; the page's rows are read
+        # only when it is shown again (issue 19).
         try:
-            made = request_submit(applicant=applicant, ports=form.ranked(), actor=actor, draw=draw)
+            made = request_submit(applicant=applicant, ports=form.ranked(), actor=actor)
         except CitaError as exc:
             form.add_service_error(exc)
         else:
@@ -84,6 +83,10 @@ def ask(request: HttpRequest, applicant: Applicant) -> HttpResponse:
                 request, _("Your request is in. Keep your ticket: %(ticket)s.") % {"ticket": made.ticket}
             )
             return HttpResponseRedirect(reverse("draws:home"))
+    cycle = cycle_read(actor=actor, applicant=applicant, request=request)
+    zone, draw = cycle.zone, cycle.draw
+    if request.method == "GET" and cycle.current is not None:
+        return HttpResponseRedirect(reverse("draws:home"))
     return render(
         request,
         "draws/ask.html",

@@ -151,9 +151,12 @@ def _applicants(now: Any) -> None:
     from django.db import connection
 
     from cita.core import crypto
+    from cita.core.fields import EncryptedTextField
     from cita.registrations.models import Applicant
 
-    context = Applicant._meta.get_field("email").context()  # type: ignore[union-attr]
+    field = Applicant._meta.get_field("email")
+    assert isinstance(field, EncryptedTextField)
+    context = field.context()
     ring = crypto.data_keys()
     with connection.cursor() as cursor:
         copy_sql = (
@@ -371,7 +374,8 @@ def _measure() -> int:
         # (the time spent on the floor and the plan above is taken off).
         print(f"load average before the worker: {load()}")
         woken = time.time()
-        assert process.stdin is not None and process.stdout is not None
+        assert process.stdin is not None
+        assert process.stdout is not None
         process.stdin.write("go\n")
         process.stdin.flush()
         result = json.loads(process.stdout.readline())
@@ -424,7 +428,7 @@ def _measure() -> int:
         )
         ok = to_last_offer <= OFFER_GOAL_SECONDS
     else:
-        print(f"(a) GOAL MISSED: only {offers_sent:,} of {len(offer_ids):,} offers delivered in {SECONDS:.0f} s")
+        print(f"(a) GOAL MISSED: {offers_sent:,} of {len(offer_ids):,} offers delivered in {SECONDS:.0f} s")
     if bulk_after and last_bulk and last_offer and float(last_bulk) > float(last_offer):
         rate = bulk_after / (float(last_bulk) - float(last_offer))
         print(

@@ -48,6 +48,9 @@ from cita.notifications.rendering import render
 
 log = logging.getLogger(__name__)
 HOUR = dt.timedelta(hours=1)
+# Messages accepted by the provider wait at most this long (and `CITA_NOTIFY_RECORD_EVERY` messages) for
+# their `sent` to be written.
+RECORD_SECONDS = 1.0
 
 
 @dataclass
@@ -216,13 +219,6 @@ def _code_wipe(notice_id: int) -> None:
         )
 
 
-def _backend() -> tuple[int, dt.datetime | None]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pid, backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()")
-        row = cursor.fetchone()
-    return (int(row[0]), row[1]) if row else (0, None)
-
-
 @dataclass
 class _Claim:
     token: uuid.UUID
@@ -233,28 +229,62 @@ def _lease() -> dt.timedelta:
     return dt.timedelta(seconds=float(settings.CITA_NOTIFY_LEASE_SECONDS))
 
 
-def _claim(batch_size: int) -> list[tuple[Delivery, _Claim]]:
+# The claim, in one statement. The lanes with pending rows are found by walking the `delivery_due` index
+# (priority, next_attempt_at, id) once per lane; then each lane in turn, lowest first, gives its due rows in
+# the index's own order (`priority = lane AND next_attempt_at <= now`: an index range, whatever the
+# planner's statistics say; right after a draw's million rows are written it has none), until the batch is
+# full. So an offer is claimed by reading the few index entries ahead of it, never the bulk behind it, and
+# rows waiting for a later attempt are not read either. `SKIP LOCKED`: concurrent workers never block on or
+# take the same row.
+CLAIM_SQL = """
+WITH RECURSIVE lanes(priority) AS (
+    (SELECT priority FROM notifications_delivery WHERE status = 'pending' ORDER BY priority LIMIT 1)
+    UNION ALL
+    SELECT (SELECT d.priority FROM notifications_delivery d
+            WHERE d.status = 'pending' AND d.priority > lanes.priority ORDER BY d.priority LIMIT 1)
+    FROM lanes WHERE lanes.priority IS NOT NULL
+), due AS (
+    SELECT row.id FROM lanes
+    CROSS JOIN LATERAL (
+        SELECT d.id FROM notifications_delivery d
+        WHERE d.status = 'pending' AND d.priority = lanes.priority AND d.next_attempt_at <= %(now)s
+        ORDER BY d.next_attempt_at, d.id
+        LIMIT %(limit)s
+        FOR UPDATE SKIP LOCKED
+    ) row
+    WHERE lanes.priority IS NOT NULL
+    LIMIT %(limit)s
+)
+UPDATE notifications_delivery d
+SET status = 'sending', claim_token = %(token)s, claimed_until = %(until)s, claim_pid = pg_backend_pid(),
+    claim_backend_start = (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()),
+    attempts = d.attempts + 1, updated_at = %(now)s
+WHERE d.id = ANY(ARRAY(SELECT id FROM due))
+RETURNING d.id
+"""
+
+
+def _claim_params(batch_size: int, token: uuid.UUID) -> dict[str, Any]:
     now = clock.now()
+    return {"now": now, "limit": batch_size, "token": token, "until": now + _lease()}
+
+
+def explain_claim(batch_size: int | None = None) -> list[str]:
+    """The plan of the claim statement, run for real (EXPLAIN ANALYZE): call it in a transaction and roll
+    back (the benchmark shows it on a million queued rows)."""
+    params = _claim_params(batch_size or int(settings.CITA_NOTIFY_BATCH), uuid.uuid4())
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {CLAIM_SQL}", params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _claim(batch_size: int) -> list[tuple[Delivery, _Claim]]:
     token = uuid.uuid4()
-    with transaction.atomic():
-        ids = list(
-            Delivery.objects.select_for_update(skip_locked=True)
-            .filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
-            .order_by("priority", "next_attempt_at", "id")
-            .values_list("id", flat=True)[:batch_size]
-        )
-        if not ids:
-            return []
-        pid, backend_start = _backend()
-        Delivery.objects.filter(id__in=ids).update(
-            status=DeliveryStatus.SENDING,
-            claim_token=token,
-            claimed_until=now + _lease(),
-            claim_pid=pid,
-            claim_backend_start=backend_start,
-            attempts=F("attempts") + 1,
-            updated_at=now,
-        )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(CLAIM_SQL, _claim_params(batch_size, token))
+        ids = [row[0] for row in cursor.fetchall()]
+    if not ids:
+        return []
     claim = _Claim(token=token, lease_ends=time.monotonic() + _lease().total_seconds() * 0.7)
     rows = (
         Delivery.objects.filter(id__in=ids, claim_token=token)
@@ -262,21 +292,6 @@ def _claim(batch_size: int) -> list[tuple[Delivery, _Claim]]:
         .order_by("priority", "next_attempt_at", "id")
     )
     return [(row, claim) for row in rows]
-
-
-def explain_claim(batch_size: int | None = None) -> list[str]:
-    """The plan of the claim query, run for real (EXPLAIN ANALYZE): call it in a transaction and roll back
-    (the benchmark shows it on a million queued rows)."""
-    query = (
-        Delivery.objects.select_for_update(skip_locked=True)
-        .filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=clock.now())
-        .order_by("priority", "next_attempt_at", "id")
-        .values_list("id", flat=True)[: batch_size or int(settings.CITA_NOTIFY_BATCH)]
-    )
-    sql, params = query.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {sql}", params)
-        return [row[0] for row in cursor.fetchall()]
 
 
 def _address(delivery: Delivery) -> str | None:
@@ -327,6 +342,10 @@ class _Sender:
 
     def __init__(self) -> None:
         self._channels: dict[str, Any] = {}
+        # Messages the provider accepted whose `sent` is not written yet (at most `CITA_NOTIFY_RECORD_EVERY`,
+        # and never across the end of a batch): (delivery, claim, provider id, recipient index, sent at).
+        self._unrecorded: list[tuple[Delivery, _Claim, str, str, dt.datetime]] = []
+        self._unrecorded_since = 0.0
 
     def channel(self, name: str) -> Any:
         if name not in self._channels:
@@ -345,6 +364,13 @@ class _Sender:
 
     def send_batch(self, batch: list[tuple[Delivery, _Claim]]) -> RunStats:
         stats = RunStats()
+        try:
+            self._send_batch(batch, stats)
+        finally:
+            self._record(stats)
+        return stats
+
+    def _send_batch(self, batch: list[tuple[Delivery, _Claim]], stats: RunStats) -> None:
         now = clock.now()
         addresses = {d.pk: _address(d) for d, _ in batch}
         indexes = {d.pk: _recipient_index(d.channel, a) for d, _ in batch if (a := addresses[d.pk])}
@@ -409,9 +435,19 @@ class _Sender:
                 log.exception("delivery raised", extra={"delivery": delivery.pk})
                 self._retry(delivery, claim, stats, f"{type(exc).__name__}: {exc}", None)
             else:
-                self._sent(delivery, claim, stats, provider_id, index)
+                if signin:
+                    # A code is wiped from the outbox in the very statement that records it sent.
+                    self._sent(delivery, claim, stats, provider_id, index)
+                else:
+                    self._unrecorded.append((delivery, claim, provider_id, index, clock.now()))
+                    if len(self._unrecorded) == 1:
+                        self._unrecorded_since = time.monotonic()
+                    if (
+                        len(self._unrecorded) >= int(settings.CITA_NOTIFY_RECORD_EVERY)
+                        or time.monotonic() - self._unrecorded_since > RECORD_SECONDS
+                    ):
+                        self._record(stats)
                 counts[(index, signin)] += 1
-        return stats
 
     def _send(self, delivery: Delivery, address: str) -> str:
         notice = delivery.notice
@@ -436,6 +472,42 @@ class _Sender:
                 )
             )
         )
+
+    def _record(self, stats: RunStats) -> None:
+        """Write `sent` for the messages accepted since the last call, in one statement (one round trip and
+        one commit for up to `CITA_NOTIFY_RECORD_EVERY` messages), each guarded by its claim token."""
+        if not self._unrecorded:
+            return
+        rows, self._unrecorded = self._unrecorded, []
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """UPDATE notifications_delivery d SET status = 'sent', sent_at = u.sent_at,
+                       updated_at = u.sent_at, provider_message_id = u.provider, recipient_index = u.index,
+                       last_error = '', claim_token = NULL, claimed_until = NULL, claim_pid = NULL,
+                       claim_backend_start = NULL
+                   FROM unnest(%(ids)s::bigint[], %(tokens)s::uuid[], %(providers)s::text[],
+                               %(indexes)s::text[], %(at)s::timestamptz[])
+                       AS u(id, token, provider, index, sent_at)
+                   WHERE d.id = u.id AND d.claim_token = u.token AND d.status = 'sending'
+                   RETURNING d.id""",
+                {
+                    "ids": [d.pk for d, *_ in rows],
+                    "tokens": [c.token for _, c, *_ in rows],
+                    "providers": [p[:200] for _, _, p, _, _ in rows],
+                    "indexes": [i for *_, i, _ in rows],
+                    "at": [at for *_, at in rows],
+                },
+            )
+            recorded = {row[0] for row in cursor.fetchall()}
+        for delivery, *_ in rows:
+            if delivery.pk in recorded:
+                stats.sent += 1
+                stats.by_channel[delivery.channel] += 1
+            else:
+                log.warning(
+                    "delivery claim lost before its outcome was written", extra={"delivery": delivery.pk}
+                )
+                stats.lost_claims += 1
 
     def _update(self, delivery: Delivery, claim: _Claim, **changes: Any) -> bool:
         done = Delivery.objects.filter(

@@ -434,7 +434,8 @@ def _measure() -> int:
         print(
             f"(b) bulk after the offers: {bulk_after:,} in {float(last_bulk) - float(last_offer):.1f} s = "
             f"{rate:,.0f} messages/s; floor {floor:,.0f}/s (higher of before and after); ratio "
-            f"{rate / floor:.2f} (goal ≥ {RATIO_GOAL})"
+            f"{rate / floor:.2f} (goal ≥ {RATIO_GOAL}); to the floor before {rate / floor_before:.2f}, "
+            f"after {rate / floor_after:.2f}"
         )
         ok = ok and rate / floor >= RATIO_GOAL
     else:

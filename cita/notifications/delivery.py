@@ -1,13 +1,16 @@
 """The worker side of the outbox: claim due deliveries safely, send them, record each outcome.
 
-Claiming: one short transaction takes up to a batch of due rows, sign-in codes first, with
-`SELECT … FOR UPDATE SKIP LOCKED` (so concurrent workers never take the same row) and marks them `sending`
-with a random claim token, a lease, and the database backend of the claimer. Each row is then sent and its
-outcome written in its own commit, guarded by the token: a message the provider accepted is recorded
-before the next one goes out, so a worker killed mid-batch leaves at most the one message in flight in
-doubt. Rows whose claimer is gone (its database backend ended: the process died) or whose lease ran out are
-put back by `deliveries_release_orphans`, which every run and the periodic sweep call: nothing is lost; the
-message in doubt is sent again (at least once; its Message-ID/reference stays the same).
+Claiming: one statement takes up to a batch of due rows, lane by lane (`priority`: sign-in codes first,
+offers before the bulk of "not selected"), with `FOR UPDATE SKIP LOCKED` (so concurrent workers never take
+the same row) and marks them `sending` with a random claim token, a lease, and the database backend of the
+claimer. Each row is then sent over the run's kept connection; what the provider accepted is recorded a few
+messages at a time (`CITA_NOTIFY_RECORD_EVERY`, at most a second apart, and always before the next batch
+is claimed), guarded by the token; sign-in codes, failures and retries are recorded at once. So a worker
+killed mid-batch leaves at most `CITA_NOTIFY_RECORD_EVERY` messages per thread in doubt. Rows whose claimer
+is gone (its database backend ended: the process died) or whose lease ran out are put back by
+`deliveries_release_orphans`, which every run and the periodic sweep call: nothing is lost; a message in
+doubt is sent again (at least once; its Message-ID/reference stays the same). A run that ends normally
+sends nothing twice.
 
 Failures: permanent ones (refused or invalid address) stop at once (`failed`); temporary ones are retried
 with exponential backoff and jitter until `CITA_NOTIFY_MAX_ATTEMPTS`, then dead-lettered (`dead`). Both
@@ -92,7 +95,7 @@ def deliveries_send_due(*, max_seconds: float | None = None, batch_size: int | N
     stats = RunStats()
     stats.lost_claims += deliveries_release_orphans()
     sender = _Sender()
-    # Each outcome is its own commit; waiting for its WAL flush would cost a disk sync per message. If the
+    # Each write of outcomes is its own commit; waiting for its WAL flush would cost a disk sync each. If the
     # database server itself crashes, the last outcomes may be lost: those rows are still `sending` under a
     # dead claim and are sent again (a duplicate, never a loss). A killed worker loses nothing either way.
     with connection.cursor() as cursor:

@@ -283,7 +283,8 @@ def explain_claim(batch_size: int | None = None) -> list[str]:
 
 def _claim(batch_size: int) -> list[tuple[Delivery, _Claim]]:
     token = uuid.uuid4()
-    with transaction.atomic(), connection.cursor() as cursor:
+    # One statement: atomic on its own, so no BEGIN and COMMIT round trips around it.
+    with connection.cursor() as cursor:
         cursor.execute(CLAIM_SQL, _claim_params(batch_size, token))
         ids = [row[0] for row in cursor.fetchall()]
     if not ids:
@@ -382,6 +383,10 @@ class _Sender:
             {d.pk: a for d, _ in batch if (a := addresses[d.pk]) and d.channel != Channel.EMAIL}
         )
         down: dict[str, tuple[str, dt.datetime]] = {}
+        # Settings read once a batch, not once a message.
+        signin_limit = int(settings.CITA_NOTIFY_SIGNIN_RATE_PER_HOUR)
+        rate_limit = int(settings.CITA_NOTIFY_RATE_PER_HOUR)
+        record_every = int(settings.CITA_NOTIFY_RECORD_EVERY)
         for delivery, claim in batch:
             if time.monotonic() > claim.lease_ends:
                 _renew(claim)
@@ -408,12 +413,10 @@ class _Sender:
                 error, at = down[delivery.channel]
                 self._postpone(delivery, claim, stats, at, f"not tried: {error}")
                 continue
-            limit = (
-                settings.CITA_NOTIFY_SIGNIN_RATE_PER_HOUR if signin else settings.CITA_NOTIFY_RATE_PER_HOUR
-            )
+            limit = signin_limit if signin else rate_limit
             # A reply answers the person's own message: their messages are limited where they come in
             # (cita.conversations), so a conversation is not held back by the hourly notice limit.
-            if notice.kind != NoticeKind.REPLY and counts[(index, signin)] >= int(limit):
+            if notice.kind != NoticeKind.REPLY and counts[(index, signin)] >= limit:
                 if signin:
                     # A code that waits is useless, and a flood of codes is how SMS fraud looks.
                     self._finish(
@@ -446,7 +449,7 @@ class _Sender:
                     if len(self._unrecorded) == 1:
                         self._unrecorded_since = time.monotonic()
                     if (
-                        len(self._unrecorded) >= int(settings.CITA_NOTIFY_RECORD_EVERY)
+                        len(self._unrecorded) >= record_every
                         or time.monotonic() - self._unrecorded_since > RECORD_SECONDS
                     ):
                         self._record(stats)

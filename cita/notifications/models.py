@@ -130,7 +130,8 @@ class Delivery(models.Model):
     """One notice on one channel: its state, attempts, the provider's id once sent.
 
     A worker claims due rows with `SELECT … FOR UPDATE SKIP LOCKED` and marks them `sending` with a claim
-    token and lease; each row is marked `sent` in its own commit right after the provider accepted it.
+    token and lease; rows the provider accepted are marked `sent` a few at a time
+    (`CITA_NOTIFY_RECORD_EVERY`), each guarded by its claim token.
     """
 
     # No index of its own: the unique (notice, channel) below serves every lookup by notice.

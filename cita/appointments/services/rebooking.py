@@ -37,7 +37,13 @@ from cita.appointments.rebook_plan import (
     snapshot_from_json,
     snapshot_to_json,
 )
-from cita.appointments.selectors import WaitChoice, offer_wait_choice_for, rebooking_input, wait_choice_for
+from cita.appointments.selectors import (
+    OfferWaitChoice,
+    WaitChoice,
+    offer_wait_choice_for,
+    rebooking_input,
+    wait_choice_for,
+)
 from cita.appointments.services import _place, pass_issue, pass_url
 from cita.audit.models import AuditEvent
 from cita.audit.services import Event, audit_record, audit_record_many
@@ -401,18 +407,29 @@ def appointment_wait_for_first_port(*, appointment: Appointment, actor: Actor) -
     capacity_release(
         port_id=appointment.port_id, day=appointment.day, slot=appointment.slot, seats=appointment.group_size
     )
+    _waits_for_first_port(actor=actor, holding=appointment, choice=choice)
+    appointment.refresh_from_db()
+    return appointment
+
+
+def _waits_for_first_port(
+    *, actor: Actor, holding: Appointment | Offer, choice: WaitChoice | OfferWaitChoice
+) -> None:
+    """The group of a given-back appointment or offer is first in line for its first port's next draws
+    (tier 0 for days from the day after the closure, keeping its place); audited on what it gave back."""
     flag = priority_grant_displaced(
-        applicant=appointment.applicant,
+        applicant=holding.applicant,
         actor=actor,
         draws=DISPLACED_DRAWS,
         reason=f"Waits for {choice.first_port.code} after the closure {choice.closure.pk}",
         from_day=choice.from_day,
     )
+    kind = "offer" if isinstance(holding, Offer) else "appointment"
     audit_record(
         actor=actor,
-        action="appointment.waits_for_first_port",
-        object_type="appointment",
-        object_id=appointment.pk,
+        action=f"{kind}.waits_for_first_port",
+        object_type=kind,
+        object_id=holding.pk,
         data={
             "closure": choice.closure.pk,
             "first_port": choice.first_port.code,
@@ -421,8 +438,6 @@ def appointment_wait_for_first_port(*, appointment: Appointment, actor: Actor) -
             "priority_draws": DISPLACED_DRAWS,
         },
     )
-    appointment.refresh_from_db()
-    return appointment
 
 
 @transaction.atomic
@@ -446,26 +461,7 @@ def offer_wait_for_first_port(*, offer: Offer, actor: Actor) -> Offer:
     if updated != 1:
         raise OfferNotOpen(_("This offer can no longer be changed."), offer=offer)
     capacity_release(port_id=offer.port_id, day=offer.day, slot=offer.slot, seats=offer.group_size)
-    flag = priority_grant_displaced(
-        applicant=offer.applicant,
-        actor=actor,
-        draws=DISPLACED_DRAWS,
-        reason=f"Waits for {choice.first_port.code} after the closure {choice.closure.pk}",
-        from_day=choice.from_day,
-    )
-    audit_record(
-        actor=actor,
-        action="offer.waits_for_first_port",
-        object_type="offer",
-        object_id=offer.pk,
-        data={
-            "closure": choice.closure.pk,
-            "first_port": choice.first_port.code,
-            "from_day": choice.from_day,
-            "flag": flag.pk,
-            "priority_draws": DISPLACED_DRAWS,
-        },
-    )
+    _waits_for_first_port(actor=actor, holding=offer, choice=choice)
     offer.refresh_from_db()
     return offer
 

@@ -41,9 +41,8 @@ from cita.core.errors import CitaError
 from cita.core.http import actor_of
 from cita.core.replica import replica_reads
 from cita.registrations.models import Applicant
-from cita.web.dates import date_words
 from cita.web.timezones import zone_of
-from cita.web.views.common import for_applicant
+from cita.web.views.common import for_applicant, waiting_done
 
 
 def _own(request: HttpRequest, appointment_id: int) -> Appointment:
@@ -207,14 +206,7 @@ def wait_for_first_port(request: HttpRequest, applicant: Applicant, appointment_
         except CitaError as exc:
             messages.error(request, exc.message)
             return HttpResponseRedirect(reverse("appointments:pass", args=[appointment.pk]))
-        messages.success(
-            request,
-            _(
-                "Done: you wait for %(port)s. Ask for an appointment in the request window as usual. In "
-                "the draws for days from %(day)s your group will be first in line."
-            )
-            % {"port": choice.first_port.name, "day": date_words(choice.from_day)},
-        )
+        messages.success(request, waiting_done(port_name=choice.first_port.name, from_day=choice.from_day))
         return HttpResponseRedirect(reverse("draws:home"))
     return render(
         request,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import secrets
 from collections.abc import Callable
@@ -10,11 +11,13 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 from cita.core.actors import Role
 from cita.core.http import actor_of
 from cita.registrations.models import Applicant
 from cita.registrations.selectors import applicant_get_for_actor
+from cita.web.dates import date_words
 from cita.web.middleware import session_applicant
 
 CLIENT = "cita.client"
@@ -51,3 +54,11 @@ def for_applicant(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
         return view(request, applicant, *args, **kwargs)
 
     return wrapper
+
+
+def waiting_done(*, port_name: str, from_day: dt.date) -> str:
+    """What a group reads once it chose to wait for its first port (from a moved offer or a rebooking)."""
+    return _(
+        "Done: you wait for %(port)s. Ask for an appointment in the request window as usual. In "
+        "the draws for days from %(day)s your group will be first in line."
+    ) % {"port": port_name, "day": date_words(from_day)}

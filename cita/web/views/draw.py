@@ -39,10 +39,9 @@ from cita.draws.services import request_submit, request_withdraw
 from cita.ports.selectors import port_list
 from cita.registrations.models import Applicant
 from cita.web.cycle import appointment_of, cycle_read, next_step, offer_of, timeline
-from cita.web.dates import date_words
 from cita.web.forms.draw import RequestForm
 from cita.web.timezones import zone_of
-from cita.web.views.common import for_applicant
+from cita.web.views.common import for_applicant, waiting_done
 
 
 def _port_names() -> dict[str, str]:
@@ -251,14 +250,7 @@ def offer_wait_page(request: HttpRequest, applicant: Applicant, offer_id: int) -
             return _offer_page(
                 request, _own_offer(request, offer_id), template="draws/offer.html", error=exc.message
             )
-        messages.success(
-            request,
-            _(
-                "Done: you wait for %(port)s. Ask for an appointment in the request window as usual. In "
-                "the draws for days from %(day)s your group will be first in line."
-            )
-            % {"port": choice.first_port.name, "day": date_words(choice.from_day)},
-        )
+        messages.success(request, waiting_done(port_name=choice.first_port.name, from_day=choice.from_day))
         return HttpResponseRedirect(reverse("draws:home"))
     return render(
         request,

@@ -62,7 +62,8 @@ def test_the_short_code_printed_on_the_pass_checks_it_too(frozen_clock):
     short code"): any case, with or without the dash, O and I for 0 and 1."""
     appointment = appointment_made(frozen_clock, size=2)
     code = appointment.pass_code
-    assert len(code) == 11 and code[5] == "-"
+    assert len(code) == 11
+    assert code[5] == "-"
     typed = code.lower().replace("0", "o").replace("1", "i")
     page = check(typed).content.decode()
     assert "This appointment is valid." in page

@@ -65,10 +65,12 @@ def test_a_scrape_holds_requests_jobs_outbox_draw_steps_audit_check_and_pool(
     client: Client, frozen_clock: clock.FrozenClock
 ) -> None:
     before = _scrape(client)
-    healthz_before = sum(
-        v for labels, v in before.get("cita_http_requests_total", []) if labels["route"] == "healthz"
+    readyz_before = sum(
+        v for labels, v in before.get("cita_http_requests_total", []) if labels["route"] == "readyz"
     )
     for _ in range(3):
+        assert client.get("/readyz").status_code == 200
+        # /healthz is answered before the middleware (issue 19): never counted.
         assert client.get("/healthz").status_code == 200
     assert client.get("/no/such/page").status_code == 404
 
@@ -86,12 +88,15 @@ def test_a_scrape_holds_requests_jobs_outbox_draw_steps_audit_check_and_pool(
 
     samples = _scrape(client)
     # Requests by route name, method and status, and their latency.
-    assert _value(samples, "cita_http_requests_total", route="healthz", method="GET", status="200") == (
-        healthz_before + 3
+    assert _value(samples, "cita_http_requests_total", route="readyz", method="GET", status="200") == (
+        readyz_before + 3
     )
+    assert not [
+        labels for labels, _v in samples.get("cita_http_requests_total", []) if labels["route"] == "healthz"
+    ]
     assert _value(samples, "cita_http_requests_total", route="unmatched", method="GET", status="404") >= 1
-    assert _value(samples, "cita_http_request_duration_seconds_count", route="healthz") >= 3
-    assert _value(samples, "cita_http_request_duration_seconds_bucket", route="healthz", le="+Inf") >= 3
+    assert _value(samples, "cita_http_request_duration_seconds_count", route="readyz") >= 3
+    assert _value(samples, "cita_http_request_duration_seconds_bucket", route="readyz", le="+Inf") >= 3
     # Jobs by name and state: the deliveries woke the delivery job.
     assert _value(samples, "cita_jobs", name="notifications.deliver", state="todo") >= 1
     # The outbox by channel: one delivery waits, one is dead.

@@ -4,6 +4,8 @@ messages built without the email package, and the outcomes written a few at a ti
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -102,7 +104,8 @@ def test_the_claim_reads_the_offers_lane_without_reading_the_bulk(settings):
     scan = "Index Scan using delivery_due on notifications_delivery d_1"
     lane = [line for line in plan.splitlines() if scan in line]
     assert lane, plan
-    assert all("rows=5.00 loops=1" in line for line in lane), plan
+    # PostgreSQL 18 prints actual rows with two decimals, earlier servers (DATABASE_URL's) as integers.
+    assert all(re.search(r"rows=5(\.00)? loops=1", line) for line in lane), plan
 
 
 def test_outcomes_are_written_a_few_at_a_time_and_each_one_at_the_end_of_a_batch(mail_sink, settings):
